@@ -1,0 +1,243 @@
+"""The DuckDB store: one file at `$COCKPIT_HOME/cockpit.duckdb`, migrations, connections.
+
+Concurrency model (DuckDB allows one writing process or many reading ones, never both):
+- Every writer (ingest, demo, refresh, backtest) goes through `writing(settings)`: it takes the
+  writer lock, copies the published file to `cockpit.duckdb.next`, works on the copy, and
+  atomically `os.replace`s it over the published file on success. Readers (the app, `status`,
+  `account`) therefore only ever see a complete state, and a killed writer leaves the published
+  file untouched (its `.next` is discarded by the next writer).
+- Readers use `read_only(path)`: an in-memory DuckDB with the file ATTACHed READ_ONLY, which
+  never takes the write lock.
+
+All DDL for source-of-truth tables lives in `MIGRATIONS` (ordered, recorded, idempotent).
+Derived tables (metrics, potential, actions, ...) are rebuilt wholesale by their pipeline step
+with `CREATE OR REPLACE TABLE` and need no migration.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import duckdb
+
+from cockpit import contract
+from cockpit.errors import NoDataError
+from cockpit.lock import writer_lock
+from cockpit.settings import Settings
+
+log = logging.getLogger(__name__)
+
+SCHEMA = "main"
+
+
+def _input_table_ddl(spec: contract.TableSpec, extra: str = "") -> str:
+    cols = []
+    for c in spec.columns:
+        null = " NOT NULL" if c.required else ""
+        cols.append(f"{c.name} {c.sql_type}{null}")
+    cols.append("row_hash VARCHAR")  # hash of the validated row: detects real updates
+    cols.append("source_file VARCHAR")
+    cols.append("loaded_at TIMESTAMP")
+    if extra:
+        cols.append(extra)
+    key = ", ".join(spec.key)
+    return f"CREATE TABLE IF NOT EXISTS {spec.name} ({', '.join(cols)}, PRIMARY KEY ({key}))"
+
+
+def _m001_input_tables(con: duckdb.DuckDBPyConnection) -> None:
+    for spec in contract.TABLES.values():
+        con.execute(_input_table_ddl(spec))
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS quarantine (
+            file VARCHAR, table_name VARCHAR, row_number BIGINT, column_name VARCHAR,
+            reason VARCHAR, raw VARCHAR, run_id VARCHAR, quarantined_at TIMESTAMP)
+        """
+    )
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS ingested_files (
+            file_hash VARCHAR PRIMARY KEY, path VARCHAR, table_name VARCHAR,
+            rows_read BIGINT, loaded BIGINT, updated BIGINT, unchanged BIGINT,
+            quarantined BIGINT, ingested_at TIMESTAMP, run_id VARCHAR)
+        """
+    )
+
+
+def _m002_runs(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS runs (
+            run_id VARCHAR PRIMARY KEY, command VARCHAR, started_at TIMESTAMP,
+            ended_at TIMESTAMP, status VARCHAR, exit_code INTEGER, error VARCHAR, pid INTEGER)
+        """
+    )
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS run_steps (
+            run_id VARCHAR, step VARCHAR, started_at TIMESTAMP, duration_s DOUBLE,
+            status VARCHAR, counts VARCHAR, PRIMARY KEY (run_id, step))
+        """
+    )
+
+
+def _m003_tags(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS tags (
+            conversation_id VARCHAR PRIMARY KEY, automation_type VARCHAR,
+            type_confidence DOUBLE, topic_id VARCHAR, topic_confidence DOUBLE,
+            taxonomy_version VARCHAR, model_id VARCHAR, text_hash VARCHAR,
+            corrected BOOLEAN DEFAULT false, tagged_at TIMESTAMP)
+        """
+    )
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)
+        """
+    )
+
+
+# (version, name, function). Append only; never edit an applied migration.
+MIGRATIONS: list[tuple[int, str, Callable[[duckdb.DuckDBPyConnection], None]]] = [
+    (1, "input tables, quarantine, ingested files", _m001_input_tables),
+    (2, "run log", _m002_runs),
+    (3, "tags and meta", _m003_tags),
+]
+
+
+def register_migration(
+    version: int, name: str, fn: Callable[[duckdb.DuckDBPyConnection], None]
+) -> None:
+    """Add a migration (used by modules whose DDL must be versioned, e.g. privacy masking)."""
+    if any(v == version for v, _, _ in MIGRATIONS):
+        return
+    MIGRATIONS.append((version, name, fn))
+    MIGRATIONS.sort(key=lambda m: m[0])
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """Apply pending migrations in order; return the versions applied now."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations "
+        "(version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP)"
+    )
+    done = {r[0] for r in con.execute("SELECT version FROM schema_migrations").fetchall()}
+    applied = []
+    for version, name, fn in MIGRATIONS:
+        if version in done:
+            continue
+        con.execute("BEGIN")
+        try:
+            fn(con)
+            con.execute(
+                "INSERT INTO schema_migrations VALUES (?, ?, now()::TIMESTAMP)", [version, name]
+            )
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        log.info("Migration %s applied: %s", version, name)
+        applied.append(version)
+    return applied
+
+
+def configure(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    """Thread count, memory cap and spill folder tuned for the 2-core machine."""
+    con.execute(f"SET threads = {int(settings.threads)}")
+    con.execute(f"SET memory_limit = '{settings.memory_limit}'")
+    tmp = settings.home / "tmp"
+    tmp.mkdir(parents=True, exist_ok=True)
+    con.execute(f"SET temp_directory = '{tmp}'")
+    con.execute("SET TimeZone = 'UTC'")
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def writing(settings: Settings, command: str = "write") -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the single writer on a copy of the published database; publish it atomically.
+
+    On normal exit the copy is checkpointed, closed, fsynced and `os.replace`d over
+    `cockpit.duckdb`. On an exception, or if the process is killed, the published file is left as
+    it was and the copy is discarded (now, or by the next writer).
+    """
+    settings.home.mkdir(parents=True, exist_ok=True)
+    with writer_lock(settings.lock_path, command):
+        target = settings.db_path
+        nxt = target.with_name(target.name + ".next")
+        for leftover in (nxt, nxt.with_name(nxt.name + ".wal")):
+            if leftover.exists():
+                log.warning("Discarding %s left by an interrupted writer", leftover)
+                leftover.unlink()
+        if target.exists():
+            shutil.copyfile(target, nxt)
+        con = duckdb.connect(str(nxt))
+        ok = False
+        try:
+            configure(con, settings)
+            migrate(con)
+            yield con
+            con.execute("CHECKPOINT")
+            ok = True
+        finally:
+            con.close()
+            if ok:
+                _fsync(nxt)
+                os.replace(nxt, target)
+                _fsync(target.parent)
+            elif nxt.exists():
+                nxt.unlink()
+
+
+def read_only(path: Path | str) -> duckdb.DuckDBPyConnection:
+    """A reader: in-memory DuckDB with the published file attached READ_ONLY as the default db.
+
+    Raises NoDataError when the file does not exist yet.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise NoDataError()
+    con = duckdb.connect(":memory:")
+    con.execute("SET TimeZone = 'UTC'")
+    escaped = str(path).replace("'", "''")
+    con.execute(f"ATTACH '{escaped}' AS c (READ_ONLY)")
+    con.execute("USE c")
+    return con
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """True when `name` is a table or view in the connection's current database."""
+    row = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND database_name = current_database()",
+        [name],
+    ).fetchone()
+    if row and row[0]:
+        return True
+    row = con.execute(
+        "SELECT count(*) FROM duckdb_views() WHERE view_name = ? AND database_name = current_database()",
+        [name],
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def get_meta(con: duckdb.DuckDBPyConnection, key: str, default: str | None = None) -> str | None:
+    if not table_exists(con, "meta"):
+        return default
+    row = con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+    return row[0] if row else default
+
+
+def set_meta(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
+    con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])

@@ -1,0 +1,22 @@
+"""Shared fixtures: tiny data built in code, real DuckDB files in tmp_path."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture
+def settings(tmp_path):
+    """Settings pointing at an empty COCKPIT_HOME in tmp_path, with the fast hashing embedder."""
+    from cockpit.settings import Settings
+
+    return Settings(home=tmp_path / "home", embedder="hashing")
