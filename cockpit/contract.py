@@ -166,3 +166,26 @@ def file_format(filename: str) -> str | None:
     if name.endswith((".jsonl", ".ndjson", ".json")):
         return "jsonl"
     return None
+
+
+def contract_markdown() -> str:
+    """The contract as Markdown tables: README.md embeds this text verbatim (a test checks it)."""
+    out: list[str] = []
+    for t in TABLES.values():
+        out.append(f"### `{t.name}`: {t.doc}\n")
+        refs = ", ".join(f"`{c}` → `{p}`" for c, p in t.references.items())
+        out.append(f"Key: `{', '.join(t.key)}`." + (f" References: {refs}." if refs else "") + "\n")
+        out.append("| column | type | required | allowed values / range | meaning |")
+        out.append("|---|---|---|---|---|")
+        for c in t.columns:
+            allowed = "`" + "\\|".join(c.choices) + "`" if c.choices else ""
+            if c.min is not None and c.max is not None:
+                allowed = f"{c.min:g}–{c.max:g}"
+            elif c.min is not None:
+                allowed = f"≥ {c.min:g}"
+            if c.default:
+                allowed += f" (default `{c.default}`)"
+            required = "yes" if c.required else ""
+            out.append(f"| `{c.name}` | {c.kind} | {required} | {allowed} | {c.doc} |")
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"
