@@ -165,46 +165,107 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
+def _wal(path: Path) -> Path:
+    return path.with_name(path.name + ".wal")
+
+
+def _copy(src: Path, dst: Path) -> None:
+    """Copy the published file to the work copy (a seam tests use to interrupt a copy)."""
+    shutil.copyfile(src, dst)
+
+
+def _discard(path: Path, why: str) -> None:
+    for p in (path, _wal(path)):
+        if p.exists():
+            log.warning("Discarding %s %s", p, why)
+            p.unlink()
+
+
+def published_version(path: Path | str) -> tuple[int, int, int, int] | None:
+    """An identity of the published file's current version: (device, inode, mtime ns, size).
+
+    Every publish `os.replace`s a new file (new inode, fresh mtime) over the path, so a reader
+    that caches its connection keyed by this tuple notices a new state without a restart and
+    never mistakes one version for another. None when the file does not exist yet.
+    """
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+def _close_checkpointed(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Checkpoint and close; afterwards every change must be in `path` itself, none in a WAL."""
+    con.execute("CHECKPOINT")
+    con.close()
+    if _wal(path).exists():  # close() normally checkpoints; make sure, once, before giving up
+        again = duckdb.connect(str(path))
+        again.execute("CHECKPOINT")
+        again.close()
+    if _wal(path).exists():
+        raise RuntimeError(f"{_wal(path)} still exists after a checkpoint; not publishing")
+
+
 @contextlib.contextmanager
-def writing(settings: Settings, command: str = "write") -> Iterator[duckdb.DuckDBPyConnection]:
+def writing(
+    settings: Settings, command: str = "write", run_id: str | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the single writer on a copy of the published database; publish it atomically.
 
-    On normal exit the copy is checkpointed, closed, fsynced and `os.replace`d over
-    `cockpit.duckdb`. On an exception, or if the process is killed, the published file is left as
-    it was and the copy is discarded (now, or by the next writer).
+    Takes the writer lock (`LockedError` at once if another writer runs), discards a `.next`
+    left by a killed writer, copies `cockpit.duckdb` to `cockpit.duckdb.next`, migrates it and
+    yields a connection to it. On normal exit the copy is checkpointed (no WAL left), closed,
+    fsynced and `os.replace`d over `cockpit.duckdb`, then the directory is fsynced: readers see
+    either the old complete file or the new one, never a mix, and a crash after the replace
+    cannot lose it. On an exception, or if the process is killed at any point, the published
+    file is left as it was and the copy is discarded (now, or by the next writer). When the
+    previous writer was killed, its run is recorded as failed in the run log (`runs`).
     """
     settings.home.mkdir(parents=True, exist_ok=True)
-    with writer_lock(settings.lock_path, command):
+    with writer_lock(settings.lock_path, command, run_id=run_id) as holder:
         target = settings.db_path
         nxt = target.with_name(target.name + ".next")
-        for leftover in (nxt, nxt.with_name(nxt.name + ".wal")):
-            if leftover.exists():
-                log.warning("Discarding %s left by an interrupted writer", leftover)
-                leftover.unlink()
+        _discard(nxt, "left by an interrupted writer")
         if target.exists():
-            shutil.copyfile(target, nxt)
+            _copy(target, nxt)
+            if _wal(target).exists():
+                # Someone wrote to the published file directly (not through writing()). Carry
+                # its WAL into the copy, where DuckDB replays it; the stale WAL must not stay
+                # next to the new file (DuckDB refuses to open a file with a foreign WAL).
+                log.warning("Found %s: folding it into the new version", _wal(target))
+                _copy(_wal(target), _wal(nxt))
         con = duckdb.connect(str(nxt))
         ok = False
         try:
             configure(con, settings)
             migrate(con)
+            if holder.get("stale"):
+                from cockpit import runlog
+
+                runlog.record_interrupted(con, holder["stale"], detected_by=run_id or command)
             yield con
-            con.execute("CHECKPOINT")
+            _close_checkpointed(con, nxt)
             ok = True
         finally:
-            con.close()
-            if ok:
-                _fsync(nxt)
-                os.replace(nxt, target)
-                _fsync(target.parent)
-            elif nxt.exists():
-                nxt.unlink()
+            if not ok:
+                con.close()
+                _discard(nxt, "after a failed write")
+        _fsync(nxt)
+        os.utime(nxt)  # a fresh mtime for the new version (the app keys its reader on it)
+        if _wal(target).exists():
+            _wal(target).unlink()
+        os.replace(nxt, target)
+        _fsync(target.parent)
+        log.info("Published %s (%s)", target, command)
 
 
 def read_only(path: Path | str) -> duckdb.DuckDBPyConnection:
     """A reader: in-memory DuckDB with the published file attached READ_ONLY as the default db.
 
-    Raises NoDataError when the file does not exist yet.
+    It holds the version that was published when it was opened, even after a newer one replaces
+    it (the old inode stays readable while open); open a new reader when `published_version`
+    changes. Raises NoDataError when the file does not exist yet.
     """
     path = Path(path)
     if not path.exists():
@@ -241,3 +302,8 @@ def get_meta(con: duckdb.DuckDBPyConnection, key: str, default: str | None = Non
 
 def set_meta(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
     con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
+
+
+# Migrations registered by other modules. Imported last because they import this module;
+# importing the store therefore always brings every migration with it.
+from cockpit import privacy as _privacy  # noqa: E402, F401  (migration 4: mask stored texts)

@@ -1,0 +1,198 @@
+"""Pre-call brief: one printable page per account for Sales, as Markdown or standalone HTML.
+
+Pure functions over the report dict built by `queries.brief_report(con, account_id)`:
+`to_markdown(report)` and `to_html(report)`. No PDF renderer is bundled (none of the pinned
+dependencies renders PDF); the HTML carries print CSS, so "Print → Save as PDF" in a browser gives
+a one-page PDF.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from datetime import date, datetime
+
+import markdown as md
+
+TYPE_LABELS = {"informational": "informational", "personalized": "personalized", "action": "action"}
+KIND_LABELS = {
+    "help_content": "Add help content",
+    "data_connector": "Connect data",
+    "procedure": "Automate the procedure",
+    "approval_step": "Add an approval step",
+    "quality": "Improve answer quality",
+}
+
+CSS = """
+body { font: 14px/1.45 -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif;
+       color: #1f2933; max-width: 820px; margin: 24px auto; padding: 0 24px; }
+h1 { font-size: 24px; margin: 0 0 4px; } h2 { font-size: 16px; margin: 18px 0 6px;
+     border-bottom: 2px solid #4C78A8; padding-bottom: 2px; }
+p, li { margin: 4px 0; } table { border-collapse: collapse; width: 100%; }
+th, td { text-align: left; padding: 3px 8px; border-bottom: 1px solid #e4e7eb; }
+blockquote { margin: 4px 0 4px 12px; color: #52606d; font-style: italic; }
+em { color: #52606d; }
+@media print { body { margin: 0; max-width: none; font-size: 12px; } h2 { break-after: avoid; }
+               @page { size: A4; margin: 14mm; } }
+"""
+
+
+def _missing(x) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def _pct(x, digits: int = 0) -> str:
+    return "—" if _missing(x) else f"{x * 100:.{digits}f}%"
+
+
+def _pts(x) -> str:
+    return "—" if _missing(x) else f"{x:+.1f} pts"
+
+
+def _num(x) -> str:
+    return "—" if _missing(x) else f"{x:,.0f}"
+
+
+def _usd(x) -> str:
+    if _missing(x):
+        return "—"
+    return f"${x / 1e6:.1f}M" if x >= 1e6 else f"${x / 1e3:.0f}k" if x >= 1e3 else f"${x:.0f}"
+
+
+def _date(d) -> str:
+    if _missing(d) or d is None:
+        return "—"
+    if isinstance(d, (date, datetime)):
+        return f"{d:%d %b %Y}"
+    return str(d)[:10]
+
+
+def _percentile(p) -> str:
+    if _missing(p):
+        return "—"
+    p = p * 100 if p <= 1 else p
+    return f"{p:.0f}th"
+
+
+def to_markdown(report: dict, *, html_safe: bool = False) -> str:
+    """The brief as Markdown. With `html_safe`, free text (names, examples) is HTML-escaped."""
+
+    def t(s) -> str:  # free text from the data
+        s = "" if s is None else str(s)
+        return html.escape(s) if html_safe else s.replace("<", "‹").replace(">", "›")
+
+    a = report["account"]
+    name = t(a.get("name") or a.get("account_id"))
+    lines = [f"# Pre-call brief — {name}", ""]
+    who = [
+        (a.get("vertical") or "—").title(),
+        f"{t(a.get('plan'))} plan" if a.get("plan") else None,
+        f"ARR {_usd(a.get('arr_usd'))}",
+        f"CSM {t(a.get('csm'))}" if a.get("csm") else None,
+        t(a.get("region")) if a.get("region") else None,
+        f"renews {_date(a.get('renewal_date'))}" if a.get("renewal_date") is not None else None,
+    ]
+    lines += [
+        "*" + " · ".join(w for w in who if w) + f" · data as of {_date(report.get('as_of'))}*",
+        "",
+    ]
+
+    window = a.get("window_days") or 28
+    lines += ["## Headline numbers", "", f"| | Now | vs previous {window} days | Peer rank |", "|---|---|---|---|"]
+    lines += [
+        f"| Automation rate | {_pct(a.get('automation_rate'), 1)} | {_pts(a.get('automation_rate_change_pts'))} | {_percentile(a.get('automation_percentile'))} |",
+        f"| AI involvement | {_pct(a.get('involvement_rate'), 1)} | {_pts(a.get('involvement_rate_change_pts'))} | {_percentile(a.get('involvement_percentile'))} |",
+        f"| AI resolution | {_pct(a.get('ai_resolution_rate'), 1)} | {_pts(a.get('ai_resolution_rate_change_pts'))} | {_percentile(a.get('ai_resolution_percentile'))} |",
+        f"| CSAT AI / human | {_num2(a.get('csat_ai'))} / {_num2(a.get('csat_human'))} | {_signed2(a.get('csat_ai_change'))} (AI) | {_percentile(a.get('csat_ai_percentile'))} |",
+        f"| Conversations | {_num(a.get('conversations'))} | {_signed_pct(a.get('conversations_change_pct'))} | |",
+        "",
+    ]  # fmt: skip
+
+    lines += ["## Potential", ""]
+    if _missing(a.get("potential")):
+        lines += ["Potential not computed yet (run `cockpit refresh`).", ""]
+    else:
+        lines += [
+            f"Could reach **{_pct(a.get('potential'))}** automation "
+            f"(likely {_pct(a.get('potential_low'))}–{_pct(a.get('potential_high'))}) against "
+            f"{_pct(a.get('automation_rate'))} today: a gap of **{_pts(a.get('gap_pts'))}**, "
+            f"≈ {_num(_monthly_gain(a))} more conversations resolved by the AI per month.",
+            "",
+        ]
+
+    lines += ["## Top issues", ""]
+    for i in report.get("issues", []) or []:
+        lines.append(
+            f"{i['rank']}. **{t(i.get('topic'))}** ({TYPE_LABELS.get(i.get('automation_type'), i.get('automation_type'))}) — "
+            f"{_num(i.get('conversations'))} conversations, {_pct(i.get('automation_rate'))} automated vs "
+            f"{_pct(i.get('benchmark_rate'))} for peers"
+            + (f", ≈ {_num(i.get('hours_per_month'))} human hours / month" if not _missing(i.get("hours_per_month")) else "")
+            + (" · **volume spike**" if i.get("spike") else "")
+        )  # fmt: skip
+        if i.get("example"):
+            lines.append(f"    > “{t(i['example'])}”")
+    if not report.get("issues"):
+        lines.append("No issues computed yet.")
+    lines.append("")
+
+    lines += ["## Next best actions", ""]
+    for x in report.get("actions", []) or []:
+        kind = KIND_LABELS.get(x.get("kind"), str(x.get("kind")).replace("_", " "))
+        conf = "" if _missing(x.get("confidence")) or isinstance(x.get("confidence"), str) else f", confidence {_pct(x.get('confidence'))}"
+        lines.append(
+            f"{x['rank']}. **{kind}: {t(x.get('topic') or x.get('topic_id'))}** "
+            f"({TYPE_LABELS.get(x.get('automation_type'), x.get('automation_type'))}) — "
+            f"**{_pts(x.get('gain_pts'))}**, +{_num(x.get('extra_ai_resolved_per_month'))} AI-resolved "
+            f"and {_num(x.get('hours_saved_per_month'))} h saved per month{conf}."
+        )  # fmt: skip
+        if x.get("rationale"):
+            lines.append(f"    *Why:* {t(x['rationale'])}")
+    if not report.get("actions"):
+        lines.append("No actions computed yet.")
+    lines.append("")
+
+    lines += ["## What changed recently", ""]
+    changes = [
+        f"- Automation {_pts(a.get('automation_rate_change_pts'))} and volume "
+        f"{_signed_pct(a.get('conversations_change_pct'))} vs the previous {window} days."
+    ]
+    for c in report.get("changes", []) or []:
+        what = "volume spike last week" if c.get("spike") else f"trend {_pts(c.get('trend_pts'))}"
+        changes.append(
+            f"- {t(c.get('topic'))} ({c.get('automation_type')}): {what}; "
+            f"{_pct(c.get('automation_rate'))} automated on {_num(c.get('conversations'))} conversations."
+        )
+    lines += changes
+    lines.append("")
+    return "\n".join(lines)
+
+
+def _num2(x) -> str:
+    return "—" if _missing(x) else f"{x:.2f}"
+
+
+def _signed2(x) -> str:
+    return "—" if _missing(x) else f"{x:+.2f}"
+
+
+def _signed_pct(x) -> str:
+    return "—" if _missing(x) else f"{x:+.0f}%"
+
+
+def _monthly_gain(a: dict) -> float | None:
+    """Gap (pts) × the window's known-outcome volume scaled to 30 days."""
+    gap, known, days = a.get("gap_pts"), a.get("known_outcome"), a.get("window_days") or 28
+    if _missing(gap) or _missing(known):
+        return None
+    return max(0.0, gap) / 100 * known * 30 / days
+
+
+def to_html(report: dict) -> str:
+    """The brief as a standalone, printable HTML page (inline CSS, no external assets)."""
+    body = md.markdown(to_markdown(report, html_safe=True), extensions=["tables"])
+    title = html.escape(str(report["account"].get("name") or report["account"].get("account_id")))
+    return (
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        f"<title>Pre-call brief — {title}</title><style>{CSS}</style></head>"
+        f"<body>\n{body}\n</body></html>\n"
+    )

@@ -1,0 +1,113 @@
+"""Conversations: filter and read tagged conversations, correct a tag, download the rows."""
+
+from datetime import date
+
+import streamlit as st
+
+from cockpit import queries, ui
+from cockpit.contract import AUTOMATION_TYPES
+
+ctx = ui.context()
+con = ui.cursor(ctx.settings)
+ui.require_tables(con, "conversations")
+
+st.title("Conversations")
+scope = ctx.accounts.get(ctx.account_id) if ctx.account_id else (
+    f"{ctx.csm}'s accounts" if ctx.csm else "all accounts"
+)
+st.caption(f"Showing {scope} (change it in the sidebar). Text is masked; tags come from the last refresh.")
+topics = queries.topic_options(con)
+first, last = queries.conversation_date_bounds(con)
+
+with st.container(key="conv_filters", border=True):
+    f1, f2, f3, f4 = st.columns(4)
+    kind = f1.selectbox("Automation type", [ui.ALL, *AUTOMATION_TYPES], key="conv_type", bind="query-params",
+                        format_func=lambda v: "All types" if v == ui.ALL else ui.type_label(v))
+    topic = f2.selectbox("Topic", [ui.ALL, *topics], key="conv_topic", bind="query-params",
+                         format_func=lambda v: "All topics" if v == ui.ALL else topics.get(v, v))
+    outcome = f3.selectbox("Outcome", [ui.ALL, "ai", "human", "none", "unknown"], key="conv_outcome",
+                           bind="query-params",
+                           format_func={ui.ALL: "All outcomes", "ai": "Resolved by AI", "human": "Resolved by a human",
+                                        "none": "Unresolved", "unknown": "Outcome unknown"}.get)
+    min_conf = f4.slider("Min. tag confidence", 0.0, 1.0, 0.0, 0.05, key="conv_conf", bind="query-params",
+                         help="Lowest of the type and topic confidences.")
+    g1, g2 = st.columns([1, 3])
+    dates = g1.date_input("Date range", (first or date.today(), last or date.today()), key="conv_dates")
+    text = g2.text_input("Search text", key="conv_q", bind="query-params", placeholder="e.g. refund, card, invoice")  # fmt: skip
+
+start, end = (dates[0], dates[1]) if isinstance(dates, tuple) and len(dates) == 2 else (None, None)
+flt = queries.ConversationFilter(
+    account_ids=(ctx.account_id,) if ctx.account_id else tuple(ctx.accounts),
+    automation_type=None if kind == ui.ALL else kind,
+    topic_id=None if topic == ui.ALL else topic,
+    outcome=None if outcome == ui.ALL else outcome,
+    min_confidence=min_conf,
+    start=start,
+    end=end,
+    text=text,
+)
+_, total = queries.conversation_page(con, flt, 1, 1)
+n_pages = max(1, -(-total // queries.PAGE_SIZE))
+if st.session_state.get("conv_page", 1) > n_pages:
+    st.session_state["conv_page"] = 1
+
+head_l, head_r = st.columns([3, 1], vertical_alignment="bottom")
+page_no = st.session_state.get("conv_page", 1)
+rows, total = queries.conversation_page(con, flt, page_no, queries.PAGE_SIZE)
+head_l.markdown(f"**{total:,} conversations** match · page {page_no} of {n_pages}")
+head_r.download_button(
+    "Download CSV",
+    lambda: queries.conversation_export(ui.cursor(ctx.settings), flt).to_csv(index=False),
+    file_name="conversations.csv", mime="text/csv", icon=":material/download:", key="conv_csv",
+    on_click="ignore", disabled=total == 0,
+)  # fmt: skip
+
+if rows.empty:
+    st.info("No conversation matches these filters. Widen the date range, lower the confidence or clear the search.")
+    st.stop()
+
+# Corrections made in this session show at once, before the next refresh re-tags.
+overlay = st.session_state.setdefault("_corrections", {})
+for cid, (new_type, new_topic) in overlay.items():
+    hit = rows["conversation_id"] == cid
+    rows.loc[hit, ["automation_type", "topic_id", "topic", "corrected"]] = [new_type, new_topic, topics.get(new_topic, new_topic), True]  # fmt: skip
+
+st.dataframe(
+    rows[["created_at", "account", "text", "automation_type", "type_confidence", "topic", "topic_confidence",
+          "outcome", "corrected", "conversation_id"]],
+    hide_index=True, key="conv_table", width="stretch", height=min(38 + 35 * len(rows), 600),
+    column_config={
+        "created_at": st.column_config.DatetimeColumn("Created (UTC)", format="D MMM HH:mm"),
+        "account": "Account",
+        "text": st.column_config.TextColumn("Text (masked)", width="large"),
+        "automation_type": "Type",
+        "type_confidence": st.column_config.ProgressColumn("Type conf.", min_value=0, max_value=1, format="percent"),
+        "topic": "Topic",
+        "topic_confidence": st.column_config.ProgressColumn("Topic conf.", min_value=0, max_value=1, format="percent"),
+        "outcome": "Outcome",
+        "corrected": st.column_config.CheckboxColumn("Corrected"),
+        "conversation_id": "ID",
+    },
+)  # fmt: skip
+if n_pages > 1:
+    st.pagination(n_pages, key="conv_page", bind="query-params")
+
+with st.expander("Correct a tag", icon=":material/edit:", key="conv_fix_exp"):
+    with st.form("conv_fix", border=False):
+        c1, c2, c3 = st.columns([2, 1, 1])
+        cid = c1.selectbox("Conversation", rows["conversation_id"].tolist(), key="fix_id",
+                           format_func=lambda i: f"{i} · {rows.set_index('conversation_id').at[i, 'text'][:60]}")
+        new_type = c2.selectbox("Automation type", list(AUTOMATION_TYPES), key="fix_type", format_func=ui.type_label)
+        new_topic = c3.selectbox("Topic", list(topics), key="fix_topic", format_func=lambda v: topics.get(v, v))
+        submitted = st.form_submit_button("Save correction", key="fix_save")  # fmt: skip
+    if submitted:
+        try:
+            from cockpit.corrections import record_correction
+        except ImportError:
+            st.error("Corrections are not available in this build (cockpit.corrections is missing).")
+        else:
+            record_correction(ctx.settings.corrections_path, cid, new_type, new_topic, by="app")
+            overlay[cid] = (new_type, new_topic)
+            st.toast(f"Saved: {cid} → {ui.type_label(new_type)} · {topics.get(new_topic, new_topic)}. "
+                     "The next refresh applies it everywhere.")  # fmt: skip
+            st.rerun()

@@ -1,0 +1,38 @@
+"""Step `backtest`: score the potential against what happened after a default cutoff.
+
+The cutoff is the store's as-of date minus `backtest.DEFAULT_LOOKBACK_DAYS`; the run is stored in
+backtest_runs / backtest_results (one row per cutoff and method, replaced when re-run), which the
+app shows as the potential's track record. Cheap: two DuckDB group-bys and small pandas frames.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from cockpit import backtest, metrics
+from pipelines.context import StepContext
+
+log = logging.getLogger(__name__)
+
+
+def run(ctx: StepContext) -> dict[str, float]:
+    """Pipeline entry point: backtest at the default cutoff, stored on the writer connection."""
+    con = ctx.con
+    con.execute("CREATE OR REPLACE TEMP VIEW _bt_asof AS " + metrics.scored_relation())
+    as_of = metrics.as_of_date(con, "_bt_asof")
+    con.execute("DROP VIEW _bt_asof")
+    if as_of is None:
+        return {"accounts": 0.0}
+    ctx.progress.start("backtest", None)
+    try:
+        bt = backtest.run_backtest(con, backtest.default_cutoff(as_of))
+        backtest.save_backtest(con, bt)
+    finally:
+        ctx.progress.done()
+    s = bt.summary
+    return {
+        "accounts": float(s["n_accounts"]),
+        "accounts_realised": float(s["n_realised"]),
+        "mae_realised_pts": float(s["mae_realised_pts"] if s["mae_realised_pts"] is not None else -1),
+        "mae_truth_pts": float(s["mae_truth_pts"] if s["mae_truth_pts"] is not None else -1),
+    }

@@ -1,0 +1,178 @@
+"""Step `score`: metrics, benchmarks, potential, top issues and next best actions.
+
+Reads conversations + tags + accounts + setup from the writer connection, aggregates in DuckDB
+(account × week, account × cell), hands the small frames to `cockpit.metrics`,
+`cockpit.potential` and `cockpit.actions`, and rebuilds the derived tables with CREATE OR REPLACE.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import yaml
+
+from cockpit import actions, metrics, potential, store
+from cockpit.potential import PotentialParams
+from pipelines.context import StepContext
+
+log = logging.getLogger(__name__)
+
+TAXONOMY_DIR = Path(__file__).resolve().parent.parent / "cockpit" / "taxonomy"
+EXAMPLES_PER_CELL = 3
+LIST_COLUMNS = ("example_conversation_ids", "evidence_conversation_ids")
+
+
+def write_table(con, name: str, df: pd.DataFrame) -> None:
+    """CREATE OR REPLACE `name` from `df` (id-list columns typed VARCHAR[] even when empty)."""
+    fields, arrays = [], []
+    for col in df.columns:
+        if col in LIST_COLUMNS:
+            arr = pa.array([list(v) for v in df[col]], type=pa.list_(pa.string()))
+        else:
+            arr = pa.Array.from_pandas(df[col])
+        fields.append(pa.field(col, arr.type))
+        arrays.append(arr)
+    table = pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+    con.register("_score_df", table)
+    try:
+        con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _score_df")
+    finally:
+        con.unregister("_score_df")
+
+
+def topic_facts(folder: Path = TAXONOMY_DIR) -> dict[str, dict]:
+    """topic_id → {name, data_source, sensitive} from the taxonomy YAML files (empty if absent)."""
+    facts: dict[str, dict] = {}
+    for path in sorted(folder.glob("*.yaml")):
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for topic in doc.get("topics") or []:
+            if isinstance(topic, dict) and topic.get("id"):
+                facts[topic["id"]] = {
+                    "name": topic.get("name") or topic["id"],
+                    "data_source": topic.get("data_source"),
+                    "sensitive": bool(topic.get("sensitive", False)),
+                }
+    return facts
+
+
+def topic_names(con, facts: dict[str, dict]) -> dict[str, str]:
+    """Display names: the `taxonomy_topics` table when present, else the YAML, else the id."""
+    names = {k: v["name"] for k, v in facts.items()}
+    if store.table_exists(con, "taxonomy_topics"):
+        rows = con.execute(
+            "SELECT topic_id, any_value(name) FROM taxonomy_topics "
+            "WHERE account_id IS NULL GROUP BY topic_id"
+        ).fetchall()
+        names.update({t: n for t, n in rows if n})
+    return names
+
+
+def read_setup(con) -> pd.DataFrame:
+    """The setup table (account_id, enabler, topic_id, live_since), empty when absent."""
+    if not store.table_exists(con, "setup"):
+        return pd.DataFrame(columns=["account_id", "enabler", "topic_id", "live_since"])
+    return con.execute("SELECT account_id, enabler, topic_id, live_since FROM setup").df()
+
+
+def example_ids(con, source: str, start, end) -> pd.DataFrame:
+    """A few example conversation ids per account × cell in [start, end]: deterministic choice,
+    conversations the AI did not resolve first, then by a hash of the id."""
+    return con.execute(
+        f"""
+        SELECT account_id, automation_type, topic_id,
+               list(conversation_id ORDER BY pick) AS conversation_ids
+        FROM (
+            SELECT account_id, automation_type, topic_id, conversation_id,
+                   row_number() OVER (
+                       PARTITION BY account_id, automation_type, topic_id
+                       ORDER BY coalesce(resolved_by = 'ai', false), hash(conversation_id),
+                                conversation_id) AS pick
+            FROM {source}
+            WHERE day BETWEEN DATE '{start}' AND DATE '{end}'
+        )
+        WHERE pick <= {EXAMPLES_PER_CELL}
+        GROUP BY ALL
+        """
+    ).df()
+
+
+def score(
+    con,
+    window_days: int = metrics.DEFAULT_WINDOW_DAYS,
+    params: PotentialParams = PotentialParams(),
+) -> dict[str, float]:
+    """Rebuild every derived scoring table from the source tables on `con`."""
+    con.execute("CREATE OR REPLACE TEMP TABLE scored AS " + metrics.scored_relation())
+    as_of = metrics.as_of_date(con, "scored")
+    if as_of is None:
+        log.info("Score - no conversations, nothing to do")
+        return {"accounts": 0, "conversations": 0}
+    accounts = con.execute(
+        "SELECT account_id, name, coalesce(vertical, 'other') AS vertical, csm FROM accounts"
+    ).df()
+    write_table(con, "weekly_metrics", metrics.weekly_metrics(con, "scored"))
+    acc = metrics.account_metrics(con, "scored", accounts, as_of, window_days)
+    write_table(con, "account_metrics", acc)
+    cells = metrics.cell_metrics(con, "scored", as_of, window_days)
+    write_table(con, "cell_metrics", cells)
+    write_table(con, "topic_weekly", metrics.topic_weekly(con, "scored"))
+    log.info("Score - metrics completed (as of %s)", as_of)
+
+    start, end = metrics.window_bounds(as_of, params.window_days)
+    pw_cells = metrics.aggregate(
+        con,
+        "scored",
+        ["account_id", "vertical", *metrics.CELL],
+        f"day BETWEEN DATE '{start}' AND DATE '{end}'",
+    )
+    setup = read_setup(con)
+    live = metrics.live_counts(con, "scored", setup, start, end)
+    pw_cells = pw_cells.merge(live, on=["account_id", *metrics.CELL], how="left")
+    names = dict(zip(accounts["account_id"], accounts["name"], strict=True))
+    result = potential.potential_for(pw_cells, setup, as_of, params, names)
+    write_table(con, "benchmarks", result["benchmarks"])
+    write_table(con, "potential", result["potential"])
+    write_table(con, "potential_contributions", result["contributions"])
+    log.info("Score - potential completed")
+
+    facts = topic_facts()
+    tnames = topic_names(con, facts)
+    examples = example_ids(con, "scored", *metrics.window_bounds(as_of, window_days))
+    vertical_of = dict(zip(accounts["account_id"], accounts["vertical"], strict=True))
+    issues = actions.top_issues(
+        cells, result["benchmarks"], vertical_of, examples, tnames, window_days
+    )
+    write_table(con, "top_issues", issues)
+    nba = actions.next_best_actions(
+        result["cells"],
+        result["benchmarks"],
+        result["contributions"],
+        params.window_days,
+        facts,
+        examples,
+        tnames,
+    )
+    write_table(con, "actions", nba)
+    store.set_meta(con, "as_of", str(as_of))
+    con.execute("DROP TABLE scored")
+    log.info("Score - completed")
+    return {
+        "accounts": float(len(acc)),
+        "conversations": float(acc["conversations"].sum()),
+        "cells": float(len(cells)),
+        "potential_accounts": float(len(result["potential"])),
+        "top_issues": float(len(issues)),
+        "actions": float(len(nba)),
+    }
+
+
+def run(ctx: StepContext) -> dict[str, float]:
+    """Pipeline entry point: `score` on the writer connection."""
+    ctx.progress.start("score", None)
+    try:
+        return score(ctx.con)
+    finally:
+        ctx.progress.done()

@@ -1,0 +1,155 @@
+"""Tag step: automation type + topic for conversations that need it; `taxonomy_topics`.
+
+Re-tags a conversation when it is new, its embedded text changed, its correction is not yet
+applied (or was removed), or — for all of them — when the taxonomy version or the model id
+differs from the one in `meta`, or on `--full`. Corrections win over the model and are training
+examples. Pages of conversations are read, tagged and upserted one at a time (bounded memory).
+Counts: tags_written, tags_changed (existing tags whose type or topic changed),
+corrections_applied (written rows that carry a correction), skipped_no_vector.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+import pandas as pd
+import pyarrow as pa
+
+from cockpit import store
+from cockpit.corrections import apply_corrections, load_corrections
+from cockpit.embedding import arrow_to_vectors, attach_cache, cached_embed, embedder_model_id
+from cockpit.tagger import fit_tagger
+from cockpit.taxonomy import OTHER, Taxonomy, load_taxonomy
+from pipelines import embed as embed_step
+from pipelines.context import StepContext
+
+log = logging.getLogger(__name__)
+
+PAGE = 20_000
+SEED = 0
+
+
+def _valid_corrections(con, taxonomy: Taxonomy, corrections: pd.DataFrame) -> pd.DataFrame:
+    """Corrections whose ids the current taxonomy still knows (others are logged and ignored)."""
+    ok = corrections["automation_type"].isin(taxonomy.type_ids) & corrections["topic_id"].isin(
+        taxonomy.topic_ids + [OTHER]
+    )
+    if (~ok).any():
+        log.warning("Ignoring %d correction(s) with ids unknown to taxonomy %s", (~ok).sum(), taxonomy.version)
+    return corrections[ok].reset_index(drop=True)
+
+
+def write_topics(con, taxonomy: Taxonomy) -> None:
+    """Rebuild `taxonomy_topics` from the taxonomy (plus `other`)."""
+    frame = pd.DataFrame(taxonomy.rows(), columns=["topic_id", "name", "description", "vertical", "account_id"])
+    con.register("_topics", frame.astype(object))
+    con.execute(
+        """CREATE OR REPLACE TABLE taxonomy_topics AS
+           SELECT topic_id::VARCHAR AS topic_id, name::VARCHAR AS name,
+                  description::VARCHAR AS description, vertical::VARCHAR AS vertical,
+                  account_id::VARCHAR AS account_id FROM _topics"""
+    )
+    con.unregister("_topics")
+
+
+def run(ctx: StepContext) -> dict[str, float]:
+    """Tag what needs tagging; see the module docstring."""
+    con, settings = ctx.con, ctx.settings
+    taxonomy = load_taxonomy(custom_dir=settings.home / "taxonomy")
+    model_id = embedder_model_id(settings)
+    if not store.table_exists(con, "embed_texts"):
+        embed_step.run(ctx)
+    attach_cache(con, settings.embeddings_path)
+    retag_all = (
+        ctx.full
+        or store.get_meta(con, "taxonomy_version") != taxonomy.version
+        or store.get_meta(con, "model_id") != model_id
+    )
+
+    corrections = _valid_corrections(con, taxonomy, load_corrections(settings.corrections_path))
+    con.register("_corr", corrections[["conversation_id", "automation_type", "topic_id"]].astype(object))
+    train = texts_for_corrections(con, corrections)
+    tagger = fit_tagger(taxonomy, cached_embed(con, ctx.embedder_factory, model_id), train, seed=SEED)
+
+    con.execute("DELETE FROM tags WHERE conversation_id NOT IN (SELECT conversation_id FROM conversations)")
+    need = "true" if retag_all else (
+        "t.conversation_id IS NULL OR t.text_hash IS DISTINCT FROM e.text_hash "
+        "OR (k.conversation_id IS NOT NULL AND (NOT coalesce(t.corrected, false) "
+        "    OR t.automation_type IS DISTINCT FROM k.automation_type "
+        "    OR t.topic_id IS DISTINCT FROM k.topic_id)) "
+        "OR (k.conversation_id IS NULL AND coalesce(t.corrected, false))"
+    )  # fmt: skip
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _tag_todo AS
+            SELECT row_number() OVER (ORDER BY e.conversation_id) AS rn, e.conversation_id,
+                   c.account_id, a.vertical, e.text_hash
+            FROM embed_texts e
+            JOIN conversations c USING (conversation_id)
+            LEFT JOIN accounts a USING (account_id)
+            LEFT JOIN tags t USING (conversation_id)
+            LEFT JOIN _corr k USING (conversation_id)
+            WHERE {need}"""
+    )
+    total = con.execute("SELECT count(*) FROM _tag_todo").fetchone()[0]
+    counts = {"tags_written": 0, "tags_changed": 0, "corrections_applied": 0, "skipped_no_vector": 0}
+    if total:
+        ctx.progress.start("Tagging", total)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    for start in range(1, total + 1, PAGE):
+        page = con.sql(
+            f"""SELECT d.conversation_id, d.account_id, d.vertical, d.text_hash, v.vector
+                FROM _tag_todo d JOIN emb.embeddings v
+                  ON v.text_hash = d.text_hash AND v.model_id = '{model_id.replace("'", "''")}'
+                WHERE d.rn >= {start} AND d.rn < {start + PAGE} ORDER BY d.rn"""
+        ).to_arrow_table()
+        in_page = min(PAGE, total - start + 1)
+        counts["skipped_no_vector"] += in_page - page.num_rows
+        if page.num_rows:
+            _write_page(con, tagger, page, corrections, taxonomy.version, model_id, now, counts)
+        ctx.progress.advance(in_page)
+    if total:
+        ctx.progress.done()
+    con.execute("DROP TABLE _tag_todo")
+    con.unregister("_corr")
+    if counts["skipped_no_vector"]:
+        log.warning("%d conversation(s) have no cached vector; run the embed step", counts["skipped_no_vector"])
+    write_topics(con, taxonomy)
+    store.set_meta(con, "taxonomy_version", taxonomy.version)
+    store.set_meta(con, "model_id", model_id)
+    log.info("Tagging - Completed: %s", counts)
+    return counts
+
+
+def texts_for_corrections(con, corrections: pd.DataFrame) -> pd.DataFrame:
+    """Corrections with the embedded text of their conversation (training examples)."""
+    if not len(corrections):
+        return corrections.assign(text=pd.Series(dtype=object))
+    texts = embed_step.texts_for(con, corrections["conversation_id"].tolist())
+    return corrections.merge(texts, on="conversation_id", how="inner")
+
+
+def _write_page(con, tagger, page: pa.Table, corrections, version, model_id, now, counts) -> None:
+    vectors = arrow_to_vectors(page.column("vector"))
+    ids = page.column("conversation_id").to_pylist()
+    pred = tagger.predict(vectors, page.column("vertical").to_pylist(), page.column("account_id").to_pylist())
+    pred.insert(0, "conversation_id", ids)
+    tags = apply_corrections(pred, corrections)
+    tags["taxonomy_version"] = version
+    tags["model_id"] = model_id
+    tags["text_hash"] = page.column("text_hash").to_pylist()
+    tags["tagged_at"] = now
+    con.register("_tag_page", tags)
+    counts["tags_changed"] += con.execute(
+        """SELECT count(*) FROM _tag_page p JOIN tags t USING (conversation_id)
+           WHERE t.automation_type IS DISTINCT FROM p.automation_type
+              OR t.topic_id IS DISTINCT FROM p.topic_id"""
+    ).fetchone()[0]
+    con.execute(
+        """INSERT OR REPLACE INTO tags
+           SELECT conversation_id, automation_type, type_confidence, topic_id, topic_confidence,
+                  taxonomy_version, model_id, text_hash, corrected, tagged_at FROM _tag_page"""
+    )
+    con.unregister("_tag_page")
+    counts["tags_written"] += len(tags)
+    counts["corrections_applied"] += int(tags["corrected"].sum())
