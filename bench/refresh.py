@@ -182,6 +182,9 @@ def main() -> None:
             )
             if r["error"]:
                 print(f"      error: {r['error']}")
+                if name == "load":
+                    print("      the workspace did not load; the other phases would mean nothing")
+                    return
             if name == "noop":
                 ok = r["seconds"] < 10 and embedded(r["counts"]) == 0
                 print(f"      target (< 10 s, nothing embedded): {'met' if ok else 'NOT met'}")

@@ -125,9 +125,7 @@ def top_issues(
     rate = df["automation_rate"].fillna(0.0)
     bench = df["benchmark_rate"]
     gap_ratio = ((bench - rate).clip(lower=0) / bench.where(bench > 0)).fillna(0.0)
-    df["score"] = (
-        df["unresolved"] * per_month * _hours_per_unresolved(df) * (0.25 + gap_ratio)
-    )
+    df["score"] = df["unresolved"] * per_month * _hours_per_unresolved(df) * (0.25 + gap_ratio)
     df = df[df["unresolved"] > 0]
     names = topic_names or {}
     df["topic"] = [names.get(t, t) for t in df["topic_id"]]

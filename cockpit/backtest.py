@@ -35,7 +35,7 @@ import pandas as pd
 
 from cockpit import metrics, store
 from cockpit.contract import ENABLER_FOR_TYPE
-from cockpit.potential import PotentialParams, potential_for
+from cockpit.potential import DEFAULT_PARAMS, PotentialParams, potential_for
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ def realised_rates(
     post: pd.DataFrame,
     cutoff: dt.date,
     setup_accounts: set[str],
-    min_post: int = 10,
+    min_post: int = 5,
     min_new_share: float = 0.05,
 ) -> pd.DataFrame:
     """Per account: realised rate on the pre-cutoff mix (see module docstring) and coverage.
@@ -84,9 +84,9 @@ def realised_rates(
     df = contributions.merge(post, on=KEY, how="left")
     df["known_post"] = df["known_post"].fillna(0)
     df["ai_post"] = df["ai_post"].fillna(0)
-    since = pd.to_datetime(df["live_since"]).dt.date
+    since = pd.to_datetime(df["live_since"])
     live_end = df["live_end"].fillna(False).astype(bool)
-    new = live_end & since.notna() & (since >= cutoff)
+    new = live_end & since.notna() & (since >= pd.Timestamp(cutoff))
     enough = df["known_post"] >= min_post
     kept = (df["target_rate"] - df["current_rate"]).abs() < 1e-12
     observable = enough & (live_end | kept)
@@ -166,9 +166,9 @@ def _post_cells(
 def run_backtest(
     con: duckdb.DuckDBPyConnection,
     cutoff: dt.date,
-    params: PotentialParams = PotentialParams(),
+    params: PotentialParams = DEFAULT_PARAMS,
     ramp_days: int = 0,
-    min_post: int = 10,
+    min_post: int = 5,
     min_new_share: float = 0.05,
 ) -> Backtest:
     """Predict each account's potential with data before `cutoff`, compare with what followed."""
@@ -186,8 +186,8 @@ def run_backtest(
     else:
         setup = pd.DataFrame(columns=["account_id", "enabler", "topic_id", "live_since"])
     setup_accounts = set(setup["account_id"])
-    since = pd.to_datetime(setup["live_since"]).dt.date
-    visible = setup[(since.isna() | (since < cutoff)).to_numpy()]
+    since = pd.to_datetime(setup["live_since"])
+    visible = setup[(since.isna() | (since < pd.Timestamp(cutoff))).to_numpy()]
     method = describe(params, ramp_days)
     live = metrics.live_counts(con, "_bt_scored", visible, start, end)
     cells = cells.merge(live, on=KEY, how="left")
@@ -211,7 +211,9 @@ def run_backtest(
         results = results.merge(truth, on="account_id", how="left")
     else:
         results["truth"] = np.nan
-    results = results.astype({c: "float64" for c in ["predicted", "low", "high", "realised", "truth"]})
+    results = results.astype(
+        {c: "float64" for c in ["predicted", "low", "high", "realised", "truth"]}
+    )
     r = _errors(results["predicted"], results["realised"], results["low"], results["high"])
     t = _errors(results["predicted"], results["truth"], results["low"], results["high"])
     created = dt.datetime.now(dt.UTC).replace(tzinfo=None)
@@ -246,9 +248,11 @@ def run_backtest(
 
 def describe(params: PotentialParams, ramp_days: int = 0) -> str:
     """A compact, stable description of the method and its parameters."""
-    keys = ("quantile", "population", "min_n", "prior_k", "infer_ratio", "window_days")
+    keys = ("statistic", "prior_conv", "own_prior", "account_factor", "window_days", "infer_ratio")
+    if params.statistic == "quantile":
+        keys = (*keys, "quantile", "population", "min_n", "prior_k")
     d = {k: v for k, v in asdict(params).items() if k in keys}
-    return "potential v1 " + json.dumps({**d, "ramp_days": ramp_days}, sort_keys=True)
+    return "potential v2 " + json.dumps({**d, "ramp_days": ramp_days}, sort_keys=True)
 
 
 def save_backtest(con: duckdb.DuckDBPyConnection, bt: Backtest) -> None:

@@ -256,6 +256,11 @@ def demo_command(
         )
     click.echo(f"Refresh: {result['refresh'] if refresh else 'not available yet'}.")
     click.echo(f"Files: {result['directory']}  Database: {result['database']}")
+    if result.get("refresh_status") == "failed":
+        raise click.ClickException(
+            f"the demo data is ingested, but the refresh failed: {result.get('refresh_error')}. "
+            "See `cockpit runs`, then run `cockpit refresh`."
+        )
 
 
 # --- tagging: tag correct, taxonomy eval, export tags (owner: tagging) -------------------------
@@ -476,7 +481,9 @@ def account(ctx: click.Context, account_id: str, as_json: bool) -> None:
         return
     perf, pot = r["performance"], r["potential"]
     click.echo(f"{r['name']} ({r['account_id']}) · {r['vertical']} · CSM {r['csm'] or '—'}")
-    click.echo(f"as of {r['as_of']}, last {perf['window_days']} days, {perf['conversations']} conversations")
+    click.echo(
+        f"as of {r['as_of']}, last {perf['window_days']} days, {perf['conversations']} conversations"
+    )
     click.echo(
         f"  automation {_pct(perf['automation_rate'])} ({_pts(perf['automation_rate_change_pts'])}) · "
         f"involvement {_pct(perf['involvement_rate'])} · AI resolution {_pct(perf['ai_resolution_rate'])}"
@@ -572,7 +579,9 @@ def backtest_cmd(ctx: click.Context, cutoff, as_json: bool) -> None:
     if not bt.calibration.empty:
         click.echo("  calibration (predicted decile: predicted → achieved, n):")
         for c in bt.calibration.itertuples(index=False):
-            click.echo(f"    {c.bin:>2}: {100 * c.predicted:5.1f}% → {100 * c.achieved:5.1f}%  ({c.n})")
+            click.echo(
+                f"    {c.bin:>2}: {100 * c.predicted:5.1f}% → {100 * c.achieved:5.1f}%  ({c.n})"
+            )
 
 
 # --- brief (owner: app) ------------------------------------------------------------------------

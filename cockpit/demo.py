@@ -1175,4 +1175,6 @@ def build_demo(
         outcome = refresh(settings)
         status = getattr(outcome, "status", None)
         result["refresh"] = f"ran: {status}" if status else "ran"
+        result["refresh_status"] = status
+        result["refresh_error"] = getattr(outcome, "error", None)
     return result

@@ -319,6 +319,19 @@ def cached_embed(
     return embed
 
 
+def arrow_query(con: duckdb.DuckDBPyConnection, query: str, params: list | None = None) -> pa.Table:
+    """Run `query` and return an Arrow table.
+
+    Uses the DB-API result rather than `con.sql()`: in DuckDB 2.0 a relation refuses to run while
+    an earlier `execute(...).fetchone()` on the same connection left its result unfinished.
+    """
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "extra copy": fine at page size
+        return con.execute(query, params or []).to_arrow_table()
+
+
 def lookup_vectors(
     con: duckdb.DuckDBPyConnection, hashes: list[str], model_id: str, alias: str = "emb"
 ) -> np.ndarray:
@@ -326,11 +339,13 @@ def lookup_vectors(
     order = pa.table({"i": pa.array(range(len(hashes)), pa.int64()), "h": pa.array(hashes, pa.string())})
     con.register("_emb_lookup", order)
     try:
-        got = con.sql(
+        got = arrow_query(
+            con,
             f"""SELECT o.i, e.vector FROM _emb_lookup o
-                JOIN {alias}.embeddings e ON e.text_hash = o.h AND e.model_id = '{model_id.replace("'", "''")}'
-                ORDER BY o.i"""
-        ).to_arrow_table()
+                JOIN {alias}.embeddings e ON e.text_hash = o.h AND e.model_id = ?
+                ORDER BY o.i""",
+            [model_id],
+        )
     finally:
         con.unregister("_emb_lookup")
     if got.num_rows != len(hashes):

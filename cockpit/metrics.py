@@ -272,9 +272,7 @@ def spike_flags(blocks: pd.DataFrame) -> pd.DataFrame:
     """
     by = ["account_id", *CELL]
     if blocks.empty:
-        return pd.DataFrame(
-            columns=[*by, "weekly_mean", "weekly_sd", "last_week_volume", "spike"]
-        )
+        return pd.DataFrame(columns=[*by, "weekly_mean", "weekly_sd", "last_week_volume", "spike"])
     wide = blocks.pivot_table(index=by, columns="block", values="n", aggfunc="sum", fill_value=0)
     wide = wide.reindex(columns=range(SPIKE_WEEKS + 1), fill_value=0)
     history = wide[list(range(1, SPIKE_WEEKS + 1))].to_numpy(dtype="float64")
@@ -346,7 +344,7 @@ def live_counts(
     if setup is None or setup.empty:
         return pd.DataFrame(columns=cols)
     s = setup[["account_id", "enabler", "topic_id", "live_since"]].copy()
-    s["live_since"] = pd.to_datetime(s["live_since"]).dt.date
+    s["live_since"] = pd.to_datetime(s["live_since"])
     con.register("_setup_df", s)
     try:
         df = con.execute(

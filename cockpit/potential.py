@@ -10,23 +10,26 @@ vertical, and the `setup` table. A cell is (automation_type, topic_id); the enab
    or above the midpoint between the median live and median not-live peer rates of that vertical ×
    cell (known from accounts with setup), or, without such peers, at or above
    `infer_ratio` × the cell's benchmark.
-2. Benchmark ("what good accounts reach"), per vertical × cell:
-       raw_q    = the q-th percentile of the automation rates of peer accounts with at least
-                  `min_n` known outcomes in the cell (peers = accounts whose enabler is live when
-                  population = "live", all accounts when "all");
-       type_q   = the same percentile over the vertical × automation type, topics pooled;
-       benchmark = (n · raw_q + k · type_q) / (n + k)        (n peers, prior strength k)
-   i.e. an empirical-Bayes shrinkage of a thin cell towards its type-level value.
+2. Benchmark ("what peers that have the enabler reach"), per vertical × cell. Default
+   (statistic = "pooled", chosen by the backtest on the demo):
+       A, N      = AI-resolved and known outcomes of live peers while their enabler was live
+       type      = the same pooled over the vertical × automation type (itself shrunk to the
+                   automation type across verticals)
+       benchmark = (A + k · type) / (N + k)                 (k = `prior_conv` conversations)
+   i.e. an empirical-Bayes (beta-binomial) shrinkage of a thin cell towards its type level.
+   Alternative (statistic = "quantile"): the q-th percentile of live peers' cell rates (peers with
+   ≥ `min_n` outcomes), shrunk to the type-level percentile with weight k = `prior_k` accounts.
 3. Potential of an account = Σ_cells share_c · target_c, with share_c = the cell's share of the
-   account's known-outcome conversations and
-       target_c = own rate                       if the enabler is live (it is already deployed),
-                                                 or the cell has no enabler ('unknown' type,
-                                                 'other' topic),
-       target_c = max(own rate, benchmark_c)     otherwise.
+   account's known-outcome conversations over the last `window_days` days and
+       target_c = (a_live + m · benchmark_c) / (n_live + m)   if the enabler is live: its own rate
+                  while live, shrunk to the benchmark (m = `own_prior`; m = 0 keeps the raw rate);
+       target_c = max(shrunk own rate, benchmark_c)          if the enabler is missing;
+       target_c = own rate                                   if the cell needs no enabler
+                                                             ('unknown' type, 'other' topic).
    contribution_pts_c = 100 · share_c · (target_c − own rate_c); gap_pts = Σ contributions.
    Interval: 5th–95th percentile of a seeded bootstrap that resamples the account's conversations
-   (multinomial over cells, binomial outcomes within a cell) and the peer accounts behind each
-   benchmark.
+   (multinomial over cells, binomial outcomes within a cell) and the benchmarks (Beta draws of the
+   pooled counts, or peer accounts resampled for "quantile").
 """
 
 from __future__ import annotations
@@ -56,14 +59,17 @@ class PotentialParams:
     min_n: int = 20  # known outcomes an account needs in a cell to count as a peer (quantile)
     prior_k: float = 3.0  # quantile: shrinkage towards the type level, in accounts
     prior_conv: float = 30.0  # pooled: shrinkage towards the type level, in conversations
-    own_prior: float = 0.0  # pseudo-conversations shrinking a cell's own rate to its benchmark
+    own_prior: float = 30.0  # pseudo-conversations shrinking a cell's own rate to its benchmark
     account_factor: bool = False  # scale benchmarks by the account's own live-cell performance
     factor_prior: float = 30.0  # pseudo-conversations of the account factor (towards 1)
     infer_ratio: float = 0.8
-    window_days: int = 56  # own rates and mix are measured over this many days
+    window_days: int = 90  # own rates and mix are measured over this many days
     n_boot: int = 200
     seed: int = 0
     interval: tuple[float, float] = (5.0, 95.0)
+
+
+DEFAULT_PARAMS = PotentialParams()
 
 
 def _rate(a: pd.Series, n: pd.Series) -> pd.Series:
@@ -94,8 +100,8 @@ def enabler_status(
     live_keys: set[tuple[str, str, str]] = set()
     with_setup: set[str] = set()
     if not setup.empty:
-        since = pd.to_datetime(setup["live_since"]).dt.date
-        live = setup[(since.isna() | (since <= as_of)).to_numpy()]
+        since = pd.to_datetime(setup["live_since"])
+        live = setup[(since.isna() | (since <= pd.Timestamp(as_of))).to_numpy()]
         live_keys = set(zip(live["account_id"], live["enabler"], live["topic_id"], strict=True))
         with_setup = set(setup["account_id"])
     if setup_accounts is not None:
@@ -240,8 +246,10 @@ def _account_factor(t: pd.DataFrame, params: PotentialParams) -> pd.Series:
         return pd.Series(1.0, index=t.index)
     live = t["enabler_live"] & t["benchmark_rate"].notna()
     obs = (t["ev_ai"] * live).groupby(t["account_id"]).transform("sum")
-    exp = (t["ev_known"] * t["benchmark_rate"].fillna(0) * live).groupby(t["account_id"]).transform(
-        "sum"
+    exp = (
+        (t["ev_known"] * t["benchmark_rate"].fillna(0) * live)
+        .groupby(t["account_id"])
+        .transform("sum")
     )
     m = params.factor_prior
     return ((obs + m) / (exp + m)).clip(0.5, 1.5)

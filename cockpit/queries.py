@@ -69,7 +69,9 @@ def accounts_list(con: duckdb.DuckDBPyConnection, csm: str | None = None) -> lis
     return _records(df)
 
 
-def account_report(con: duckdb.DuckDBPyConnection, account_id: str, top: int = ACCOUNT_TOP_N) -> dict:
+def account_report(
+    con: duckdb.DuckDBPyConnection, account_id: str, top: int = ACCOUNT_TOP_N
+) -> dict:
     """Everything `cockpit account ID` shows, as plain JSON-ready data (rates are fractions).
 
     Raises UnknownAccountError when the id is not in `accounts`.

@@ -192,13 +192,16 @@ def _from_url(key: str, options) -> None:
     rather than using `bind="query-params"`, which writes the formatted label.
     """
     if key not in st.session_state:
-        value = st.query_params.get(key)
+        # The URL wins; else the last value this session picked (a click in the navigation
+        # clears the query string and Streamlit may drop the widget's state on a page switch).
+        value = st.query_params.get(key) or st.session_state.get(f"_keep_{key}")
         st.session_state[key] = value if value in options else ALL
     elif st.session_state[key] != ALL and st.session_state[key] not in options:
         st.session_state[key] = ALL
 
 
 def _to_url(key: str, value: str) -> None:
+    st.session_state[f"_keep_{key}"] = value
     if value in (None, ALL):
         st.query_params.pop(key, None)
     elif st.query_params.get(key) != value:
@@ -257,6 +260,14 @@ def sidebar() -> Context:
 
 def context() -> Context:
     """The context app.py stored for this run (pages call this)."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        # A fresh server whose first request is a page URL runs Streamlit's legacy `pages/`
+        # auto-discovery, which executes the page without app.py. Switch that mode off (what
+        # st.navigation does) and rerun, so app.py's navigation and sidebar take over.
+        PagesManager.uses_pages_directory = False
+        st.rerun()
     ctx = st.session_state.get("_context")
     if ctx is None:  # a page run outside app.py
         ctx = sidebar()

@@ -33,6 +33,8 @@ def run(ctx: StepContext) -> dict[str, float]:
     return {
         "accounts": float(s["n_accounts"]),
         "accounts_realised": float(s["n_realised"]),
-        "mae_realised_pts": float(s["mae_realised_pts"] if s["mae_realised_pts"] is not None else -1),
+        "mae_realised_pts": float(
+            s["mae_realised_pts"] if s["mae_realised_pts"] is not None else -1
+        ),
         "mae_truth_pts": float(s["mae_truth_pts"] if s["mae_truth_pts"] is not None else -1),
     }

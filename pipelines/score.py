@@ -15,7 +15,7 @@ import pyarrow as pa
 import yaml
 
 from cockpit import actions, metrics, potential, store
-from cockpit.potential import PotentialParams
+from cockpit.potential import DEFAULT_PARAMS, PotentialParams
 from pipelines.context import StepContext
 
 log = logging.getLogger(__name__)
@@ -102,7 +102,7 @@ def example_ids(con, source: str, start, end) -> pd.DataFrame:
 def score(
     con,
     window_days: int = metrics.DEFAULT_WINDOW_DAYS,
-    params: PotentialParams = PotentialParams(),
+    params: PotentialParams = DEFAULT_PARAMS,
 ) -> dict[str, float]:
     """Rebuild every derived scoring table from the source tables on `con`."""
     con.execute("CREATE OR REPLACE TEMP TABLE scored AS " + metrics.scored_relation())

@@ -18,7 +18,13 @@ import pyarrow as pa
 
 from cockpit import store
 from cockpit.corrections import apply_corrections, load_corrections
-from cockpit.embedding import arrow_to_vectors, attach_cache, cached_embed, embedder_model_id
+from cockpit.embedding import (
+    arrow_query,
+    arrow_to_vectors,
+    attach_cache,
+    cached_embed,
+    embedder_model_id,
+)
 from cockpit.tagger import fit_tagger
 from cockpit.taxonomy import OTHER, Taxonomy, load_taxonomy
 from pipelines import embed as embed_step
@@ -97,12 +103,14 @@ def run(ctx: StepContext) -> dict[str, float]:
         ctx.progress.start("Tagging", total)
     now = datetime.now(UTC).replace(tzinfo=None)
     for start in range(1, total + 1, PAGE):
-        page = con.sql(
-            f"""SELECT d.conversation_id, d.account_id, d.vertical, d.text_hash, v.vector
-                FROM _tag_todo d JOIN emb.embeddings v
-                  ON v.text_hash = d.text_hash AND v.model_id = '{model_id.replace("'", "''")}'
-                WHERE d.rn >= {start} AND d.rn < {start + PAGE} ORDER BY d.rn"""
-        ).to_arrow_table()
+        page = arrow_query(
+            con,
+            """SELECT d.conversation_id, d.account_id, d.vertical, d.text_hash, v.vector
+               FROM _tag_todo d JOIN emb.embeddings v
+                 ON v.text_hash = d.text_hash AND v.model_id = ?
+               WHERE d.rn >= ? AND d.rn < ? ORDER BY d.rn""",
+            [model_id, start, start + PAGE],
+        )
         in_page = min(PAGE, total - start + 1)
         counts["skipped_no_vector"] += in_page - page.num_rows
         if page.num_rows:

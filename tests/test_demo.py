@@ -275,3 +275,18 @@ def test_cli_demo(settings, monkeypatch):
     assert again.exit_code == 0 and "already exists" in again.output
     help_text = runner.invoke(cli_module.cli, ["demo", "--help"]).output.split("Options:")[0]
     assert help_text.strip().endswith("Example: cockpit demo --accounts 60 --months 12 --seed 7")
+
+
+def test_cli_demo_reports_a_failed_refresh(settings, monkeypatch):
+    pytest.importorskip("cockpit.ingest", reason="cockpit.ingest is not written yet")
+    from types import SimpleNamespace
+
+    from cockpit import cli as cli_module
+
+    monkeypatch.setenv("COCKPIT_HOME", str(settings.home))
+    failed = SimpleNamespace(status="failed", error="step tag: boom")
+    monkeypatch.setattr(cli_module, "_demo_refresh", lambda quiet: lambda s: failed)
+    args = ["demo", "--accounts", "3", "--months", "1", "--conversations", "300", "--quiet"]
+    out = CliRunner().invoke(cli_module.cli, args)
+    assert out.exit_code == 1
+    assert "Error: the demo data is ingested, but the refresh failed: step tag: boom" in out.output

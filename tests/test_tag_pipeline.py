@@ -1,0 +1,246 @@
+"""Embed + tag steps on a real DuckDB store with the hashing fake; CLI commands of the area."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from cockpit import store, taxonomy as taxonomy_module
+from cockpit.cli import cli
+from cockpit.corrections import record_correction
+from cockpit.embedding import HashingEmbedder
+from pipelines import embed as embed_step, tag as tag_step
+from pipelines.context import StepContext
+from tests.test_taxonomy import write_custom, write_taxonomy
+
+CONVERSATIONS = [
+    ("c1", "shop", "where is my parcel"),
+    ("c2", "shop", "please cancel my order"),
+    ("c3", "shop", "what is the weather today"),
+    ("c4", "bank", "why was my bank card declined"),
+    ("c5", "bank", "show my invoice please"),
+    ("c6", "shop", "hi"),  # transcript below decides what is embedded
+]
+MESSAGES = [
+    ("c6", "2026-11-01 10:00:00", "customer", "hi"),
+    ("c6", "2026-11-01 10:00:05", "ai", "Hello! How can I help?"),
+    ("c6", "2026-11-01 10:00:30", "customer", "track my order parcel please"),
+]
+
+
+@pytest.fixture
+def home(settings, tmp_path, monkeypatch):
+    """A store with two accounts and six conversations; the tiny taxonomy as project taxonomy."""
+    monkeypatch.setattr(taxonomy_module, "DEFAULT_DIR", write_taxonomy(tmp_path / "tax"))
+    with store.writing(settings, "test") as con:
+        con.execute(
+            "INSERT INTO accounts (account_id, name, vertical) VALUES "
+            "('shop', 'Shop', 'ecommerce'), ('bank', 'Bank', 'fintech')"
+        )
+        for cid, acc, text in CONVERSATIONS:
+            add_conversation(con, cid, acc, text)
+        con.executemany(
+            "INSERT INTO messages (conversation_id, sent_at, author, body) VALUES (?, ?, ?, ?)", MESSAGES
+        )
+    return settings
+
+
+def add_conversation(con, cid, account, text):
+    con.execute(
+        "INSERT OR REPLACE INTO conversations (conversation_id, account_id, created_at, text) "
+        "VALUES (?, ?, TIMESTAMP '2026-11-01 10:00:00', ?)",
+        [cid, account, text],
+    )
+
+
+class Factory:
+    """Embedder factory that counts how often the model would be loaded."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def __call__(self):
+        self.calls += 1
+        return HashingEmbedder()
+
+
+def refresh(settings, full=False, factory=None, before=None):
+    """Run embed then tag in one writer transaction; return (embed counts, tag counts)."""
+    factory = factory or Factory()
+    with store.writing(settings, "refresh") as con:
+        if before:
+            before(con)
+        ctx = StepContext(con=con, settings=settings, run_id="r", full=full, embedder_factory=factory)
+        return embed_step.run(ctx), tag_step.run(ctx)
+
+
+def read_tags(settings):
+    con = store.read_only(settings.db_path)
+    rows = con.execute(
+        "SELECT conversation_id, automation_type, topic_id, corrected, topic_confidence FROM tags ORDER BY 1"
+    ).fetchall()
+    con.close()
+    return {r[0]: r[1:] for r in rows}
+
+
+def test_first_run_tags_everything_sensibly(home):
+    emb, tag = refresh(home)
+    assert emb["texts_embedded"] == 6
+    assert tag == {"tags_written": 6, "tags_changed": 0, "corrections_applied": 0, "skipped_no_vector": 0}
+    tags = read_tags(home)
+    assert tags["c1"][:2] == ("personalized", "orders")
+    assert tags["c2"][:2] == ("action", "orders")
+    assert tags["c3"][1] == "other"
+    assert tags["c4"][1] == "cards"
+    assert tags["c6"][1] == "orders"  # from the customer turns, not the "hi" opening
+    con = store.read_only(home.db_path)
+    assert store.get_meta(con, "model_id") == "hashing-v1"
+    assert store.get_meta(con, "taxonomy_version").startswith("2026.11.1+")
+    topics = con.execute("SELECT topic_id, vertical FROM taxonomy_topics ORDER BY 1").fetchall()
+    assert topics == [("billing", None), ("cards", "fintech"), ("orders", "ecommerce"), ("other", None)]
+    stored_ids = {r[0] for r in con.execute("SELECT DISTINCT topic_id FROM tags").fetchall()}
+    assert stored_ids <= {t[0] for t in topics}
+    con.close()
+
+
+def test_second_run_embeds_and_tags_nothing(home):
+    refresh(home)
+    before = read_tags(home)
+    factory = Factory()
+    emb, tag = refresh(home, factory=factory)
+    assert emb["texts_embedded"] == 0 and tag["tags_written"] == 0
+    assert factory.calls == 0  # the model is never loaded when nothing is new
+    assert read_tags(home) == before
+
+
+def test_full_rerun_is_idempotent(home):
+    refresh(home)
+    before = read_tags(home)
+    emb, tag = refresh(home, full=True)
+    assert emb["texts_embedded"] == 0
+    assert tag["tags_written"] == 6 and tag["tags_changed"] == 0
+    assert read_tags(home) == before
+
+
+def test_only_new_or_changed_conversations_are_retagged(home):
+    refresh(home)
+
+    def change(con):
+        add_conversation(con, "c7", "shop", "cancel my order now")
+        add_conversation(con, "c2", "shop", "where is my order parcel")
+
+    emb, tag = refresh(home, before=change)
+    assert emb["texts_embedded"] == 2 and emb["texts_changed"] == 2
+    assert tag["tags_written"] == 2 and tag["tags_changed"] == 1
+    assert read_tags(home)["c2"][:2] == ("personalized", "orders")
+
+
+def test_corrections_win_and_only_touch_their_conversation(home):
+    refresh(home)
+    record_correction(home.corrections_path, "c3", "action", "billing", by="t",
+                      taxonomy=taxonomy_module.load_taxonomy())  # fmt: skip
+    emb, tag = refresh(home)
+    assert tag["tags_written"] == 1 and tag["corrections_applied"] == 1 and tag["tags_changed"] == 1
+    assert read_tags(home)["c3"] == ("action", "billing", True, 1.0)
+    _, again = refresh(home)
+    assert again["tags_written"] == 0
+
+
+def test_taxonomy_change_retags_everything(home, tmp_path):
+    refresh(home)
+    write_custom(home.home / "taxonomy", account_id="shop")
+    _, tag = refresh(home)
+    assert tag["tags_written"] == 6
+    con = store.read_only(home.db_path)
+    assert con.execute("SELECT account_id FROM taxonomy_topics WHERE topic_id = 'loyalty'").fetchone() == ("shop",)
+    con.close()
+
+
+def test_model_id_change_retags_everything(home):
+    refresh(home)
+    _, tag = refresh(home, before=lambda con: store.set_meta(con, "model_id", "old-model"))
+    assert tag["tags_written"] == 6
+
+
+def test_deleted_conversations_lose_their_tags(home):
+    refresh(home)
+    _, tag = refresh(home, before=lambda con: con.execute("DELETE FROM conversations WHERE conversation_id = 'c5'"))
+    assert "c5" not in read_tags(home) and tag["tags_written"] == 0
+
+
+# --- CLI ------------------------------------------------------------------------------------
+
+
+def _env(settings):
+    return {"COCKPIT_HOME": str(settings.home), "COCKPIT_EMBEDDER": "hashing"}
+
+
+def test_cli_correct_validates_against_the_account(home):
+    refresh(home)
+    runner = CliRunner()
+    ok = runner.invoke(cli, ["tag", "correct", "c1", "--type", "action", "--topic", "orders", "--note", "x"], env=_env(home))
+    assert ok.exit_code == 0, ok.output
+    assert "Recorded: c1 -> action / orders" in ok.output
+    bad = runner.invoke(cli, ["tag", "correct", "c1", "--type", "action", "--topic", "cards"], env=_env(home))
+    assert bad.exit_code == 1
+    assert "Error: unknown topic id 'cards' for account shop (ecommerce); valid topic ids: billing, orders, other." in bad.output
+    missing = runner.invoke(cli, ["tag", "correct", "nope", "--type", "action", "--topic", "orders"], env=_env(home))
+    assert missing.exit_code == 1 and "no conversation 'nope'" in missing.output
+
+
+def test_cli_export_tags(home, tmp_path):
+    refresh(home)
+    out = tmp_path / "out" / "tags.csv"
+    result = CliRunner().invoke(cli, ["export", "tags", "--out", str(out)], env=_env(home))
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(out.open()))
+    assert len(rows) == 6
+    assert list(rows[0]) == [
+        "conversation_id", "account_id", "automation_type", "type_confidence", "topic_id",
+        "topic_confidence", "taxonomy_version", "corrected",
+    ]  # fmt: skip
+    assert rows[0]["conversation_id"] == "c1" and rows[0]["account_id"] == "shop"
+
+
+def test_cli_export_without_data(settings):
+    result = CliRunner().invoke(cli, ["export", "tags", "--out", "x.csv"], env=_env(settings))
+    assert result.exit_code == 1 and "Error: No data yet" in result.output
+
+
+def test_cli_help_ends_with_examples():
+    runner = CliRunner()
+    for args in (["tag"], ["tag", "correct"], ["taxonomy"], ["taxonomy", "eval"], ["export"], ["export", "tags"]):
+        text = runner.invoke(cli, [*args, "--help"]).output.strip()
+        assert text.splitlines()[-1].strip().startswith("Example: cockpit "), args
+
+
+LABELLED = [
+    ("i want a refund for my order", "refund"), ("give me my money back", "refund"),
+    ("refund the jacket please", "refund"), ("can i get a refund", "refund"),
+    ("how do i reset my password", "password"), ("forgot my password", "password"),
+    ("password reset link not working", "password"), ("change my password", "password"),
+    ("what is the weather", "oos"), ("tell me a joke", "oos"),
+]  # fmt: skip
+
+
+def test_cli_eval_few_shot_json(settings, tmp_path, monkeypatch):
+    monkeypatch.setattr(taxonomy_module, "DEFAULT_DIR", write_taxonomy(tmp_path / "tax"))
+    path = tmp_path / "labelled.csv"
+    with path.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["body", "intent"])
+        w.writerows(LABELLED)
+    args = ["taxonomy", "eval", str(path), "--text-col", "body", "--label-col", "intent", "--few-shot", "2"]
+    result = CliRunner().invoke(cli, [*args, "--json"], env=_env(settings))
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["mode"] == "few-shot K=2" and data["n_test"] == 4 and data["n_examples"] == 6
+    assert {r["label"] for r in data["per_label"]} <= {"refund", "password", "other"}
+    text = CliRunner().invoke(cli, args, env=_env(settings)).output
+    assert "accuracy" in text and "macro-F1" in text and "coverage" in text
+    bad = CliRunner().invoke(cli, ["taxonomy", "eval", str(path), "--label-col", "intent"], env=_env(settings))
+    assert bad.exit_code == 1
+    assert "missing column(s) text; found body, intent. Pass --text-col and --label-col." in bad.output

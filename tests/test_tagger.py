@@ -1,0 +1,122 @@
+"""Tagger logic with the hashing fake: determinism, masking, `other`, corrections, calibration."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cockpit.embedding import HashingEmbedder
+from cockpit.tagger import fit_tagger, training_examples
+from cockpit.taxonomy import custom_taxonomy, load_taxonomy
+from tests.test_taxonomy import write_custom, write_taxonomy
+
+EMBED = HashingEmbedder().embed
+
+
+@pytest.fixture
+def taxonomy(tmp_path):
+    return load_taxonomy(write_taxonomy(tmp_path / "tax"), custom_dir=write_custom(tmp_path / "custom").parent)
+
+
+def _predict(tagger, texts, vertical="ecommerce", account=None):
+    return tagger.predict(EMBED(texts), [vertical] * len(texts), [account] * len(texts))
+
+
+def test_predicts_types_and_topics(taxonomy):
+    tagger = fit_tagger(taxonomy, EMBED)
+    out = _predict(tagger, ["where is my order parcel", "please cancel my order"])
+    assert list(out.columns) == ["automation_type", "type_confidence", "topic_id", "topic_confidence"]
+    assert out.topic_id.tolist() == ["orders", "orders"]
+    assert out.automation_type.tolist() == ["personalized", "action"]
+    for col in ("type_confidence", "topic_confidence"):
+        assert out[col].between(0, 1).all()
+
+
+def test_fitting_twice_gives_identical_tags(taxonomy):
+    texts = ["where is my parcel", "my bank card was declined", "what is the weather", "invoice"]
+    a = _predict(fit_tagger(taxonomy, EMBED, seed=3), texts)
+    b = _predict(fit_tagger(taxonomy, EMBED, seed=3), texts)
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_topics_are_masked_by_vertical(taxonomy):
+    tagger = fit_tagger(taxonomy, EMBED)
+    text = ["why was my bank card declined"]
+    assert _predict(tagger, text, "fintech").topic_id[0] == "cards"
+    assert _predict(tagger, text, "ecommerce").topic_id[0] != "cards"
+    assert _predict(tagger, text, None).topic_id[0] in ("billing", "other")
+
+
+def test_custom_topic_only_for_its_account(taxonomy):
+    tagger = fit_tagger(taxonomy, EMBED)
+    text = ["how many loyalty points do I have left"]
+    assert _predict(tagger, text, "ecommerce", "acme").topic_id[0] == "loyalty"
+    assert _predict(tagger, text, "ecommerce", "someone-else").topic_id[0] != "loyalty"
+
+
+def test_custom_topic_default_type_wins(tmp_path):
+    tax = load_taxonomy(
+        write_taxonomy(tmp_path / "tax"),
+        custom_dir=write_custom(tmp_path / "custom", automation_type="action").parent,
+    )
+    out = _predict(fit_tagger(tax, EMBED), ["how many loyalty points do I have left"], account="acme")
+    assert (out.topic_id[0], out.automation_type[0]) == ("loyalty", "action")
+    assert out.type_confidence[0] == out.topic_confidence[0]
+
+
+def test_out_of_scope_becomes_other(taxonomy):
+    tagger = fit_tagger(taxonomy, EMBED)
+    out = _predict(tagger, ["what is the weather forecast today", "tell me a funny joke"])
+    assert out.topic_id.tolist() == ["other", "other"]
+    assert out.topic_confidence.between(0, 1).all()
+
+
+def test_threshold_turns_unsure_topics_into_other(taxonomy):
+    import dataclasses
+
+    text = ["order invoice"]
+    sure = _predict(fit_tagger(taxonomy, EMBED), text)
+    assert sure.topic_id[0] != "other"
+    strict = dataclasses.replace(taxonomy, other_threshold=sure.topic_confidence[0] + 1e-6, _by_id={})
+    unsure = _predict(fit_tagger(strict, EMBED), text)
+    assert unsure.topic_id[0] == "other"
+    assert unsure.topic_confidence[0] == pytest.approx(1 - sure.topic_confidence[0])
+
+
+def test_corrections_become_training_examples(taxonomy):
+    weird = "zorblax quibbit frommage"
+    before = _predict(fit_tagger(taxonomy, EMBED), [weird])
+    corrections = pd.DataFrame(
+        {"text": [weird] * 3, "automation_type": ["action"] * 3, "topic_id": ["billing"] * 3}
+    )
+    after = _predict(fit_tagger(taxonomy, EMBED, corrections=corrections), [weird])
+    assert (after.topic_id[0], after.automation_type[0]) == ("billing", "action")
+    assert before.topic_id[0] != "billing" or before.topic_confidence[0] < after.topic_confidence[0]
+
+
+def test_training_examples_include_descriptions_oos_and_corrections(taxonomy):
+    corr = pd.DataFrame({"text": ["x y"], "automation_type": ["action"], "topic_id": ["other"]})
+    types, topics = training_examples(taxonomy, corr)
+    assert ("Orders: orders and parcels", "orders") in topics
+    assert ("tell me a joke", "__oos__") in topics and ("x y", "__oos__") in topics
+    assert ("where is my parcel", "personalized") in types and ("x y", "action") in types
+    assert not any(t == "loyalty" for _, t in types)  # custom topics without a type: topic only
+
+
+def test_confidences_are_calibrated_not_flat():
+    """Few examples per class: temperature scaling keeps the right class clearly on top."""
+    examples = {
+        "refund": [f"i want a refund for item {i}" for i in range(6)],
+        "password": [f"reset my password please {i}" for i in range(6)],
+        "shipping": [f"how long does shipping take {i}" for i in range(6)],
+    }
+    tagger = fit_tagger(custom_taxonomy(examples), EMBED)
+    out = tagger.predict(EMBED(["refund for item please"]), None, ["eval"])
+    assert out.topic_id[0] == "refund" and out.topic_confidence[0] > 0.5
+    assert np.isfinite(tagger.topic_head.temperature) and tagger.topic_head.temperature > 0
+
+
+def test_empty_input(taxonomy):
+    out = fit_tagger(taxonomy, EMBED).predict(np.zeros((0, 384), dtype=np.float32), [], [])
+    assert len(out) == 0 and list(out.columns)[0] == "automation_type"
