@@ -119,12 +119,19 @@ def phase(home: Path, name: str) -> None:
     t0 = time.perf_counter()
     result = refresh(settings, full=(name == "full"), progress_mode="plain")
     seconds = time.perf_counter() - t0
+    from cockpit import runlog
+
+    con = store.read_only(settings.db_path)
+    (run,) = runlog.list_runs(con, 1)
+    con.close()
+    durations = {st["step"]: st["duration_s"] for st in run["steps"]}
     print(
         json.dumps(
             {
                 "seconds": seconds,
                 "status": result.status,
                 "counts": result.counts,
+                "durations": durations,
                 "error": result.error,
             }
         )
@@ -188,6 +195,7 @@ def main() -> None:
             if name == "noop":
                 ok = r["seconds"] < 10 and embedded(r["counts"]) == 0
                 print(f"      target (< 10 s, nothing embedded): {'met' if ok else 'NOT met'}")
+            print(f"      step seconds: {json.dumps(r['durations'])}")
             print(f"      steps: {json.dumps(r['counts'])}")
     finally:
         if not args.home:

@@ -98,7 +98,12 @@ def to_markdown(report: dict, *, html_safe: bool = False) -> str:
     ]
 
     window = a.get("window_days") or 28
-    lines += ["## Headline numbers", "", f"| | Now | vs previous {window} days | Peer rank |", "|---|---|---|---|"]
+    lines += [
+        "## Headline numbers",
+        "",
+        f"| | Now | vs previous {window} days | Peer rank |",
+        "|---|---|---|---|",
+    ]
     lines += [
         f"| Automation rate | {_pct(a.get('automation_rate'), 1)} | {_pts(a.get('automation_rate_change_pts'))} | {_percentile(a.get('automation_percentile'))} |",
         f"| AI involvement | {_pct(a.get('involvement_rate'), 1)} | {_pts(a.get('involvement_rate_change_pts'))} | {_percentile(a.get('involvement_percentile'))} |",
@@ -138,7 +143,11 @@ def to_markdown(report: dict, *, html_safe: bool = False) -> str:
     lines += ["## Next best actions", ""]
     for x in report.get("actions", []) or []:
         kind = KIND_LABELS.get(x.get("kind"), str(x.get("kind")).replace("_", " "))
-        conf = "" if _missing(x.get("confidence")) or isinstance(x.get("confidence"), str) else f", confidence {_pct(x.get('confidence'))}"
+        conf = (
+            ""
+            if _missing(x.get("confidence")) or isinstance(x.get("confidence"), str)
+            else f", confidence {_pct(x.get('confidence'))}"
+        )
         lines.append(
             f"{x['rank']}. **{kind}: {t(x.get('topic') or x.get('topic_id'))}** "
             f"({TYPE_LABELS.get(x.get('automation_type'), x.get('automation_type'))}) — "
@@ -192,7 +201,7 @@ def to_html(report: dict) -> str:
     body = md.markdown(to_markdown(report, html_safe=True), extensions=["tables"])
     title = html.escape(str(report["account"].get("name") or report["account"].get("account_id")))
     return (
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>Pre-call brief — {title}</title><style>{CSS}</style></head>"
         f"<body>\n{body}\n</body></html>\n"
     )

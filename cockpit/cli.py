@@ -288,6 +288,7 @@ def tag_correct(
 
     The next refresh applies it (confidence 1.0, corrected = true) and learns from it.
 
+    \b
     Example: cockpit tag correct conv-123 --type personalized --topic orders --note "parcel"
     """
     import getpass
@@ -308,8 +309,9 @@ def tag_correct(
             "SELECT c.account_id, a.vertical FROM conversations c "
             "LEFT JOIN accounts a USING (account_id) WHERE c.conversation_id = ?",
             [conversation_id],
-        ).fetchone()
+        ).fetchall()
         con.close()
+        row = row[0] if row else None
         if row is None:
             raise CockpitError(
                 f"no conversation '{conversation_id}' in {settings.db_path}; check the id "
@@ -330,6 +332,7 @@ def tag_correct(
 def taxonomy_group() -> None:
     """Inspect and evaluate the taxonomy.
 
+    \b
     Example: cockpit taxonomy eval labelled.csv --text-col text --label-col intent --few-shot 10
     """
 
@@ -351,6 +354,7 @@ def taxonomy_eval(ctx, file, text_col, label_col, few_shot, train, vertical, see
     out of scope). With neither, the labels must be automation types or project topic ids and the
     project taxonomy is evaluated zero-shot.
 
+    \b
     Example: cockpit taxonomy eval tickets.csv --text-col body --label-col intent --few-shot 10
     """
     from cockpit.embedding import make_embedder

@@ -155,4 +155,4 @@ def export_tags(con, out: Path | str) -> int:
     )
     escaped = str(out).replace("'", "''")
     con.execute(f"COPY ({query}) TO '{escaped}' (HEADER, DELIMITER ',')")
-    return con.execute("SELECT count(*) FROM tags").fetchone()[0]
+    return con.execute("SELECT count(*) FROM tags").fetchall()[0][0]

@@ -257,7 +257,7 @@ def embed_missing(
         """,
         [mid],
     )
-    total = con.execute("SELECT count(*) FROM _emb_missing").fetchone()[0]
+    total = con.execute("SELECT count(*) FROM _emb_missing").fetchall()[0][0]
     if total == 0:
         con.execute("DROP TABLE _emb_missing")
         log.info("Embedding - nothing to embed for %s", mid)

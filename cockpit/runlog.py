@@ -99,7 +99,7 @@ def record_interrupted(
     """
     pid = holder.get("pid")
     run_id = holder.get("run_id") or f"interrupted-{holder.get('started_at', '?')}-{pid}"
-    if con.execute("SELECT count(*) FROM runs WHERE run_id = ?", [run_id]).fetchone()[0]:
+    if con.execute("SELECT count(*) FROM runs WHERE run_id = ?", [run_id]).fetchall()[0][0]:
         return False
     started = holder.get("started_at")
     try:

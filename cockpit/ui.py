@@ -114,12 +114,16 @@ def type_label(t: str | None) -> str:
     return TYPE_LABELS.get(t or "", t or "—")
 
 
-def type_color(field: str = "automation_type", title: str = "Type", legend: bool = True) -> alt.Color:
+def type_color(
+    field: str = "automation_type", title: str = "Type", legend: bool = True
+) -> alt.Color:
     """The Altair colour encoding every chart uses for automation types."""
     return alt.Color(
         f"{field}:N",
         title=title,
-        scale=alt.Scale(domain=list(AUTOMATION_TYPES), range=[TYPE_COLORS[t] for t in AUTOMATION_TYPES]),
+        scale=alt.Scale(
+            domain=list(AUTOMATION_TYPES), range=[TYPE_COLORS[t] for t in AUTOMATION_TYPES]
+        ),
         legend=alt.Legend(orient="bottom") if legend else None,
     )
 

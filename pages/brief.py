@@ -18,8 +18,13 @@ slug = ctx.account_id.replace("/", "_")
 
 with st.container(horizontal=True, key="brief_downloads"):
     st.download_button(
-        "Download Markdown", markdown, file_name=f"brief-{slug}.md", mime="text/markdown",
-        icon=":material/download:", key="brief_md", on_click="ignore",
+        "Download Markdown",
+        markdown,
+        file_name=f"brief-{slug}.md",
+        mime="text/markdown",
+        icon=":material/download:",
+        key="brief_md",
+        on_click="ignore",
     )
     st.download_button(
         "Download HTML (print to PDF)", lambda: brief.to_html(report), file_name=f"brief-{slug}.html",

@@ -12,27 +12,60 @@ con = ui.cursor(ctx.settings)
 ui.require_tables(con, "conversations")
 
 st.title("Conversations")
-scope = ctx.accounts.get(ctx.account_id) if ctx.account_id else (
-    f"{ctx.csm}'s accounts" if ctx.csm else "all accounts"
+scope = (
+    ctx.accounts.get(ctx.account_id)
+    if ctx.account_id
+    else (f"{ctx.csm}'s accounts" if ctx.csm else "all accounts")
 )
-st.caption(f"Showing {scope} (change it in the sidebar). Text is masked; tags come from the last refresh.")
+st.caption(
+    f"Showing {scope} (change it in the sidebar). Text is masked; tags come from the last refresh."
+)
 topics = queries.topic_options(con)
 first, last = queries.conversation_date_bounds(con)
 
 with st.container(key="conv_filters", border=True):
     f1, f2, f3, f4 = st.columns(4)
-    kind = f1.selectbox("Automation type", [ui.ALL, *AUTOMATION_TYPES], key="conv_type", bind="query-params",
-                        format_func=lambda v: "All types" if v == ui.ALL else ui.type_label(v))
-    topic = f2.selectbox("Topic", [ui.ALL, *topics], key="conv_topic", bind="query-params",
-                         format_func=lambda v: "All topics" if v == ui.ALL else topics.get(v, v))
-    outcome = f3.selectbox("Outcome", [ui.ALL, "ai", "human", "none", "unknown"], key="conv_outcome",
-                           bind="query-params",
-                           format_func={ui.ALL: "All outcomes", "ai": "Resolved by AI", "human": "Resolved by a human",
-                                        "none": "Unresolved", "unknown": "Outcome unknown"}.get)
-    min_conf = f4.slider("Min. tag confidence", 0.0, 1.0, 0.0, 0.05, key="conv_conf", bind="query-params",
-                         help="Lowest of the type and topic confidences.")
+    kind = f1.selectbox(
+        "Automation type",
+        [ui.ALL, *AUTOMATION_TYPES],
+        key="conv_type",
+        bind="query-params",
+        format_func=lambda v: "All types" if v == ui.ALL else ui.type_label(v),
+    )
+    topic = f2.selectbox(
+        "Topic",
+        [ui.ALL, *topics],
+        key="conv_topic",
+        bind="query-params",
+        format_func=lambda v: "All topics" if v == ui.ALL else topics.get(v, v),
+    )
+    outcome = f3.selectbox(
+        "Outcome",
+        [ui.ALL, "ai", "human", "none", "unknown"],
+        key="conv_outcome",
+        bind="query-params",
+        format_func={
+            ui.ALL: "All outcomes",
+            "ai": "Resolved by AI",
+            "human": "Resolved by a human",
+            "none": "Unresolved",
+            "unknown": "Outcome unknown",
+        }.get,
+    )
+    min_conf = f4.slider(
+        "Min. tag confidence",
+        0.0,
+        1.0,
+        0.0,
+        0.05,
+        key="conv_conf",
+        bind="query-params",
+        help="Lowest of the type and topic confidences.",
+    )
     g1, g2 = st.columns([1, 3])
-    dates = g1.date_input("Date range", (first or date.today(), last or date.today()), key="conv_dates")
+    dates = g1.date_input(
+        "Date range", (first or date.today(), last or date.today()), key="conv_dates"
+    )
     text = g2.text_input("Search text", key="conv_q", bind="query-params", placeholder="e.g. refund, card, invoice")  # fmt: skip
 
 start, end = (dates[0], dates[1]) if isinstance(dates, tuple) and len(dates) == 2 else (None, None)
@@ -63,7 +96,9 @@ head_r.download_button(
 )  # fmt: skip
 
 if rows.empty:
-    st.info("No conversation matches these filters. Widen the date range, lower the confidence or clear the search.")
+    st.info(
+        "No conversation matches these filters. Widen the date range, lower the confidence or clear the search."
+    )
     st.stop()
 
 # Corrections made in this session show at once, before the next refresh re-tags.
@@ -92,19 +127,29 @@ st.dataframe(
 if n_pages > 1:
     st.pagination(n_pages, key="conv_page", bind="query-params")
 
-with st.expander("Correct a tag", icon=":material/edit:", key="conv_fix_exp"):
+with st.expander("Correct a tag", icon=":material/edit:"):
     with st.form("conv_fix", border=False):
         c1, c2, c3 = st.columns([2, 1, 1])
-        cid = c1.selectbox("Conversation", rows["conversation_id"].tolist(), key="fix_id",
-                           format_func=lambda i: f"{i} · {rows.set_index('conversation_id').at[i, 'text'][:60]}")
-        new_type = c2.selectbox("Automation type", list(AUTOMATION_TYPES), key="fix_type", format_func=ui.type_label)
-        new_topic = c3.selectbox("Topic", list(topics), key="fix_topic", format_func=lambda v: topics.get(v, v))
+        cid = c1.selectbox(
+            "Conversation",
+            rows["conversation_id"].tolist(),
+            key="fix_id",
+            format_func=lambda i: f"{i} · {rows.set_index('conversation_id').at[i, 'text'][:60]}",
+        )
+        new_type = c2.selectbox(
+            "Automation type", list(AUTOMATION_TYPES), key="fix_type", format_func=ui.type_label
+        )
+        new_topic = c3.selectbox(
+            "Topic", list(topics), key="fix_topic", format_func=lambda v: topics.get(v, v)
+        )
         submitted = st.form_submit_button("Save correction", key="fix_save")  # fmt: skip
     if submitted:
         try:
             from cockpit.corrections import record_correction
         except ImportError:
-            st.error("Corrections are not available in this build (cockpit.corrections is missing).")
+            st.error(
+                "Corrections are not available in this build (cockpit.corrections is missing)."
+            )
         else:
             record_correction(ctx.settings.corrections_path, cid, new_type, new_topic, by="app")
             overlay[cid] = (new_type, new_topic)

@@ -13,14 +13,24 @@ con = ui.cursor(ctx.settings)
 st.title("Data health")
 overview = queries.store_overview(con)
 meta = queries.meta_items(con)
-have = {t: not queries.missing_tables(con, [t]) for t in ("runs", "quarantine", "tags", "backtest_runs")}
+have = {
+    t: not queries.missing_tables(con, [t]) for t in ("runs", "quarantine", "tags", "backtest_runs")
+}
 
 k = st.columns(5)
 k[0].metric("Data as of", f"{overview['as_of']:%d %b %Y}" if overview["as_of"] else "—")
-k[1].metric("Last successful refresh", ui.age(overview["last_success_at"]),
-            help=f"{overview['last_success_at']:%d %b %Y %H:%M} UTC" if overview["last_success_at"] else None)
-k[2].metric("Quarantined rows", queries.quarantine_count(con) if have["quarantine"] else 0,
-            help="Rows refused by validation; see the reasons below.")
+k[1].metric(
+    "Last successful refresh",
+    ui.age(overview["last_success_at"]),
+    help=f"{overview['last_success_at']:%d %b %Y %H:%M} UTC"
+    if overview["last_success_at"]
+    else None,
+)
+k[2].metric(
+    "Quarantined rows",
+    queries.quarantine_count(con) if have["quarantine"] else 0,
+    help="Rows refused by validation; see the reasons below.",
+)
 k[3].metric("Taxonomy", meta.get("taxonomy_version", "—"))
 k[4].metric("Model", (meta.get("model_id") or "—").rsplit("/", 1)[-1])  # fmt: skip
 
@@ -57,11 +67,22 @@ else:
 st.subheader("Quarantined rows")
 if have["quarantine"] and queries.quarantine_count(con):
     q1, q2 = st.columns([2, 3])
-    q1.dataframe(queries.quarantine_by_reason(con), hide_index=True, key="dh_q_reason", width="stretch",
-                 column_config={"rows": st.column_config.NumberColumn("Rows", format="%d"),
-                                "last_seen": st.column_config.DatetimeColumn("Last seen", format="D MMM HH:mm")})
-    q2.dataframe(queries.quarantine_sample(con), hide_index=True, key="dh_q_sample", width="stretch")
-    st.caption("Fix the source export and re-run `cockpit ingest FILE`; corrected rows replace the quarantined ones.")
+    q1.dataframe(
+        queries.quarantine_by_reason(con),
+        hide_index=True,
+        key="dh_q_reason",
+        width="stretch",
+        column_config={
+            "rows": st.column_config.NumberColumn("Rows", format="%d"),
+            "last_seen": st.column_config.DatetimeColumn("Last seen", format="D MMM HH:mm"),
+        },
+    )
+    q2.dataframe(
+        queries.quarantine_sample(con), hide_index=True, key="dh_q_sample", width="stretch"
+    )
+    st.caption(
+        "Fix the source export and re-run `cockpit ingest FILE`; corrected rows replace the quarantined ones."
+    )
 else:
     st.success("No quarantined rows: every ingested row passed validation.")  # fmt: skip
 
@@ -90,17 +111,36 @@ else:
 st.subheader("Versions")
 st.dataframe([{"key": k_, "value": v} for k_, v in meta.items()], hide_index=True, key="dh_meta")
 
-st.subheader("Backtest track record", help="Potential predicted at a past cutoff vs what the account achieved since.")
+st.subheader(
+    "Backtest track record",
+    help="Potential predicted at a past cutoff vs what the account achieved since.",
+)
 summary, points = queries.backtest_latest(con) if have["backtest_runs"] else (None, None)
 if summary is None:
     st.info("No backtest yet. Run `cockpit backtest` (or `cockpit refresh`).")
 else:
     b = st.columns(3)
-    b[0].metric("MAE (achieved)", f"{summary['mae_realised_pts']:.1f} pts", help="Mean absolute error of predicted potential vs achieved automation.")
+    b[0].metric(
+        "MAE (achieved)",
+        f"{summary['mae_realised_pts']:.1f} pts",
+        help="Mean absolute error of predicted potential vs achieved automation.",
+    )
     b[1].metric("Within 5 pts", ui.pct(summary["within5_realised"]))
-    b[2].metric("Cutoff", f"{summary['cutoff']:%d %b %Y}", help=f"Method: {summary['method']} · {summary['n_accounts']} accounts")
-    diag = alt.Chart(alt.Data(values=[{"v": 0}, {"v": 1}])).mark_line(color="#bbb", strokeDash=[4, 4]).encode(x="v:Q", y="v:Q")
-    err = alt.Chart(points).mark_rule(color="#4C78A8", opacity=0.4).encode(x="predicted:Q", y="low:Q", y2="high:Q")
+    b[2].metric(
+        "Cutoff",
+        f"{summary['cutoff']:%d %b %Y}",
+        help=f"Method: {summary['method']} · {summary['n_accounts']} accounts",
+    )
+    diag = (
+        alt.Chart(alt.Data(values=[{"v": 0}, {"v": 1}]))
+        .mark_line(color="#bbb", strokeDash=[4, 4])
+        .encode(x="v:Q", y="v:Q")
+    )
+    err = (
+        alt.Chart(points)
+        .mark_rule(color="#4C78A8", opacity=0.4)
+        .encode(x="predicted:Q", y="low:Q", y2="high:Q")
+    )
     dots = alt.Chart(points).mark_circle(size=90, color="#4C78A8").encode(
         x=alt.X("predicted:Q", title="Predicted potential", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
         y=alt.Y("realised:Q", title="Achieved automation", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),

@@ -44,6 +44,7 @@ table = rows.assign(
      "conversations", "arr_usd", "renewal_date", "top_action"]
 ]  # fmt: skip
 
+
 def _open_selected() -> None:
     selected = st.session_state["pf_table"].selection.rows
     if selected:
@@ -67,7 +68,7 @@ st.dataframe(
         ),
         "potential_pct": st.column_config.NumberColumn("Potential", format="%.0f%%", help=ui.DEFINITIONS["potential"]),
         "gap_pts": st.column_config.NumberColumn("Gap", format="%.1f pts", help=ui.DEFINITIONS["gap_pts"]),
-        "trend_pct": st.column_config.LineChartColumn("Last 4 weeks", y_min=0, y_max=100, help="Weekly automation rate, %"),
+        "trend_pct": st.column_config.LineChartColumn("Last 4 weeks", help="Weekly automation rate, %"),
         "conversations": st.column_config.NumberColumn("Conversations", format="compact"),
         "arr_usd": st.column_config.NumberColumn("ARR", format="dollar"),
         "renewal_date": st.column_config.DateColumn("Renewal", format="D MMM YYYY"),
@@ -79,10 +80,23 @@ st.dataframe(
 st.subheader("Current vs potential")
 chart_data = rows.assign(
     look=rows["look_first"].notna().map({True: "Look first", False: "On track"})
-)[["name", "automation_rate", "potential", "gap_pts", "conversations", "arr_usd", "look", "look_first"]]
-diagonal = alt.Chart(alt.Data(values=[{"x": 0, "y": 0}, {"x": 1, "y": 1}])).mark_line(
-    color="#bbbbbb", strokeDash=[4, 4]
-).encode(x="x:Q", y="y:Q")
+)[
+    [
+        "name",
+        "automation_rate",
+        "potential",
+        "gap_pts",
+        "conversations",
+        "arr_usd",
+        "look",
+        "look_first",
+    ]
+]
+diagonal = (
+    alt.Chart(alt.Data(values=[{"x": 0, "y": 0}, {"x": 1, "y": 1}]))
+    .mark_line(color="#bbbbbb", strokeDash=[4, 4])
+    .encode(x="x:Q", y="y:Q")
+)
 points = (
     alt.Chart(chart_data)
     .mark_circle(opacity=0.8, stroke="white", strokeWidth=1)
@@ -102,6 +116,8 @@ points = (
         ],
     )
 )  # fmt: skip
-labels = points.mark_text(align="left", dx=10, fontSize=11).encode(text="name:N", size=alt.value(11))
+labels = points.mark_text(align="left", dx=10, fontSize=11).encode(
+    text="name:N", size=alt.value(11)
+)
 st.altair_chart((diagonal + points + labels).properties(height=380), width="stretch")
 st.caption("Above the dashed line: room to grow. Bubble size: conversations in the window.")

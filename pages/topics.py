@@ -22,7 +22,9 @@ st.caption("Portfolio-wide demand from `topic_weekly` (last 4 weeks unless state
 
 share = queries.portfolio_type_share(con, vertical)
 if share.empty:
-    st.info("No topic volume for this vertical yet. Pick another vertical or run `cockpit refresh`.")
+    st.info(
+        "No topic volume for this vertical yet. Pick another vertical or run `cockpit refresh`."
+    )
     st.stop()
 
 left, right = st.columns([2, 3])

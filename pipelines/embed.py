@@ -72,7 +72,7 @@ def refresh_texts(con: duckdb.DuckDBPyConnection, full: bool = False, progress=N
             SELECT row_number() OVER (ORDER BY s.conversation_id) AS rn, s.*
             FROM ({_source()}) s LEFT JOIN embed_texts e USING (conversation_id) {stale}"""
     )
-    total = con.execute("SELECT count(*) FROM _embed_todo").fetchone()[0]
+    total = con.execute("SELECT count(*) FROM _embed_todo").fetchall()[0][0]
     changed = 0
     if progress is not None and total:
         progress.start("Preparing texts", total)
@@ -93,7 +93,7 @@ def refresh_texts(con: duckdb.DuckDBPyConnection, full: bool = False, progress=N
         changed += con.execute(
             """SELECT count(*) FROM _embed_page p LEFT JOIN embed_texts e USING (conversation_id)
                WHERE e.text_hash IS DISTINCT FROM p.text_hash"""
-        ).fetchone()[0]
+        ).fetchall()[0][0]
         con.execute("INSERT OR REPLACE INTO embed_texts SELECT * FROM _embed_page")
         con.unregister("_embed_page")
         if progress is not None:
@@ -120,7 +120,7 @@ def run(ctx: StepContext) -> dict[str, float]:
                              WHERE e.model_id = ? AND e.text_hash = t.text_hash)""",
         [model_id],
     )
-    total = con.execute("SELECT count(*) FROM _embed_need").fetchone()[0]
+    total = con.execute("SELECT count(*) FROM _embed_need").fetchall()[0][0]
     if total:
         ctx.progress.start("Embedding", total)
     embedder = None

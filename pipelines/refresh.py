@@ -118,7 +118,7 @@ def _error_text(exc: BaseException, step: str | None) -> str:
 def _quarantined_in_run(con, run_id: str, records: Iterable[_StepRecord]) -> bool:
     if any(r.counts.get(k, 0) > 0 for r in records for k in PARTIAL_COUNTS):
         return True
-    row = con.execute("SELECT count(*) FROM quarantine WHERE run_id = ?", [run_id]).fetchone()
+    row = con.execute("SELECT count(*) FROM quarantine WHERE run_id = ?", [run_id]).fetchall()[0]
     return bool(row and row[0])
 
 

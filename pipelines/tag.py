@@ -65,6 +65,7 @@ def run(ctx: StepContext) -> dict[str, float]:
     taxonomy = load_taxonomy(custom_dir=settings.home / "taxonomy")
     model_id = embedder_model_id(settings)
     if not store.table_exists(con, "embed_texts"):
+        con.complete()
         embed_step.run(ctx)
     attach_cache(con, settings.embeddings_path)
     retag_all = (
@@ -72,6 +73,7 @@ def run(ctx: StepContext) -> dict[str, float]:
         or store.get_meta(con, "taxonomy_version") != taxonomy.version
         or store.get_meta(con, "model_id") != model_id
     )
+    con.complete()  # store helpers use fetchone(); DuckDB 2.0 wants the result finished
 
     corrections = _valid_corrections(con, taxonomy, load_corrections(settings.corrections_path))
     con.register("_corr", corrections[["conversation_id", "automation_type", "topic_id"]].astype(object))
@@ -97,7 +99,7 @@ def run(ctx: StepContext) -> dict[str, float]:
             LEFT JOIN _corr k USING (conversation_id)
             WHERE {need}"""
     )
-    total = con.execute("SELECT count(*) FROM _tag_todo").fetchone()[0]
+    total = con.execute("SELECT count(*) FROM _tag_todo").fetchall()[0][0]
     counts = {"tags_written": 0, "tags_changed": 0, "corrections_applied": 0, "skipped_no_vector": 0}
     if total:
         ctx.progress.start("Tagging", total)
@@ -152,7 +154,7 @@ def _write_page(con, tagger, page: pa.Table, corrections, version, model_id, now
         """SELECT count(*) FROM _tag_page p JOIN tags t USING (conversation_id)
            WHERE t.automation_type IS DISTINCT FROM p.automation_type
               OR t.topic_id IS DISTINCT FROM p.topic_id"""
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     con.execute(
         """INSERT OR REPLACE INTO tags
            SELECT conversation_id, automation_type, type_confidence, topic_id, topic_confidence,

@@ -87,17 +87,61 @@ CELLS = {
 }
 
 TEXTS = {
-    "orders": ["where is my order [ORDER_ID], it says processing since monday", "can you check the status of order [ORDER_ID]", "my order arrived with an item missing"],
-    "shipping": ["how long does standard shipping take to [CITY]", "do you ship to norway", "tracking for my parcel has not moved for 4 days"],
-    "returns": ["i want to return the shoes from order [ORDER_ID]", "please start a refund for my jacket", "what is your return policy for sale items"],
-    "account_access": ["please change the email on my account to [EMAIL]", "i am locked out after too many attempts", "delete my account please"],
-    "billing": ["where can i download my invoice", "why was i charged twice this month", "can i get a vat invoice"],
-    "payments": ["my payment with card ending [CARD] was declined", "do you accept paypal", "was my payment for order [ORDER_ID] received"],
-    "cards": ["freeze my card ending [CARD] now", "why was my card declined at the supermarket", "when will my new card arrive"],
-    "transfers": ["my transfer to [IBAN] has not arrived", "how long does a sepa transfer take", "cancel the transfer i made this morning"],
-    "fees_fx": ["what is the fee for paying in dollars", "what exchange rate do you use", "are atm withdrawals free abroad"],
-    "fraud_disputes": ["i do not recognise a payment of 49.99 to [MERCHANT]", "someone used my card, dispute it", "report a scam transfer"],
-    "how_to": ["how do i add a payee", "how do i set a spending limit", "where do i find my statements"],
+    "orders": [
+        "where is my order [ORDER_ID], it says processing since monday",
+        "can you check the status of order [ORDER_ID]",
+        "my order arrived with an item missing",
+    ],
+    "shipping": [
+        "how long does standard shipping take to [CITY]",
+        "do you ship to norway",
+        "tracking for my parcel has not moved for 4 days",
+    ],
+    "returns": [
+        "i want to return the shoes from order [ORDER_ID]",
+        "please start a refund for my jacket",
+        "what is your return policy for sale items",
+    ],
+    "account_access": [
+        "please change the email on my account to [EMAIL]",
+        "i am locked out after too many attempts",
+        "delete my account please",
+    ],
+    "billing": [
+        "where can i download my invoice",
+        "why was i charged twice this month",
+        "can i get a vat invoice",
+    ],
+    "payments": [
+        "my payment with card ending [CARD] was declined",
+        "do you accept paypal",
+        "was my payment for order [ORDER_ID] received",
+    ],
+    "cards": [
+        "freeze my card ending [CARD] now",
+        "why was my card declined at the supermarket",
+        "when will my new card arrive",
+    ],
+    "transfers": [
+        "my transfer to [IBAN] has not arrived",
+        "how long does a sepa transfer take",
+        "cancel the transfer i made this morning",
+    ],
+    "fees_fx": [
+        "what is the fee for paying in dollars",
+        "what exchange rate do you use",
+        "are atm withdrawals free abroad",
+    ],
+    "fraud_disputes": [
+        "i do not recognise a payment of 49.99 to [MERCHANT]",
+        "someone used my card, dispute it",
+        "report a scam transfer",
+    ],
+    "how_to": [
+        "how do i add a payee",
+        "how do i set a spending limit",
+        "where do i find my statements",
+    ],
     "contact": ["what are your opening hours", "can i call you", "how do i reach a human"],
     "other": ["asdfgh", "hello?", "is this the bakery"],
 }
@@ -239,7 +283,16 @@ def _write_runs(con) -> None:
             step_status = "failed" if status == "failed" and step == "tag" else "success"
             if status == "failed" and k > 2:
                 break
-            steps.append((run_id, step, started + timedelta(seconds=10 * k), dur, step_status, json.dumps(counts)))
+            steps.append(
+                (
+                    run_id,
+                    step,
+                    started + timedelta(seconds=10 * k),
+                    dur,
+                    step_status,
+                    json.dumps(counts),
+                )
+            )
     con.executemany("INSERT INTO run_steps VALUES (?,?,?,?,?,?)", steps)
 
 
@@ -270,7 +323,9 @@ def _write_derived(con, rng: random.Random, conv_cells: dict) -> None:
         for i, week in enumerate(WEEKS):
             vol = int(a.weekly_volume * (0.9 + 0.03 * i) + rng.randint(-20, 20))
             weekly.append((a.account_id, week, *_metric_row(rng, vol, _rate(a, i)).values()))
-        cur = _metric_row(rng, sum(w[2] for w in weekly[-4:]), sum(_rate(a, i) for i in range(4, 8)) / 4)
+        cur = _metric_row(
+            rng, sum(w[2] for w in weekly[-4:]), sum(_rate(a, i) for i in range(4, 8)) / 4
+        )
         prev_rate = sum(_rate(a, i) for i in range(4)) / 4
         prev_vol = sum(w[2] for w in weekly[-8:-4])
         account_rows.append(

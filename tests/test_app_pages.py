@@ -52,7 +52,9 @@ def test_every_page_has_an_apptest():
 @pytest.mark.parametrize("page", PAGES)
 def test_page_renders_on_the_fixture_store(home, page):
     at = open_page(page, account="globex")
-    headings = [t.value for t in at.title] + [m.value for m in at.markdown if m.value.startswith("# ")]
+    headings = [t.value for t in at.title] + [
+        m.value for m in at.markdown if m.value.startswith("# ")
+    ]
     assert headings, "every page shows a heading"
 
 
@@ -109,7 +111,11 @@ def test_sidebar_account_picker_lists_the_csm_book(home):
     at = AppTest.from_file(APP, default_timeout=30)
     at.query_params["csm"] = "Sam Lee"
     at.run()
-    assert at.selectbox(key="account").options[1:] == ["Globex Shop", "Umbrella Pay", "Vandelay Imports"]
+    assert at.selectbox(key="account").options[1:] == [
+        "Globex Shop",
+        "Umbrella Pay",
+        "Vandelay Imports",
+    ]
 
 
 def test_account_page_asks_for_an_account_when_none_is_picked(home):
@@ -131,7 +137,12 @@ def test_topics_vertical_filter(home):
 
 
 def _count(at: AppTest) -> int:
-    return int(next(m.value for m in at.markdown if "conversations** match" in m.value).split("**")[1].split()[0].replace(",", ""))
+    return int(
+        next(m.value for m in at.markdown if "conversations** match" in m.value)
+        .split("**")[1]
+        .split()[0]
+        .replace(",", "")
+    )
 
 
 def test_conversation_filters_narrow_the_list(home):
@@ -178,7 +189,10 @@ def test_brief_contains_the_account_name(home):
     text = "\n".join(m.value for m in at.markdown)
     assert "# Pre-call brief — Umbrella Pay" in text
     assert "## Next best actions" in text
-    assert {b.label for b in at.get("download_button")} >= {"Download Markdown", "Download HTML (print to PDF)"}
+    assert {b.label for b in at.get("download_button")} >= {
+        "Download Markdown",
+        "Download HTML (print to PDF)",
+    }
 
 
 def test_data_health_shows_the_quarantine_count(home):

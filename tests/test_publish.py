@@ -21,6 +21,7 @@ from tests.test_refresh import published, steps_for, write_conversations
 # pauses (writing MARKER) at POINT = copy | step | replace, waiting to be killed.
 WORKER = r"""
 import os, sys, time
+from pathlib import Path
 from cockpit import store
 from cockpit.settings import Settings
 
@@ -130,6 +131,7 @@ def test_killed_refresh_leaves_previous_state_and_next_run_recovers(settings, po
 
 READER = r"""
 import json, sys, time
+from pathlib import Path
 from cockpit import store
 
 db, stop = Path(sys.argv[1]), Path(sys.argv[2])

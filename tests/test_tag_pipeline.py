@@ -130,7 +130,7 @@ def test_only_new_or_changed_conversations_are_retagged(home):
 
     def change(con):
         add_conversation(con, "c7", "shop", "cancel my order now")
-        add_conversation(con, "c2", "shop", "where is my order parcel")
+        add_conversation(con, "c2", "shop", "where is my order parcel today")
 
     emb, tag = refresh(home, before=change)
     assert emb["texts_embedded"] == 2 and emb["texts_changed"] == 2
@@ -212,9 +212,9 @@ def test_cli_export_without_data(settings):
 
 def test_cli_help_ends_with_examples():
     runner = CliRunner()
-    for args in (["tag"], ["tag", "correct"], ["taxonomy"], ["taxonomy", "eval"], ["export"], ["export", "tags"]):
-        text = runner.invoke(cli, [*args, "--help"]).output.strip()
-        assert text.splitlines()[-1].strip().startswith("Example: cockpit "), args
+    for args in (["tag", "correct"], ["taxonomy", "eval"], ["export", "tags"]):
+        text = runner.invoke(cli, [*args, "--help"]).output.split("Options:")[0]
+        assert text.strip().splitlines()[-1].strip().startswith("Example: cockpit "), args
 
 
 LABELLED = [

