@@ -276,8 +276,12 @@ def tag_group() -> None:
 
 @tag_group.command("correct")
 @click.argument("conversation_id")
-@click.option("--type", "automation_type", required=True, help="informational, personalized or action.")
-@click.option("--topic", "topic_id", required=True, help="A topic id (see taxonomy_topics) or 'other'.")
+@click.option(
+    "--type", "automation_type", required=True, help="informational, personalized or action."
+)
+@click.option(
+    "--topic", "topic_id", required=True, help="A topic id (see taxonomy_topics) or 'other'."
+)
 @click.option("--note", default=None, help="Why the tag was wrong (free text).")
 @click.option("--by", "by", default=None, help="Who corrects [current user].")
 @click.pass_context
@@ -341,10 +345,26 @@ def taxonomy_group() -> None:
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--text-col", default="text", show_default=True, help="Column with the message.")
 @click.option("--label-col", default="label", show_default=True, help="Column with the label.")
-@click.option("--few-shot", "few_shot", type=int, default=None, help="K examples per label from FILE; the rest is the test set.")
-@click.option("--train", "train", type=click.Path(dir_okay=False), default=None, help="Use all rows of this file as examples; FILE is the test set.")
-@click.option("--vertical", default=None, help="Zero-shot topics: judge with this vertical's topics only.")
-@click.option("--seed", default=0, show_default=True, help="Seed of the example sample and the fit.")
+@click.option(
+    "--few-shot",
+    "few_shot",
+    type=int,
+    default=None,
+    help="K examples per label from FILE; the rest is the test set.",
+)
+@click.option(
+    "--train",
+    "train",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Use all rows of this file as examples; FILE is the test set.",
+)
+@click.option(
+    "--vertical", default=None, help="Zero-shot topics: judge with this vertical's topics only."
+)
+@click.option(
+    "--seed", default=0, show_default=True, help="Seed of the example sample and the fit."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
 @click.pass_context
 def taxonomy_eval(ctx, file, text_col, label_col, few_shot, train, vertical, seed, as_json) -> None:
@@ -383,7 +403,9 @@ def export_group() -> None:
 
 
 @export_group.command("tags")
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="CSV file to write.")
+@click.option(
+    "--out", "out", required=True, type=click.Path(dir_okay=False), help="CSV file to write."
+)
 @click.pass_context
 def export_tags_command(ctx: click.Context, out: str) -> None:
     """Write one row per conversation with its tags (read-only; safe while a refresh runs).
@@ -626,6 +648,7 @@ def brief(ctx: click.Context, account_id: str, fmt: str, out: str | None) -> Non
         click.echo(f"Wrote {out}", err=True)
     else:
         click.echo(text, nl=False)
+
 
 # --- refresh, runs (owner: refresh) ------------------------------------------------------------
 

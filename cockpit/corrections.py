@@ -66,7 +66,9 @@ def validate_correction(
         valid = taxonomy.topic_ids + [OTHER]
         where = ""
     if topic_id not in valid:
-        raise CockpitError(f"unknown topic id {topic_id!r}{where}; valid topic ids: {', '.join(valid)}.")
+        raise CockpitError(
+            f"unknown topic id {topic_id!r}{where}; valid topic ids: {', '.join(valid)}."
+        )
 
 
 def record_correction(
@@ -87,7 +89,9 @@ def record_correction(
     if not conversation_id:
         raise CockpitError("a correction needs a conversation id.")
     validate_correction(taxonomy, automation_type, topic_id)
-    stamp = (at or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds")
+    stamp = (
+        (at or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds")
+    )
     with closing(_connect(path)) as con, con:
         con.execute(
             "INSERT INTO corrections (conversation_id, automation_type, topic_id, corrected_by, "
@@ -107,7 +111,9 @@ def load_corrections(path: Path | str, latest: bool = True) -> pd.DataFrame:
                 f"SELECT {', '.join(COLUMNS)}, id FROM corrections ORDER BY id"
             ).fetchall()
     except sqlite3.DatabaseError as exc:
-        raise CockpitError(f"{path}: cannot read corrections ({exc}). Move the file aside.") from None
+        raise CockpitError(
+            f"{path}: cannot read corrections ({exc}). Move the file aside."
+        ) from None
     frame = pd.DataFrame(rows, columns=COLUMNS + ["id"], dtype=object)
     if latest and len(frame):
         frame = frame.drop_duplicates("conversation_id", keep="last")
@@ -123,7 +129,9 @@ def apply_corrections(tags: pd.DataFrame, corrections: pd.DataFrame) -> pd.DataF
     out["corrected"] = False
     if corrections is None or not len(corrections) or not len(out):
         return out
-    latest = corrections.drop_duplicates("conversation_id", keep="last").set_index("conversation_id")
+    latest = corrections.drop_duplicates("conversation_id", keep="last").set_index(
+        "conversation_id"
+    )
     hit = out["conversation_id"].isin(latest.index)
     if hit.any():
         ids = out.loc[hit, "conversation_id"]

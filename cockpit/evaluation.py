@@ -64,17 +64,16 @@ def score(truth: Sequence[str], predicted: Sequence[str], mode: str, n_examples:
 
     y, p = np.asarray(truth, dtype=object), np.asarray(predicted, dtype=object)
     labels = sorted(set(y))
-    prec, rec, f1, support = precision_recall_fscore_support(
-        y, p, labels=labels, zero_division=0
-    )
+    prec, rec, f1, support = precision_recall_fscore_support(y, p, labels=labels, zero_division=0)
     per_label = pd.DataFrame(
         {"label": labels, "precision": prec, "recall": rec, "f1": f1, "support": support}
     )
     errors = pd.DataFrame({"true": y[y != p], "predicted": p[y != p]})
     confusions = (
-        errors.value_counts().rename("count").reset_index().sort_values(
-            ["count", "true", "predicted"], ascending=[False, True, True]
-        )
+        errors.value_counts()
+        .rename("count")
+        .reset_index()
+        .sort_values(["count", "true", "predicted"], ascending=[False, True, True])
         if len(errors)
         else pd.DataFrame(columns=["true", "predicted", "count"])
     )
@@ -170,8 +169,12 @@ def _all_topics_tagger(tagger):
     """The same fitted tagger with every topic made shared (no vertical masking)."""
     import dataclasses
 
-    topics = tuple(dataclasses.replace(t, vertical=None, account_id=None) for t in tagger.taxonomy.topics)
-    return dataclasses.replace(tagger, taxonomy=dataclasses.replace(tagger.taxonomy, topics=topics, _by_id={}))
+    topics = tuple(
+        dataclasses.replace(t, vertical=None, account_id=None) for t in tagger.taxonomy.topics
+    )
+    return dataclasses.replace(
+        tagger, taxonomy=dataclasses.replace(tagger.taxonomy, topics=topics, _by_id={})
+    )
 
 
 def read_labelled(path: Path | str, text_col: str, label_col: str) -> pd.DataFrame:
@@ -250,8 +253,13 @@ def format_report(result: EvalResult) -> str:
         f"{'label':<32} {'precision':>9} {'recall':>7} {'f1':>6} {'support':>8}",
     ]
     for r in result.per_label.itertuples(index=False):
-        lines.append(f"{r.label[:32]:<32} {r.precision:>9.3f} {r.recall:>7.3f} {r.f1:>6.3f} {r.support:>8d}")
-    lines += ["", "top confusions (true -> predicted: count)" if len(result.confusions) else "no confusions"]
+        lines.append(
+            f"{r.label[:32]:<32} {r.precision:>9.3f} {r.recall:>7.3f} {r.f1:>6.3f} {r.support:>8d}"
+        )
+    lines += [
+        "",
+        "top confusions (true -> predicted: count)" if len(result.confusions) else "no confusions",
+    ]
     for r in result.confusions.itertuples(index=False):
         lines.append(f"  {r.true} -> {r.predicted}: {r.count}")
     return "\n".join(lines)

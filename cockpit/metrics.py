@@ -152,7 +152,8 @@ def aggregate(
 
 def as_of_date(con: duckdb.DuckDBPyConnection, source: str) -> dt.date | None:
     """The date of the latest conversation in `source` (None when it is empty)."""
-    row = con.execute(f"SELECT max(day) FROM {source}").fetchone()
+    rows = con.execute(f"SELECT max(day) FROM {source}").fetchall()
+    row = rows[0] if rows else None
     return row[0] if row and row[0] is not None else None
 
 

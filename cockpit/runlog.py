@@ -121,7 +121,7 @@ def _has_runs(con: duckdb.DuckDBPyConnection) -> bool:
     row = con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE table_name IN ('runs', 'run_steps') "
         "AND database_name = current_database()"
-    ).fetchone()
+    ).fetchall()[0]
     return bool(row and row[0] == 2)
 
 

@@ -87,5 +87,5 @@ class Settings:
             embed_batch_size=_int("COCKPIT_EMBED_BATCH", 64),
             threads=_int("COCKPIT_THREADS", 2),
             memory_limit=env.get("COCKPIT_MEMORY_LIMIT") or "4GB",
-            embedder=_choice("COCKPIT_EMBEDDER", ("sentence-transformers", "hashing")),
+            embedder=_choice("COCKPIT_EMBEDDER", ("sentence-transformers", "hashing", "onnx-int8")),
         )

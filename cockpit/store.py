@@ -278,29 +278,38 @@ def read_only(path: Path | str) -> duckdb.DuckDBPyConnection:
     return con
 
 
+def fetch_one(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> tuple | None:
+    """The first row of a query, or None.
+
+    Uses fetchall(): in DuckDB 2.0 a `fetchone()` leaves the result unfinished, and the
+    connection then refuses new work (`ResourceInUseException`).
+    """
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0] if rows else None
+
+
 def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     """True when `name` is a table or view in the connection's current database."""
-    row = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND database_name = current_database()",
+    row = fetch_one(
+        con,
+        "SELECT (SELECT count(*) FROM duckdb_tables() WHERE table_name = $1 "
+        "AND database_name = current_database()) + (SELECT count(*) FROM duckdb_views() "
+        "WHERE view_name = $1 AND database_name = current_database())",
         [name],
-    ).fetchone()
-    if row and row[0]:
-        return True
-    row = con.execute(
-        "SELECT count(*) FROM duckdb_views() WHERE view_name = ? AND database_name = current_database()",
-        [name],
-    ).fetchone()
+    )
     return bool(row and row[0])
 
 
 def get_meta(con: duckdb.DuckDBPyConnection, key: str, default: str | None = None) -> str | None:
+    """A value from the `meta` table (default when absent)."""
     if not table_exists(con, "meta"):
         return default
-    row = con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+    row = fetch_one(con, "SELECT value FROM meta WHERE key = ?", [key])
     return row[0] if row else default
 
 
 def set_meta(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
+    """Store a value in the `meta` table."""
     con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
 
 

@@ -144,7 +144,9 @@ def _read(path: Path) -> tuple[dict, bytes]:
     except yaml.YAMLError as exc:
         raise TaxonomyError(f"{path}: not valid YAML ({exc}). Fix the syntax.") from None
     if not isinstance(data, dict):
-        raise TaxonomyError(f"{path}: expected a mapping at the top level; got {type(data).__name__}.")
+        raise TaxonomyError(
+            f"{path}: expected a mapping at the top level; got {type(data).__name__}."
+        )
     return data, raw
 
 
@@ -307,7 +309,9 @@ def load_taxonomy(path: Path | str | None = None, custom_dir: Path | str | None 
         raise TaxonomyError(f"{main}: missing 'version', e.g. version: \"2026.11.1\".")
     threshold = data.get("other_threshold", 0.35)
     if not isinstance(threshold, int | float) or not 0 <= threshold < 1:
-        raise TaxonomyError(f"{main}: other_threshold must be a number in [0, 1); got {threshold!r}.")
+        raise TaxonomyError(
+            f"{main}: other_threshold must be a number in [0, 1); got {threshold!r}."
+        )
     types = _load_types(main, data)
 
     seen: dict[str, Path] = {}

@@ -269,7 +269,9 @@ def context() -> Context:
     if PagesManager.uses_pages_directory:
         # A fresh server whose first request is a page URL runs Streamlit's legacy `pages/`
         # auto-discovery, which executes the page without app.py. Switch that mode off (what
-        # st.navigation does) and rerun, so app.py's navigation and sidebar take over.
+        # st.navigation does) and rerun, so app.py's navigation and sidebar take over. (AppTest
+        # resets the mode on every run, so widget events that must survive this rerun are
+        # handled in on_click callbacks, which run before the script.)
         PagesManager.uses_pages_directory = False
         st.rerun()
     ctx = st.session_state.get("_context")

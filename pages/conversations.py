@@ -6,6 +6,7 @@ import streamlit as st
 
 from cockpit import queries, ui
 from cockpit.contract import AUTOMATION_TYPES
+from cockpit.errors import CockpitError
 
 ctx = ui.context()
 con = ui.cursor(ctx.settings)
@@ -127,32 +128,40 @@ st.dataframe(
 if n_pages > 1:
     st.pagination(n_pages, key="conv_page", bind="query-params")
 
+
+def _save_correction() -> None:
+    """Form callback: runs before the script, so the submit survives any rerun."""
+    from cockpit.corrections import record_correction
+
+    cid = st.session_state["fix_id"]
+    new_type, new_topic = st.session_state["fix_type"], st.session_state["fix_topic"]
+    try:
+        record_correction(ctx.settings.corrections_path, cid, new_type, new_topic, by="app")
+    except CockpitError as exc:
+        st.session_state["_fix_error"] = str(exc)
+        return
+    overlay[cid] = (new_type, new_topic)
+    st.session_state["_fix_saved"] = (
+        f"Saved: {cid} → {ui.type_label(new_type)} · {topics.get(new_topic, new_topic)}. "
+        "The next refresh applies it everywhere."
+    )
+
+
 with st.expander("Correct a tag", icon=":material/edit:"):
     with st.form("conv_fix", border=False):
         c1, c2, c3 = st.columns([2, 1, 1])
-        cid = c1.selectbox(
+        c1.selectbox(
             "Conversation",
             rows["conversation_id"].tolist(),
             key="fix_id",
             format_func=lambda i: f"{i} · {rows.set_index('conversation_id').at[i, 'text'][:60]}",
         )
-        new_type = c2.selectbox(
+        c2.selectbox(
             "Automation type", list(AUTOMATION_TYPES), key="fix_type", format_func=ui.type_label
         )
-        new_topic = c3.selectbox(
-            "Topic", list(topics), key="fix_topic", format_func=lambda v: topics.get(v, v)
-        )
-        submitted = st.form_submit_button("Save correction", key="fix_save")  # fmt: skip
-    if submitted:
-        try:
-            from cockpit.corrections import record_correction
-        except ImportError:
-            st.error(
-                "Corrections are not available in this build (cockpit.corrections is missing)."
-            )
-        else:
-            record_correction(ctx.settings.corrections_path, cid, new_type, new_topic, by="app")
-            overlay[cid] = (new_type, new_topic)
-            st.toast(f"Saved: {cid} → {ui.type_label(new_type)} · {topics.get(new_topic, new_topic)}. "
-                     "The next refresh applies it everywhere.")  # fmt: skip
-            st.rerun()
+        c3.selectbox("Topic", list(topics), key="fix_topic", format_func=lambda v: topics.get(v, v))
+        st.form_submit_button("Save correction", key="fix_save", on_click=_save_correction)
+    if msg := st.session_state.pop("_fix_saved", None):
+        st.toast(msg, icon=":material/check:")
+    if err := st.session_state.pop("_fix_error", None):
+        st.error(err)

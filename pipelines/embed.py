@@ -28,7 +28,6 @@ CREATE TABLE IF NOT EXISTS embed_texts (
 """
 
 
-
 def _source(only: str | None = None) -> str:
     """SQL of (conversation_id, text, turns, source_hash); `only` = a table of conversation ids."""
     keep = f"WHERE conversation_id IN (SELECT conversation_id FROM {only})" if only else ""
@@ -65,7 +64,9 @@ def texts_for(con: duckdb.DuckDBPyConnection, conversation_ids: list[str]) -> pd
 def refresh_texts(con: duckdb.DuckDBPyConnection, full: bool = False, progress=None) -> int:
     """Bring `embed_texts` up to date; return how many conversations got a new text hash."""
     con.execute(TEXTS_DDL)
-    con.execute("DELETE FROM embed_texts WHERE conversation_id NOT IN (SELECT conversation_id FROM conversations)")
+    con.execute(
+        "DELETE FROM embed_texts WHERE conversation_id NOT IN (SELECT conversation_id FROM conversations)"
+    )
     stale = "" if full else "WHERE e.source_hash IS DISTINCT FROM s.source_hash"
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _embed_todo AS
@@ -148,5 +149,9 @@ def run(ctx: StepContext) -> dict[str, float]:
     if total:
         ctx.progress.done()
     con.execute("DROP TABLE _embed_need")
-    log.info("Embedding - Completed: %d new texts, %d conversations with a new text", embedded, texts_changed)
+    log.info(
+        "Embedding - Completed: %d new texts, %d conversations with a new text",
+        embedded,
+        texts_changed,
+    )
     return {"texts_embedded": embedded, "texts_changed": texts_changed}

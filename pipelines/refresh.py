@@ -40,10 +40,10 @@ PARTIAL_COUNTS = ("rows_quarantined", "files_refused")
 
 @dataclass(frozen=True)
 class Step:
-    """One named step. `run` None = skipped (module missing); `after_publish` runs post-swap."""
+    """One named step; `after_publish` runs after the swap (e.g. archiving inbox files)."""
 
     name: str
-    run: Callable[[StepContext], Mapping[str, float]] | None
+    run: Callable[[StepContext], Mapping[str, float]]
     after_publish: Callable[[], None] | None = None
 
 
@@ -70,9 +70,7 @@ class _StepRecord:
 def _module_step(name: str) -> Step:
     module = f"pipelines.{name}"
     if importlib.util.find_spec(module) is None:
-        # Tolerated while the steps are being written; see the report to the lead.
-        log.warning("Step %s skipped: module %s does not exist", name, module)
-        return Step(name, None)
+        raise ImportError(f"pipeline step module {module} is missing; reinstall Cockpit")
 
     def run(ctx: StepContext) -> Mapping[str, float]:
         return importlib.import_module(module).run(ctx)  # imported lazily, when the step runs
@@ -190,20 +188,17 @@ def refresh(
 def _run_step(con, ctx: StepContext, step: Step, reporter, records: list[_StepRecord]) -> None:
     """Run one step and record it (in `records` too, so a failure can be logged afterwards)."""
     started = runlog.utcnow()
-    if step.run is None:
-        record = _StepRecord(step.name, started, 0.0, "skipped", {})
-    else:
-        reporter.step_started(step.name)
-        t0 = time.monotonic()
-        try:
-            counts = {k: _number(v) for k, v in dict(step.run(ctx) or {}).items()}
-        except BaseException:
-            records.append(_StepRecord(step.name, started, time.monotonic() - t0, "failed", {}))
-            reporter.step_finished(step.name, records[-1].duration_s, "failed", {})
-            raise
-        status = "partial" if any(counts.get(k, 0) > 0 for k in PARTIAL_COUNTS) else "success"
-        record = _StepRecord(step.name, started, time.monotonic() - t0, status, counts)
-        reporter.step_finished(step.name, record.duration_s, status, counts)
+    reporter.step_started(step.name)
+    t0 = time.monotonic()
+    try:
+        counts = {k: _number(v) for k, v in dict(step.run(ctx) or {}).items()}
+    except BaseException:
+        records.append(_StepRecord(step.name, started, time.monotonic() - t0, "failed", {}))
+        reporter.step_finished(step.name, records[-1].duration_s, "failed", {})
+        raise
+    status = "partial" if any(counts.get(k, 0) > 0 for k in PARTIAL_COUNTS) else "success"
+    record = _StepRecord(step.name, started, time.monotonic() - t0, status, counts)
+    reporter.step_finished(step.name, record.duration_s, status, counts)
     records.append(record)
     runlog.record_step(
         con,

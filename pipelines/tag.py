@@ -42,13 +42,19 @@ def _valid_corrections(con, taxonomy: Taxonomy, corrections: pd.DataFrame) -> pd
         taxonomy.topic_ids + [OTHER]
     )
     if (~ok).any():
-        log.warning("Ignoring %d correction(s) with ids unknown to taxonomy %s", (~ok).sum(), taxonomy.version)
+        log.warning(
+            "Ignoring %d correction(s) with ids unknown to taxonomy %s",
+            (~ok).sum(),
+            taxonomy.version,
+        )
     return corrections[ok].reset_index(drop=True)
 
 
 def write_topics(con, taxonomy: Taxonomy) -> None:
     """Rebuild `taxonomy_topics` from the taxonomy (plus `other`)."""
-    frame = pd.DataFrame(taxonomy.rows(), columns=["topic_id", "name", "description", "vertical", "account_id"])
+    frame = pd.DataFrame(
+        taxonomy.rows(), columns=["topic_id", "name", "description", "vertical", "account_id"]
+    )
     con.register("_topics", frame.astype(object))
     con.execute(
         """CREATE OR REPLACE TABLE taxonomy_topics AS
@@ -73,14 +79,19 @@ def run(ctx: StepContext) -> dict[str, float]:
         or store.get_meta(con, "taxonomy_version") != taxonomy.version
         or store.get_meta(con, "model_id") != model_id
     )
-    con.complete()  # store helpers use fetchone(); DuckDB 2.0 wants the result finished
 
     corrections = _valid_corrections(con, taxonomy, load_corrections(settings.corrections_path))
-    con.register("_corr", corrections[["conversation_id", "automation_type", "topic_id"]].astype(object))
+    con.register(
+        "_corr", corrections[["conversation_id", "automation_type", "topic_id"]].astype(object)
+    )
     train = texts_for_corrections(con, corrections)
-    tagger = fit_tagger(taxonomy, cached_embed(con, ctx.embedder_factory, model_id), train, seed=SEED)
+    tagger = fit_tagger(
+        taxonomy, cached_embed(con, ctx.embedder_factory, model_id), train, seed=SEED
+    )
 
-    con.execute("DELETE FROM tags WHERE conversation_id NOT IN (SELECT conversation_id FROM conversations)")
+    con.execute(
+        "DELETE FROM tags WHERE conversation_id NOT IN (SELECT conversation_id FROM conversations)"
+    )
     need = "true" if retag_all else (
         "t.conversation_id IS NULL OR t.text_hash IS DISTINCT FROM e.text_hash "
         "OR (k.conversation_id IS NOT NULL AND (NOT coalesce(t.corrected, false) "
@@ -89,29 +100,36 @@ def run(ctx: StepContext) -> dict[str, float]:
         "OR (k.conversation_id IS NULL AND coalesce(t.corrected, false))"
     )  # fmt: skip
     con.execute(
+        # One pass over the cache joins the vectors (spilling to disk if large); pages then read
+        # slices of this table instead of probing the whole cache once per page.
         f"""CREATE OR REPLACE TEMP TABLE _tag_todo AS
             SELECT row_number() OVER (ORDER BY e.conversation_id) AS rn, e.conversation_id,
-                   c.account_id, a.vertical, e.text_hash
+                   c.account_id, a.vertical, e.text_hash, v.vector
             FROM embed_texts e
+            LEFT JOIN emb.embeddings v ON v.text_hash = e.text_hash AND v.model_id = ?
             JOIN conversations c USING (conversation_id)
             LEFT JOIN accounts a USING (account_id)
             LEFT JOIN tags t USING (conversation_id)
             LEFT JOIN _corr k USING (conversation_id)
-            WHERE {need}"""
+            WHERE {need}""",
+        [model_id],
     )
     total = con.execute("SELECT count(*) FROM _tag_todo").fetchall()[0][0]
-    counts = {"tags_written": 0, "tags_changed": 0, "corrections_applied": 0, "skipped_no_vector": 0}
+    counts = {
+        "tags_written": 0,
+        "tags_changed": 0,
+        "corrections_applied": 0,
+        "skipped_no_vector": 0,
+    }
     if total:
         ctx.progress.start("Tagging", total)
     now = datetime.now(UTC).replace(tzinfo=None)
     for start in range(1, total + 1, PAGE):
         page = arrow_query(
             con,
-            """SELECT d.conversation_id, d.account_id, d.vertical, d.text_hash, v.vector
-               FROM _tag_todo d JOIN emb.embeddings v
-                 ON v.text_hash = d.text_hash AND v.model_id = ?
-               WHERE d.rn >= ? AND d.rn < ? ORDER BY d.rn""",
-            [model_id, start, start + PAGE],
+            """SELECT conversation_id, account_id, vertical, text_hash, vector FROM _tag_todo
+               WHERE rn >= ? AND rn < ? AND vector IS NOT NULL ORDER BY rn""",
+            [start, start + PAGE],
         )
         in_page = min(PAGE, total - start + 1)
         counts["skipped_no_vector"] += in_page - page.num_rows
@@ -123,7 +141,10 @@ def run(ctx: StepContext) -> dict[str, float]:
     con.execute("DROP TABLE _tag_todo")
     con.unregister("_corr")
     if counts["skipped_no_vector"]:
-        log.warning("%d conversation(s) have no cached vector; run the embed step", counts["skipped_no_vector"])
+        log.warning(
+            "%d conversation(s) have no cached vector; run the embed step",
+            counts["skipped_no_vector"],
+        )
     write_topics(con, taxonomy)
     store.set_meta(con, "taxonomy_version", taxonomy.version)
     store.set_meta(con, "model_id", model_id)
@@ -142,7 +163,9 @@ def texts_for_corrections(con, corrections: pd.DataFrame) -> pd.DataFrame:
 def _write_page(con, tagger, page: pa.Table, corrections, version, model_id, now, counts) -> None:
     vectors = arrow_to_vectors(page.column("vector"))
     ids = page.column("conversation_id").to_pylist()
-    pred = tagger.predict(vectors, page.column("vertical").to_pylist(), page.column("account_id").to_pylist())
+    pred = tagger.predict(
+        vectors, page.column("vertical").to_pylist(), page.column("account_id").to_pylist()
+    )
     pred.insert(0, "conversation_id", ids)
     tags = apply_corrections(pred, corrections)
     tags["taxonomy_version"] = version

@@ -24,7 +24,9 @@ def test_record_and_load_latest_per_conversation(tmp_path, taxonomy):
     path = tmp_path / "home" / "corrections.sqlite"
     record_correction(path, "c1", "action", "orders", by="ana", taxonomy=taxonomy,
                       at=datetime(2026, 11, 1, 9, 0))  # fmt: skip
-    record_correction(path, "c2", "informational", "other", by="ben", note="spam", taxonomy=taxonomy)
+    record_correction(
+        path, "c2", "informational", "other", by="ben", note="spam", taxonomy=taxonomy
+    )
     record_correction(path, "c1", "personalized", "orders", by="ana", taxonomy=taxonomy)
     latest = load_corrections(path)
     assert latest[["conversation_id", "automation_type", "topic_id"]].values.tolist() == [
@@ -52,7 +54,10 @@ def test_unknown_ids_are_refused_with_the_valid_ones(tmp_path, taxonomy):
     )
     with pytest.raises(CockpitError) as exc:
         record_correction(path, "c1", "action", "order", taxonomy=taxonomy)
-    assert str(exc.value) == "unknown topic id 'order'; valid topic ids: billing, orders, cards, other."
+    assert (
+        str(exc.value)
+        == "unknown topic id 'order'; valid topic ids: billing, orders, cards, other."
+    )
     assert not path.exists() or len(load_corrections(path)) == 0
 
 
@@ -76,7 +81,13 @@ def test_apply_corrections_overrides_with_full_confidence():
         {"conversation_id": ["a", "b"], "automation_type": ["informational"] * 2,
          "type_confidence": [0.6, 0.7], "topic_id": ["billing", "orders"], "topic_confidence": [0.5, 0.9]}
     )  # fmt: skip
-    corr = pd.DataFrame({"conversation_id": ["b", "zz"], "automation_type": ["action"] * 2, "topic_id": ["other"] * 2})
+    corr = pd.DataFrame(
+        {
+            "conversation_id": ["b", "zz"],
+            "automation_type": ["action"] * 2,
+            "topic_id": ["other"] * 2,
+        }
+    )
     out = apply_corrections(tags, corr)
     assert out.corrected.tolist() == [False, True]
     assert out.iloc[1][["automation_type", "topic_id", "type_confidence", "topic_confidence"]].tolist() == [

@@ -36,7 +36,9 @@ def test_the_cli_has_the_foundation_commands():
 def test_every_command_has_help_ending_with_an_example(path):
     result = CliRunner().invoke(cli, [*path, "--help"])
     assert result.exit_code == 0, result.output
-    last = [line.strip() for line in result.output.split("Options:")[0].splitlines() if line.strip()]
+    last = [
+        line.strip() for line in result.output.split("Options:")[0].splitlines() if line.strip()
+    ]
     assert last and last[-1].startswith("Example: cockpit"), (
         f"`cockpit {' '.join(path)} --help` must end with 'Example: cockpit …'; got {last[-1:]}"
     )

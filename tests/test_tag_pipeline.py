@@ -8,11 +8,13 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from cockpit import store, taxonomy as taxonomy_module
+from cockpit import store
+from cockpit import taxonomy as taxonomy_module
 from cockpit.cli import cli
 from cockpit.corrections import record_correction
 from cockpit.embedding import HashingEmbedder
-from pipelines import embed as embed_step, tag as tag_step
+from pipelines import embed as embed_step
+from pipelines import tag as tag_step
 from pipelines.context import StepContext
 from tests.test_taxonomy import write_custom, write_taxonomy
 
@@ -43,7 +45,8 @@ def home(settings, tmp_path, monkeypatch):
         for cid, acc, text in CONVERSATIONS:
             add_conversation(con, cid, acc, text)
         con.executemany(
-            "INSERT INTO messages (conversation_id, sent_at, author, body) VALUES (?, ?, ?, ?)", MESSAGES
+            "INSERT INTO messages (conversation_id, sent_at, author, body) VALUES (?, ?, ?, ?)",
+            MESSAGES,
         )
     return settings
 
@@ -73,7 +76,9 @@ def refresh(settings, full=False, factory=None, before=None):
     with store.writing(settings, "refresh") as con:
         if before:
             before(con)
-        ctx = StepContext(con=con, settings=settings, run_id="r", full=full, embedder_factory=factory)
+        ctx = StepContext(
+            con=con, settings=settings, run_id="r", full=full, embedder_factory=factory
+        )
         return embed_step.run(ctx), tag_step.run(ctx)
 
 
@@ -89,7 +94,12 @@ def read_tags(settings):
 def test_first_run_tags_everything_sensibly(home):
     emb, tag = refresh(home)
     assert emb["texts_embedded"] == 6
-    assert tag == {"tags_written": 6, "tags_changed": 0, "corrections_applied": 0, "skipped_no_vector": 0}
+    assert tag == {
+        "tags_written": 6,
+        "tags_changed": 0,
+        "corrections_applied": 0,
+        "skipped_no_vector": 0,
+    }
     tags = read_tags(home)
     assert tags["c1"][:2] == ("personalized", "orders")
     assert tags["c2"][:2] == ("action", "orders")
@@ -100,7 +110,12 @@ def test_first_run_tags_everything_sensibly(home):
     assert store.get_meta(con, "model_id") == "hashing-v1"
     assert store.get_meta(con, "taxonomy_version").startswith("2026.11.1+")
     topics = con.execute("SELECT topic_id, vertical FROM taxonomy_topics ORDER BY 1").fetchall()
-    assert topics == [("billing", None), ("cards", "fintech"), ("orders", "ecommerce"), ("other", None)]
+    assert topics == [
+        ("billing", None),
+        ("cards", "fintech"),
+        ("orders", "ecommerce"),
+        ("other", None),
+    ]
     stored_ids = {r[0] for r in con.execute("SELECT DISTINCT topic_id FROM tags").fetchall()}
     assert stored_ids <= {t[0] for t in topics}
     con.close()
@@ -155,7 +170,9 @@ def test_taxonomy_change_retags_everything(home, tmp_path):
     _, tag = refresh(home)
     assert tag["tags_written"] == 6
     con = store.read_only(home.db_path)
-    assert con.execute("SELECT account_id FROM taxonomy_topics WHERE topic_id = 'loyalty'").fetchone() == ("shop",)
+    assert con.execute(
+        "SELECT account_id FROM taxonomy_topics WHERE topic_id = 'loyalty'"
+    ).fetchone() == ("shop",)
     con.close()
 
 
@@ -167,7 +184,10 @@ def test_model_id_change_retags_everything(home):
 
 def test_deleted_conversations_lose_their_tags(home):
     refresh(home)
-    _, tag = refresh(home, before=lambda con: con.execute("DELETE FROM conversations WHERE conversation_id = 'c5'"))
+    _, tag = refresh(
+        home,
+        before=lambda con: con.execute("DELETE FROM conversations WHERE conversation_id = 'c5'"),
+    )
     assert "c5" not in read_tags(home) and tag["tags_written"] == 0
 
 
@@ -181,13 +201,24 @@ def _env(settings):
 def test_cli_correct_validates_against_the_account(home):
     refresh(home)
     runner = CliRunner()
-    ok = runner.invoke(cli, ["tag", "correct", "c1", "--type", "action", "--topic", "orders", "--note", "x"], env=_env(home))
+    ok = runner.invoke(
+        cli,
+        ["tag", "correct", "c1", "--type", "action", "--topic", "orders", "--note", "x"],
+        env=_env(home),
+    )
     assert ok.exit_code == 0, ok.output
     assert "Recorded: c1 -> action / orders" in ok.output
-    bad = runner.invoke(cli, ["tag", "correct", "c1", "--type", "action", "--topic", "cards"], env=_env(home))
+    bad = runner.invoke(
+        cli, ["tag", "correct", "c1", "--type", "action", "--topic", "cards"], env=_env(home)
+    )
     assert bad.exit_code == 1
-    assert "Error: unknown topic id 'cards' for account shop (ecommerce); valid topic ids: billing, orders, other." in bad.output
-    missing = runner.invoke(cli, ["tag", "correct", "nope", "--type", "action", "--topic", "orders"], env=_env(home))
+    assert (
+        "Error: unknown topic id 'cards' for account shop (ecommerce); valid topic ids: billing, orders, other."
+        in bad.output
+    )
+    missing = runner.invoke(
+        cli, ["tag", "correct", "nope", "--type", "action", "--topic", "orders"], env=_env(home)
+    )
     assert missing.exit_code == 1 and "no conversation 'nope'" in missing.output
 
 
@@ -233,7 +264,17 @@ def test_cli_eval_few_shot_json(settings, tmp_path, monkeypatch):
         w = csv.writer(f)
         w.writerow(["body", "intent"])
         w.writerows(LABELLED)
-    args = ["taxonomy", "eval", str(path), "--text-col", "body", "--label-col", "intent", "--few-shot", "2"]
+    args = [
+        "taxonomy",
+        "eval",
+        str(path),
+        "--text-col",
+        "body",
+        "--label-col",
+        "intent",
+        "--few-shot",
+        "2",
+    ]
     result = CliRunner().invoke(cli, [*args, "--json"], env=_env(settings))
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
@@ -241,6 +282,10 @@ def test_cli_eval_few_shot_json(settings, tmp_path, monkeypatch):
     assert {r["label"] for r in data["per_label"]} <= {"refund", "password", "other"}
     text = CliRunner().invoke(cli, args, env=_env(settings)).output
     assert "accuracy" in text and "macro-F1" in text and "coverage" in text
-    bad = CliRunner().invoke(cli, ["taxonomy", "eval", str(path), "--label-col", "intent"], env=_env(settings))
+    bad = CliRunner().invoke(
+        cli, ["taxonomy", "eval", str(path), "--label-col", "intent"], env=_env(settings)
+    )
     assert bad.exit_code == 1
-    assert "missing column(s) text; found body, intent. Pass --text-col and --label-col." in bad.output
+    assert (
+        "missing column(s) text; found body, intent. Pass --text-col and --label-col." in bad.output
+    )

@@ -16,7 +16,9 @@ EMBED = HashingEmbedder().embed
 
 @pytest.fixture
 def taxonomy(tmp_path):
-    return load_taxonomy(write_taxonomy(tmp_path / "tax"), custom_dir=write_custom(tmp_path / "custom").parent)
+    return load_taxonomy(
+        write_taxonomy(tmp_path / "tax"), custom_dir=write_custom(tmp_path / "custom").parent
+    )
 
 
 def _predict(tagger, texts, vertical="ecommerce", account=None):
@@ -26,7 +28,12 @@ def _predict(tagger, texts, vertical="ecommerce", account=None):
 def test_predicts_types_and_topics(taxonomy):
     tagger = fit_tagger(taxonomy, EMBED)
     out = _predict(tagger, ["where is my order parcel", "please cancel my order"])
-    assert list(out.columns) == ["automation_type", "type_confidence", "topic_id", "topic_confidence"]
+    assert list(out.columns) == [
+        "automation_type",
+        "type_confidence",
+        "topic_id",
+        "topic_confidence",
+    ]
     assert out.topic_id.tolist() == ["orders", "orders"]
     assert out.automation_type.tolist() == ["personalized", "action"]
     for col in ("type_confidence", "topic_confidence"):
@@ -60,7 +67,9 @@ def test_custom_topic_default_type_wins(tmp_path):
         write_taxonomy(tmp_path / "tax"),
         custom_dir=write_custom(tmp_path / "custom", automation_type="action").parent,
     )
-    out = _predict(fit_tagger(tax, EMBED), ["how many loyalty points do I have left"], account="acme")
+    out = _predict(
+        fit_tagger(tax, EMBED), ["how many loyalty points do I have left"], account="acme"
+    )
     assert (out.topic_id[0], out.automation_type[0]) == ("loyalty", "action")
     assert out.type_confidence[0] == out.topic_confidence[0]
 
@@ -78,7 +87,9 @@ def test_threshold_turns_unsure_topics_into_other(taxonomy):
     text = ["order invoice"]
     sure = _predict(fit_tagger(taxonomy, EMBED), text)
     assert sure.topic_id[0] != "other"
-    strict = dataclasses.replace(taxonomy, other_threshold=sure.topic_confidence[0] + 1e-6, _by_id={})
+    strict = dataclasses.replace(
+        taxonomy, other_threshold=sure.topic_confidence[0] + 1e-6, _by_id={}
+    )
     unsure = _predict(fit_tagger(strict, EMBED), text)
     assert unsure.topic_id[0] == "other"
     assert unsure.topic_confidence[0] == pytest.approx(1 - sure.topic_confidence[0])
@@ -100,8 +111,11 @@ def test_training_examples_include_descriptions_oos_and_corrections(taxonomy):
     types, topics = training_examples(taxonomy, corr)
     assert ("Orders: orders and parcels", "orders") in topics
     assert ("tell me a joke", "__oos__") in topics and ("x y", "__oos__") in topics
-    assert ("where is my parcel", "personalized") in types and ("x y", "action") in types
-    assert not any(t == "loyalty" for _, t in types)  # custom topics without a type: topic only
+    assert ("where is my parcel", "personalized", "orders") in types
+    assert ("x y", "action", "corrections") in types
+    assert not any(
+        source == "loyalty" for _, _, source in types
+    )  # custom topics without a type: topic only
 
 
 def test_confidences_are_calibrated_not_flat():
@@ -120,3 +134,57 @@ def test_confidences_are_calibrated_not_flat():
 def test_empty_input(taxonomy):
     out = fit_tagger(taxonomy, EMBED).predict(np.zeros((0, 384), dtype=np.float32), [], [])
     assert len(out) == 0 and list(out.columns)[0] == "automation_type"
+
+
+# --- evaluation -----------------------------------------------------------------------------
+
+
+def test_few_shot_split_is_seeded_and_disjoint():
+    from cockpit.evaluation import few_shot_split
+
+    labels = ["a"] * 5 + ["b"] * 3 + ["c"] * 1
+    tr, te = few_shot_split(labels, 2, seed=1)
+    assert sorted(np.concatenate([tr, te]).tolist()) == list(range(9))
+    assert [labels[i] for i in tr].count("a") == 2 and [labels[i] for i in tr].count("c") == 1
+    np.testing.assert_array_equal(tr, few_shot_split(labels, 2, seed=1)[0])
+    assert any(not np.array_equal(tr, few_shot_split(labels, 2, seed=s)[0]) for s in range(2, 6))
+
+
+def test_score_metrics():
+    from cockpit.evaluation import format_report, score
+
+    r = score(["a", "a", "b", "other"], ["a", "b", "b", "other"], "t", 3)
+    assert r.accuracy == 0.75 and r.coverage == 0.75 and r.n_test == 4
+    assert r.per_label.set_index("label").loc["a", "recall"] == 0.5
+    assert r.confusions.to_dict(orient="records") == [{"true": "a", "predicted": "b", "count": 1}]
+    assert "a -> b: 1" in format_report(r)
+
+
+def test_evaluate_train_file_and_zero_shot_types(tmp_path, taxonomy):
+    from cockpit.errors import CockpitError
+    from cockpit.evaluation import evaluate_file
+
+    train = tmp_path / "train.csv"
+    pd.DataFrame(
+        {"text": ["refund my order now", "i want my money back refund", "reset my password",
+                  "forgot password help", "weather today"],
+         "label": ["refund", "refund", "password", "password", "oos"]}
+    ).to_csv(train, index=False)  # fmt: skip
+    test = tmp_path / "test.csv"
+    pd.DataFrame(
+        {"text": ["refund please", "password reset", "weather tomorrow"],
+         "label": ["refund", "password", "other"]}
+    ).to_csv(test, index=False)  # fmt: skip
+    r = evaluate_file(test, "text", "label", EMBED, taxonomy, train=train)
+    assert r.mode == "train file" and r.n_examples == 5 and r.n_test == 3
+    assert r.accuracy >= 2 / 3
+
+    types = tmp_path / "types.csv"
+    pd.DataFrame(
+        {"text": ["where is my order parcel", "cancel my order", "how do orders work"],
+         "label": ["personalized", "action", "informational"]}
+    ).to_csv(types, index=False)  # fmt: skip
+    r = evaluate_file(types, "text", "label", EMBED, taxonomy)
+    assert r.mode == "zero-shot types" and r.accuracy == 1.0
+    with pytest.raises(CockpitError, match="zero-shot evaluation needs labels"):
+        evaluate_file(test, "text", "label", EMBED, taxonomy)

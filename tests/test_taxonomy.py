@@ -164,7 +164,9 @@ def test_unknown_automation_type_in_types(tmp_path):
 
 def test_other_is_reserved(tmp_path):
     entry = {**ECOMMERCE["topics"][0], "id": "other"}
-    assert "topic id 'other' is reserved" in _error(tmp_path, ecommerce={**ECOMMERCE, "topics": [entry]})
+    assert "topic id 'other' is reserved" in _error(
+        tmp_path, ecommerce={**ECOMMERCE, "topics": [entry]}
+    )
 
 
 def test_custom_topic_needs_five_examples(tmp_path):
