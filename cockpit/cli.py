@@ -723,6 +723,10 @@ def runs_command(ctx: click.Context, limit: int, as_json: bool) -> None:
 
 def main() -> None:
     """Console-script entry point."""
+    import signal
+
+    # `cockpit accounts | head` should end quietly, like any Unix tool, not with BrokenPipeError.
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     cli(prog_name="cockpit")
 
 

@@ -156,9 +156,12 @@ class SentenceTransformerEmbedder:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
             import torch
+            import transformers
             from sentence_transformers import SentenceTransformer
 
             torch.set_num_threads(self.threads)
+            # Our own progress reporting covers loading; keep cron logs free of tqdm bars.
+            transformers.utils.logging.disable_progress_bar()
             path = bundled_model_path()
             log.info("Embedding - loading %s from %s", self.model_id, path)
             model = SentenceTransformer(str(path), device="cpu")

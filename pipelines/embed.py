@@ -105,6 +105,22 @@ def refresh_texts(con: duckdb.DuckDBPyConnection, full: bool = False, progress=N
     return changed
 
 
+class _Forward:
+    """Passes embed_missing's per-chunk advances on to the step's progress bar."""
+
+    def __init__(self, progress):
+        self.progress = progress
+
+    def start(self, label: str, total: int | None = None) -> None:
+        pass
+
+    def advance(self, n: int = 1) -> None:
+        self.progress.advance(n)
+
+    def done(self) -> None:
+        pass
+
+
 def run(ctx: StepContext) -> dict[str, float]:
     """Update embed texts, then embed every text not yet in the cache for this model."""
     con = ctx.con
@@ -143,9 +159,12 @@ def run(ctx: StepContext) -> dict[str, float]:
         page = texts_for(con, ids)
         page["text_hash"] = [text_hash(t) for t in page["text"]]
         con.register("_embed_src", page)
-        embedded += embed_missing(con, factory, "_embed_src", model_id=model_id)
+        n = embed_missing(
+            con, factory, "_embed_src", model_id=model_id, progress=_Forward(ctx.progress)
+        )
+        embedded += n
         con.unregister("_embed_src")
-        ctx.progress.advance(len(ids))
+        ctx.progress.advance(len(ids) - n)  # conversations whose text was a duplicate
     if total:
         ctx.progress.done()
     con.execute("DROP TABLE _embed_need")

@@ -7,7 +7,7 @@ then recorded in the published run log by a second, short writer, so `cockpit ru
 
 Status and exit code: success (0), partial (2: published, but rows were quarantined or files
 refused in this run), failed (1: nothing published). Another writer running → `LockedError`
-(the CLI exits 3). See docs/scheduling.md.
+(the CLI exits 3). See "Nightly refresh" in README.md.
 """
 
 from __future__ import annotations
