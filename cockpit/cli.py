@@ -157,11 +157,8 @@ def status(ctx: click.Context, as_json: bool) -> None:
     from cockpit import store
     from cockpit.ingest import status_summary
 
-    con = store.read_only(settings_from(ctx).db_path)
-    try:
+    with store.reading(settings_from(ctx).db_path) as con:
         s = status_summary(con)
-    finally:
-        con.close()
     if as_json:
         echo_json(s)
         return
@@ -298,24 +295,14 @@ def tag_correct(
     import getpass
 
     from cockpit import store
-    from cockpit.corrections import record_correction, validate_correction
-    from cockpit.errors import NoDataError
+    from cockpit.corrections import conversation_scope, record_correction, validate_correction
     from cockpit.taxonomy import load_taxonomy
 
     settings = settings_from(ctx)
     taxonomy = load_taxonomy(custom_dir=settings.home / "taxonomy")
-    try:
-        con = store.read_only(settings.db_path)
-    except NoDataError:
-        con = None
-    if con is not None:
-        row = con.execute(
-            "SELECT c.account_id, a.vertical FROM conversations c "
-            "LEFT JOIN accounts a USING (account_id) WHERE c.conversation_id = ?",
-            [conversation_id],
-        ).fetchall()
-        con.close()
-        row = row[0] if row else None
+    if settings.db_path.exists():
+        with store.reading(settings.db_path) as con:
+            row = conversation_scope(con, conversation_id)
         if row is None:
             raise CockpitError(
                 f"no conversation '{conversation_id}' in {settings.db_path}; check the id "
@@ -419,13 +406,10 @@ def export_tags_command(ctx: click.Context, out: str) -> None:
     from cockpit.corrections import export_tags
 
     settings = settings_from(ctx)
-    con = store.read_only(settings.db_path)
-    try:
+    with store.reading(settings.db_path) as con:
         if not store.table_exists(con, "tags"):
             raise CockpitError("no tags yet — run `cockpit refresh` first.")
         n = export_tags(con, out)
-    finally:
-        con.close()
     click.echo(f"Wrote {n} rows to {out}")
 
 
@@ -455,11 +439,8 @@ def accounts(ctx: click.Context, csm: str | None, as_json: bool) -> None:
     """
     from cockpit import queries, store
 
-    con = store.read_only(settings_from(ctx).db_path)
-    try:
+    with store.reading(settings_from(ctx).db_path) as con:
         rows = queries.accounts_list(con, csm)
-    finally:
-        con.close()
     if as_json:
         echo_json(rows)
         return
@@ -497,11 +478,8 @@ def account(ctx: click.Context, account_id: str, as_json: bool) -> None:
     """
     from cockpit import queries, store
 
-    con = store.read_only(settings_from(ctx).db_path)
-    try:
+    with store.reading(settings_from(ctx).db_path) as con:
         r = queries.account_report(con, account_id)
-    finally:
-        con.close()
     if as_json:
         echo_json(r)
         return
@@ -637,11 +615,8 @@ def brief(ctx: click.Context, account_id: str, fmt: str, out: str | None) -> Non
     from cockpit import brief as brief_mod
     from cockpit import queries, store
 
-    con = store.read_only(settings_from(ctx).db_path)
-    try:
+    with store.reading(settings_from(ctx).db_path) as con:
         report = queries.brief_report(con, account_id)
-    finally:
-        con.close()
     text = brief_mod.to_html(report) if fmt == "html" else brief_mod.to_markdown(report)
     if out:
         Path(out).write_text(text, encoding="utf-8")
@@ -710,11 +685,8 @@ def runs_command(ctx: click.Context, limit: int, as_json: bool) -> None:
     """
     from cockpit import runlog, store
 
-    con = store.read_only(settings_from(ctx).db_path)
-    try:
+    with store.reading(settings_from(ctx).db_path) as con:
         runs = runlog.list_runs(con, limit)
-    finally:
-        con.close()
     if as_json:
         echo_json(runs)
     else:

@@ -164,3 +164,13 @@ def export_tags(con, out: Path | str) -> int:
     escaped = str(out).replace("'", "''")
     con.execute(f"COPY ({query}) TO '{escaped}' (HEADER, DELIMITER ',')")
     return con.execute("SELECT count(*) FROM tags").fetchall()[0][0]
+
+
+def conversation_scope(con, conversation_id: str) -> tuple[str, str | None] | None:
+    """(account_id, vertical) of a stored conversation, or None when it is not in the store."""
+    rows = con.execute(
+        "SELECT c.account_id, a.vertical FROM conversations c "
+        "LEFT JOIN accounts a USING (account_id) WHERE c.conversation_id = ?",
+        [conversation_id],
+    ).fetchall()
+    return rows[0] if rows else None

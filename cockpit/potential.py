@@ -66,7 +66,9 @@ class PotentialParams:
     window_days: int = 90  # own rates and mix are measured over this many days
     n_boot: int = 200
     seed: int = 0
-    interval: tuple[float, float] = (5.0, 95.0)
+    interval: tuple[float, float] = (10.0, 90.0)  # percentiles of the draws: an 80% interval
+    peer_spread: bool = True  # add the between-account spread of live peers to the interval
+    spread_prior: float = 10.0  # accounts: a vertical's spread is shrunk to the all-vertical one
 
 
 DEFAULT_PARAMS = PotentialParams()
@@ -313,6 +315,44 @@ def _bench_draws(
     return draws
 
 
+def peer_spread(t: pd.DataFrame, params: PotentialParams = PotentialParams()) -> dict[str, float]:
+    """Between-account spread (sd, in rate units) of live peers around their benchmarks, per
+    vertical (key "*" = all verticals).
+
+    For every account with at least `min_n` live outcomes, its deviation from the benchmarks over
+    its live cells is D = (Σ ev_ai − Σ ev_known · benchmark) / Σ ev_known. The spread is the
+    method-of-moments between-account variance: var(D) − mean binomial variance of D, floored at
+    0; a vertical's variance is shrunk to the all-vertical one with weight `spread_prior` accounts.
+    `t` needs account_id, vertical, enabler_live, benchmark_rate, ev_known, ev_ai.
+    """
+    live = t[t["enabler_live"] & t["benchmark_rate"].notna() & (t["ev_known"] > 0)]
+    if live.empty:
+        return {"*": 0.0}
+    b = live["benchmark_rate"].clip(0, 1)
+    acc = (
+        live.assign(exp=live["ev_known"] * b, var=live["ev_known"] * b * (1 - b))
+        .groupby(["vertical", "account_id"])[["ev_ai", "ev_known", "exp", "var"]]
+        .sum()
+    )
+    acc = acc[acc["ev_known"] >= max(params.min_n, 1)]
+    if len(acc) < 2:
+        return {"*": 0.0}
+    dev = (acc["ev_ai"] - acc["exp"]) / acc["ev_known"]
+    noise = acc["var"] / acc["ev_known"] ** 2
+
+    def tau2(d: pd.Series, v: pd.Series) -> float:
+        return max(float(d.var(ddof=1)) - float(v.mean()), 0.0) if len(d) >= 2 else 0.0
+
+    overall = tau2(dev, noise)
+    out = {"*": overall**0.5}
+    k = params.spread_prior
+    for vertical, d in dev.groupby(level="vertical"):
+        n = len(d)
+        own = tau2(d, noise.loc[d.index])
+        out[vertical] = ((max(n - 1, 0) * own + k * overall) / (max(n - 1, 0) + k)) ** 0.5
+    return out
+
+
 def estimate_potential(
     cells: pd.DataFrame,
     bench: pd.DataFrame,
@@ -331,6 +371,7 @@ def estimate_potential(
     t["share"] = t["known_outcome"] / totals
     t["contribution_pts"] = 100 * t["share"] * (t["target_rate"] - t["current_rate"])
     draws = _bench_draws(cells, bench, params, rng)
+    spread = peer_spread(t, params) if params.peer_spread else {"*": 0.0}
     lo_q, hi_q = params.interval
     m = params.own_prior
     rows = []
@@ -360,10 +401,14 @@ def estimate_potential(
             live = g["enabler_live"].to_numpy()
             rstar = np.where(live, (astar + m * bstar) / (kept_n + m), rstar)
         act = g["actionable"].to_numpy()
-        tstar = np.where(act, np.fmax(rstar, bstar), rstar)
+        # Model uncertainty: the account may sit above or below its peers once the enablers are
+        # live, by one account-level deviation shared by all its missing cells.
+        vertical = g["vertical"].iloc[0]
+        tau = spread.get(vertical, spread["*"])
+        reach = np.clip(bstar + tau * rng.standard_normal((params.n_boot, 1)), 0, 1)
+        tstar = np.where(act, np.fmax(rstar, reach), rstar)
         pstar = (nstar * tstar).sum(axis=1) / total
         lo, hi = np.percentile(pstar, [lo_q, hi_q])
-        vertical = g["vertical"].iloc[0]
         low, high = float(min(lo, point)), float(max(hi, point))
         name = (account_names or {}).get(account_id, account_id)
         rows.append(

@@ -20,7 +20,7 @@ import sys
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import IO
+from typing import IO, Protocol
 
 MODES = ("auto", "rich", "plain", "quiet")
 
@@ -32,6 +32,16 @@ def _num(v: float) -> str:
 def format_counts(counts: Mapping[str, float]) -> str:
     """`rows_loaded=5,000 files_picked_up=2` for a step's counts."""
     return " ".join(f"{k}={_num(v)}" for k, v in counts.items())
+
+
+class Progress(Protocol):
+    """What a pipeline step reports to whoever watches (terminal bars, log lines, or nothing)."""
+
+    def start(self, label: str, total: int | None = None) -> None: ...
+
+    def advance(self, n: int = 1) -> None: ...
+
+    def done(self) -> None: ...
 
 
 class QuietProgress:

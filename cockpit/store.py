@@ -278,6 +278,16 @@ def read_only(path: Path | str) -> duckdb.DuckDBPyConnection:
     return con
 
 
+@contextlib.contextmanager
+def reading(path: Path | str) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection (see `read_only`) closed when the block ends."""
+    con = read_only(path)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
 def fetch_one(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> tuple | None:
     """The first row of a query, or None.
 

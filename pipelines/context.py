@@ -4,34 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 import duckdb
 
+from cockpit.progress import Progress, QuietProgress
 from cockpit.settings import Settings
-
-
-class Progress(Protocol):
-    """Reports a step's progress to whoever watches (terminal bars, log lines, or nothing)."""
-
-    def start(self, label: str, total: int | None = None) -> None: ...
-
-    def advance(self, n: int = 1) -> None: ...
-
-    def done(self) -> None: ...
-
-
-class NullProgress:
-    """Progress that reports nothing (tests, --quiet)."""
-
-    def start(self, label: str, total: int | None = None) -> None:
-        pass
-
-    def advance(self, n: int = 1) -> None:
-        pass
-
-    def done(self) -> None:
-        pass
 
 
 def _no_embedder() -> Any:
@@ -46,5 +24,5 @@ class StepContext:
     settings: Settings
     run_id: str
     full: bool = False
-    progress: Progress = field(default_factory=NullProgress)
+    progress: Progress = field(default_factory=QuietProgress)
     embedder_factory: Callable[[], Any] = _no_embedder
