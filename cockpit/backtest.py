@@ -17,8 +17,11 @@ where share_c is the cell's share before the cutoff (the mix the prediction used
 Only accounts whose newly-live, observed cells hold at least `min_new_share` of the mix are scored
 (they "deployed the missing enablers"). On the demo workspace the prediction is also compared with
 `demo_truth.achievable_automation_rate` for every account.
-Figures: MAE in points, share within ±5 points, interval coverage, and a calibration table
-(predicted deciles vs mean achieved).
+Figures: MAE in points, share within ±5 points, bias, interval coverage (the share of scored
+accounts whose realised / truth value lies inside the predicted [low, high]; stored as
+`coverage_realised` / `coverage_truth` in backtest_runs), and a calibration table (predicted
+deciles vs mean achieved). The prediction also gets the window before its own (the interval's
+mix drift).
 """
 
 from __future__ import annotations
@@ -181,6 +184,10 @@ def run_backtest(
         ["account_id", "vertical", *CELL],
         f"day BETWEEN DATE '{start}' AND DATE '{end}'",
     )
+    p0, p1 = metrics.window_bounds(as_of, params.window_days, back=1)
+    previous = metrics.aggregate(
+        con, "_bt_scored", ["account_id", *CELL], f"day BETWEEN DATE '{p0}' AND DATE '{p1}'"
+    )
     if store.table_exists(con, "setup"):
         setup = con.execute("SELECT account_id, enabler, topic_id, live_since FROM setup").df()
     else:
@@ -195,7 +202,9 @@ def run_backtest(
         pred = pd.DataFrame(columns=["account_id", "potential", "low", "high"])
         contributions = pd.DataFrame(columns=[*KEY, "share", "current_rate", "target_rate"])
     else:
-        res = potential_for(cells, visible, as_of, params, setup_accounts=setup_accounts)
+        res = potential_for(
+            cells, visible, as_of, params, setup_accounts=setup_accounts, previous=previous
+        )
         pred, contributions = res["potential"], res["contributions"]
     post = _post_cells(con, "_bt_scored", cutoff, ramp_days)
     con.execute("DROP VIEW _bt_scored")
@@ -248,11 +257,26 @@ def run_backtest(
 
 def describe(params: PotentialParams, ramp_days: int = 0) -> str:
     """A compact, stable description of the method and its parameters."""
-    keys = ("statistic", "prior_conv", "own_prior", "account_factor", "window_days", "infer_ratio")
+    keys = (
+        "statistic", "prior_conv", "own_prior", "account_factor", "window_days", "infer_ratio",
+        "interval", "peer_spread", "spread_prior",
+    )  # fmt: skip
     if params.statistic == "quantile":
         keys = (*keys, "quantile", "population", "min_n", "prior_k")
     d = {k: v for k, v in asdict(params).items() if k in keys}
-    return "potential v2 " + json.dumps({**d, "ramp_days": ramp_days}, sort_keys=True)
+    return "potential v3 " + json.dumps({**d, "ramp_days": ramp_days}, sort_keys=True)
+
+
+# backtest_runs columns; coverage_* = share of scored accounts whose realised / truth value lies
+# inside the predicted [low, high].
+RUN_COLUMNS = (
+    ("backtest_id", "VARCHAR"), ("cutoff", "DATE"), ("created_at", "TIMESTAMP"),
+    ("n_accounts", "INTEGER"), ("mae_realised_pts", "DOUBLE"), ("within5_realised", "DOUBLE"),
+    ("mae_truth_pts", "DOUBLE"), ("within5_truth", "DOUBLE"), ("method", "VARCHAR"),
+    ("n_realised", "INTEGER"), ("coverage_realised", "DOUBLE"), ("bias_realised_pts", "DOUBLE"),
+    ("n_truth", "INTEGER"), ("coverage_truth", "DOUBLE"), ("bias_truth_pts", "DOUBLE"),
+    ("calibration", "VARCHAR"),
+)  # fmt: skip
 
 
 def save_backtest(con: duckdb.DuckDBPyConnection, bt: Backtest) -> None:
@@ -267,6 +291,8 @@ def save_backtest(con: duckdb.DuckDBPyConnection, bt: Backtest) -> None:
             bias_truth_pts DOUBLE, calibration VARCHAR)
         """
     )
+    for col, typ in RUN_COLUMNS:  # a store written before a column existed gains it
+        con.execute(f"ALTER TABLE backtest_runs ADD COLUMN IF NOT EXISTS {col} {typ}")
     con.execute(
         """
         CREATE TABLE IF NOT EXISTS backtest_results (
@@ -279,15 +305,12 @@ def save_backtest(con: duckdb.DuckDBPyConnection, bt: Backtest) -> None:
     con.execute("DELETE FROM backtest_runs WHERE backtest_id = ?", [bid])
     con.execute("DELETE FROM backtest_results WHERE backtest_id = ?", [bid])
     calib = json.dumps(bt.to_json()["calibration"])
+    values = {**s, "calibration": calib}
+    names = [c for c, _ in RUN_COLUMNS]
     con.execute(
-        "INSERT INTO backtest_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            bid, s["cutoff"], s["created_at"], s["n_accounts"], s["mae_realised_pts"],
-            s["within5_realised"], s["mae_truth_pts"], s["within5_truth"], s["method"],
-            s["n_realised"], s["coverage_realised"], s["bias_realised_pts"], s["n_truth"],
-            s["coverage_truth"], s["bias_truth_pts"], calib,
-        ],
-    )  # fmt: skip
+        f"INSERT INTO backtest_runs ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+        [values[c] for c in names],
+    )
     rows = bt.results.assign(backtest_id=bid)[
         ["backtest_id", "account_id", "predicted", "low", "high", "realised", "truth"]
     ]

@@ -27,9 +27,22 @@ vertical, and the `setup` table. A cell is (automation_type, topic_id); the enab
        target_c = own rate                                   if the cell needs no enabler
                                                              ('unknown' type, 'other' topic).
    contribution_pts_c = 100 · share_c · (target_c − own rate_c); gap_pts = Σ contributions.
-   Interval: 5th–95th percentile of a seeded bootstrap that resamples the account's conversations
-   (multinomial over cells, binomial outcomes within a cell) and the benchmarks (Beta draws of the
-   pooled counts, or peer accounts resampled for "quantile").
+4. Likely range (an 80% interval): 10th–90th percentile of seeded draws that combine
+   - sampling noise: the account's conversations resampled (multinomial over cells, binomial
+     outcomes within a cell) and the benchmarks redrawn (Beta draws of the pooled counts, or peer
+     accounts resampled for "quantile");
+   - model / peer uncertainty (`peer_spread`): a real account does not land exactly on its peers'
+     pooled rate. Each draw shifts the benchmark of all the account's missing cells by one
+     account-level deviation δ ~ N(0, τ_v²), where τ_v² is the between-account variance of live
+     peers' deviations from the benchmarks in vertical v:
+         D_a  = (Σ ev_ai − Σ ev_known · benchmark) / Σ ev_known       (live cells of account a)
+         τ²   = max(var_a(D_a) − mean_a(Σ ev_known · b(1 − b) / (Σ ev_known)²), 0)
+         τ_v² = ((n_v − 1) · τ²_v + s · τ²_all) / (n_v − 1 + s)       (s = `spread_prior` accounts)
+       so target*_c = max(r*_c, benchmark*_c + δ) for missing cells;
+   - mix drift: the potential is stated on the window's mix, the next months bring another.
+     Each draw adds ε ~ N(0, σ_v²), σ_v² = mean over accounts of
+     (Σ_c (share_c(previous window) − share_c) · target_c)², shrunk like τ_v (`mix_drift`).
+   The range always contains the point estimate.
 """
 
 from __future__ import annotations
@@ -353,16 +366,52 @@ def peer_spread(t: pd.DataFrame, params: PotentialParams = PotentialParams()) ->
     return out
 
 
+def mix_drift(
+    t: pd.DataFrame, previous: pd.DataFrame | None, params: PotentialParams = PotentialParams()
+) -> dict[str, float]:
+    """How far the potential moves when the mix moves: sd over accounts of
+    Σ_c (share_c(previous window) − share_c(window)) · target_c, per vertical (key "*" = all),
+    a vertical shrunk to the all-vertical value with weight `spread_prior` accounts.
+
+    The potential is stated on the window's mix, but the account's next months come with another
+    mix; the window before shows how much it moves in one window. `t` holds the window's cells with
+    share and target_rate; `previous` the previous window's account × cell known_outcome counts.
+    Accounts need `min_n` outcomes in both windows.
+    """
+    if previous is None or previous.empty or t.empty:
+        return {"*": 0.0}
+    prev = previous[["account_id", *CELL, "known_outcome"]].rename(columns={"known_outcome": "n0"})
+    m = t[["account_id", "vertical", *CELL, "share", "target_rate", "known_outcome"]].merge(
+        prev, on=["account_id", *CELL], how="left"
+    )
+    m["n0"] = m["n0"].fillna(0)
+    g = m.groupby("account_id")
+    n0, n1 = g["n0"].transform("sum"), g["known_outcome"].transform("sum")
+    m = m[(n0 >= params.min_n) & (n1 >= params.min_n)]
+    if m["account_id"].nunique() < 2:
+        return {"*": 0.0}
+    m = m.assign(d=(m["n0"] / n0[m.index] - m["share"]) * m["target_rate"])
+    d = m.groupby(["vertical", "account_id"])["d"].sum()
+    overall = float((d**2).mean())  # drift around 0: the point estimate assumes no drift
+    out = {"*": overall**0.5}
+    k = params.spread_prior
+    for vertical, dv in d.groupby(level="vertical"):
+        out[vertical] = ((len(dv) * float((dv**2).mean()) + k * overall) / (len(dv) + k)) ** 0.5
+    return out
+
+
 def estimate_potential(
     cells: pd.DataFrame,
     bench: pd.DataFrame,
     params: PotentialParams = PotentialParams(),
     account_names: dict[str, str] | None = None,
+    previous: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Potential per account and per-cell contributions (see module docstring).
 
-    `cells` comes from `enabler_status`. Returns (potential, contributions) shaped like the
-    `potential` and `potential_contributions` tables.
+    `cells` comes from `enabler_status`; `previous` (optional) holds the previous window's
+    account × cell counts, for the mix-drift part of the interval. Returns (potential,
+    contributions) shaped like the `potential` and `potential_contributions` tables.
     """
     rng = np.random.default_rng(params.seed)
     t = _targets(cells, bench, params)
@@ -372,6 +421,7 @@ def estimate_potential(
     t["contribution_pts"] = 100 * t["share"] * (t["target_rate"] - t["current_rate"])
     draws = _bench_draws(cells, bench, params, rng)
     spread = peer_spread(t, params) if params.peer_spread else {"*": 0.0}
+    drift = mix_drift(t, previous, params) if params.peer_spread else {"*": 0.0}
     lo_q, hi_q = params.interval
     m = params.own_prior
     rows = []
@@ -408,6 +458,7 @@ def estimate_potential(
         reach = np.clip(bstar + tau * rng.standard_normal((params.n_boot, 1)), 0, 1)
         tstar = np.where(act, np.fmax(rstar, reach), rstar)
         pstar = (nstar * tstar).sum(axis=1) / total
+        pstar = pstar + drift.get(vertical, drift["*"]) * rng.standard_normal(params.n_boot)
         lo, hi = np.percentile(pstar, [lo_q, hi_q])
         low, high = float(min(lo, point)), float(max(hi, point))
         name = (account_names or {}).get(account_id, account_id)
@@ -456,7 +507,8 @@ def method_sentence(
     return (
         f"If every topic where {name} still lacks help content, a data connector or a procedure "
         f"resolved as well as {peers}, and all other topics kept today's rates, the AI would "
-        f"resolve about {point:.0%} of conversations (likely range {low:.0%}–{high:.0%})."
+        f"resolve about {point:.0%} of conversations (likely range {low:.0%}–{high:.0%}, "
+        f"allowing for how far accounts sit from their peers and for a shifting topic mix)."
     )
 
 
@@ -467,10 +519,12 @@ def potential_for(
     params: PotentialParams = PotentialParams(),
     account_names: dict[str, str] | None = None,
     setup_accounts: set[str] | None = None,
+    previous: pd.DataFrame | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Status → benchmarks → potential in one call; returns the derived frames
-    (cells with status, benchmarks, potential, contributions)."""
+    (cells with status, benchmarks, potential, contributions). `previous`: the previous
+    window's account × cell counts (for the interval's mix drift; optional)."""
     status = enabler_status(cells, setup, as_of, params, setup_accounts)
     bench = benchmarks(status, params)
-    pot, contrib = estimate_potential(status, bench, params, account_names)
+    pot, contrib = estimate_potential(status, bench, params, account_names, previous)
     return {"cells": status, "benchmarks": bench, "potential": pot, "contributions": contrib}

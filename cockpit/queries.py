@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from cockpit.errors import UnknownAccountError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# pandas is imported inside the functions that build DataFrames: the CLI's `accounts` /
+# `account` path never needs it, and importing it costs most of a `cockpit account` call.
 
 # --- scoring queries (owner: metrics) ----------------------------------------------------------
 # Read-only, precomputed: `cockpit accounts`, `cockpit account ID` and the backtest track record.
@@ -17,27 +23,24 @@ ACCOUNT_TOP_N = 5
 
 
 def _clean(value):
-    """JSON-safe Python value: NaN/NA → None, numpy scalars → Python, arrays → lists."""
+    """JSON-safe Python value of a fetched cell: NaN → None, dates → ISO dates, lists cleaned."""
     if value is None:
         return None
-    if hasattr(value, "tolist") and not isinstance(value, str):
-        value = value.tolist()
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return [_clean(v) for v in value]
     if isinstance(value, float) and value != value:
         return None
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
     if isinstance(value, date):
         return value.isoformat()[:10]
     return value
 
 
-def _records(df: pd.DataFrame) -> list[dict]:
-    return [{k: _clean(v) for k, v in row.items()} for row in df.to_dict("records")]
+def _dicts(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
+    """Rows as JSON-ready dicts, straight from fetchall() (no pandas)."""
+    cur = con.execute(sql, params or [])
+    rows = cur.fetchall()
+    names = [d[0] for d in cur.description]
+    return [{k: _clean(v) for k, v in zip(names, row, strict=True)} for row in rows]
 
 
 def _need(con: duckdb.DuckDBPyConnection, *names: str) -> None:
@@ -52,7 +55,7 @@ def accounts_list(con: duckdb.DuckDBPyConnection, csm: str | None = None) -> lis
     """Rows of `cockpit accounts`: account_id, name, vertical, csm, conversations (current
     window), automation_rate, potential, gap_pts — largest gap first."""
     _need(con, "accounts", "account_metrics", "potential")
-    df = _df(
+    return _dicts(
         con,
         """
         SELECT a.account_id, coalesce(a.name, a.account_id) AS name, a.vertical, a.csm,
@@ -66,7 +69,6 @@ def accounts_list(con: duckdb.DuckDBPyConnection, csm: str | None = None) -> lis
         """,
         [csm, csm],
     )
-    return _records(df)
 
 
 def account_report(
@@ -77,19 +79,19 @@ def account_report(
     Raises UnknownAccountError when the id is not in `accounts`.
     """
     _need(con, "accounts")
-    head = _df(
+    head = _dicts(
         con,
         "SELECT account_id, coalesce(name, account_id) AS name, vertical, csm FROM accounts "
         "WHERE account_id = ?",
         [account_id],
     )
-    if head.empty:
+    if not head:
         raise UnknownAccountError(account_id)
     _need(con, "account_metrics", "potential", "potential_contributions", "cell_metrics",
           "top_issues", "actions")  # fmt: skip
-    out = _records(head)[0]
-    m = _df(con, "SELECT * FROM account_metrics WHERE account_id = ?", [account_id])
-    mrow = _records(m)[0] if not m.empty else {}
+    out = head[0]
+    m = _dicts(con, "SELECT * FROM account_metrics WHERE account_id = ?", [account_id])
+    mrow = m[0] if m else {}
     out["as_of"] = mrow.get("as_of")
     out["performance"] = {
         "window_days": mrow.get("window_days"),
@@ -102,11 +104,10 @@ def account_report(
         "csat_human": mrow.get("csat_human"),
         "median_handle_time_minutes": mrow.get("handle_time_median_min"),
     }
-    p = _records(_df(con, "SELECT * FROM potential WHERE account_id = ?", [account_id]))
-    contributions = _records(
-        _df(
-            con,
-            f"""
+    p = _dicts(con, "SELECT * FROM potential WHERE account_id = ?", [account_id])
+    contributions = _dicts(
+        con,
+        f"""
             SELECT c.topic_id, coalesce(n.topic_name, c.topic_id) AS topic, c.automation_type,
                    c.share, c.current_rate, c.target_rate, c.enabler, c.enabler_live,
                    c.contribution_pts
@@ -114,8 +115,7 @@ def account_report(
             WHERE c.account_id = ? AND c.contribution_pts > 0
             ORDER BY c.contribution_pts DESC, c.topic_id, c.automation_type
             """,
-            [account_id],
-        )
+        [account_id],
     )
     prow = p[0] if p else {}
     out["potential"] = {
@@ -126,44 +126,40 @@ def account_report(
         "method": prow.get("method"),
         "contributions": contributions,
     }
-    out["mix"] = _records(
-        _df(
-            con,
-            """
+    out["mix"] = _dicts(
+        con,
+        """
             SELECT automation_type, sum(conversations) / sum(sum(conversations)) OVER () AS share
             FROM cell_metrics WHERE account_id = ? GROUP BY automation_type
             ORDER BY share DESC, automation_type
             """,
-            [account_id],
-        )
+        [account_id],
     )
-    out["top_issues"] = _records(
-        _df(
-            con,
-            """
+    out["top_issues"] = _dicts(
+        con,
+        """
             SELECT topic_id, topic, automation_type, conversations, automation_rate,
                    benchmark_rate, trend_pts, spike, example_conversation_ids
             FROM top_issues WHERE account_id = ? ORDER BY rank LIMIT ?
             """,
-            [account_id, int(top)],
-        )
+        [account_id, int(top)],
     )
-    out["next_best_actions"] = _records(
-        _df(
-            con,
-            """
+    out["next_best_actions"] = _dicts(
+        con,
+        """
             SELECT rank, kind, topic_id, automation_type, extra_ai_resolved_per_month, gain_pts,
                    hours_saved_per_month, confidence, rationale, evidence_conversation_ids
             FROM actions WHERE account_id = ? ORDER BY rank LIMIT ?
             """,
-            [account_id, int(top)],
-        )
+        [account_id, int(top)],
     )
     return out
 
 
 def backtest_history(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every stored backtest run (the potential's track record), newest first."""
+    import pandas as pd
+
     if not _exists(con, "backtest_runs"):
         return pd.DataFrame()
     return _df(con, "SELECT * FROM backtest_runs ORDER BY created_at DESC")
@@ -351,6 +347,8 @@ def account_summary(con: duckdb.DuckDBPyConnection, account_id: str) -> dict:
 
 
 def _isna(v) -> bool:
+    import pandas as pd
+
     try:
         return bool(pd.isna(v))
     except (TypeError, ValueError):
@@ -722,6 +720,8 @@ def meta_items(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
 def backtest_latest(con: duckdb.DuckDBPyConnection) -> tuple[dict | None, pd.DataFrame]:
     """The newest backtest run (summary dict) and its per-account predicted vs achieved rows."""
+    import pandas as pd
+
     runs = _df(con, "SELECT * FROM backtest_runs ORDER BY created_at DESC LIMIT 1")
     if runs.empty:
         return None, pd.DataFrame()

@@ -30,6 +30,9 @@ ALL = "__all__"  # the "no filter" value of selectboxes bound to the URL
 # One colour per automation type, used by every chart (Tableau-10, colour-blind friendly).
 TYPE_COLORS = {"informational": "#4C78A8", "personalized": "#F58518", "action": "#54A24B"}
 TYPE_LABELS = {"informational": "Informational", "personalized": "Personalized", "action": "Action"}
+# Vega expression that shows a type id as its label on axes and legends (charts keep the ids, so
+# selections and colours stay keyed on them).
+TYPE_LABEL_EXPR = "upper(substring(datum.label, 0, 1)) + substring(datum.label, 1)"
 
 DEFINITIONS = {
     "automation_rate": "Share of conversations with a known outcome that the AI agent resolved "
@@ -87,14 +90,18 @@ def hours(h) -> str:
     return "—" if _missing(h) else f"{h:,.0f} h"
 
 
+def ordinal(n: int) -> str:
+    """4 → '4th', 22 → '22nd'."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
 def percentile(p) -> str:
-    """69 → '69th pct of peers' (accepts 0–1 fractions too)."""
+    """69 → '69th percentile' (accepts 0–1 fractions too)."""
     if _missing(p):
         return "no peer rank"
     p = p * 100 if p <= 1 else p
-    n = int(round(p))
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix} percentile"
+    return f"{ordinal(int(round(p)))} percentile"
 
 
 def age(ts: datetime | None, now: datetime | None = None) -> str:
@@ -124,7 +131,7 @@ def type_color(
         scale=alt.Scale(
             domain=list(AUTOMATION_TYPES), range=[TYPE_COLORS[t] for t in AUTOMATION_TYPES]
         ),
-        legend=alt.Legend(orient="bottom") if legend else None,
+        legend=alt.Legend(orient="bottom", labelExpr=TYPE_LABEL_EXPR) if legend else None,
     )
 
 

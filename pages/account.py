@@ -4,6 +4,7 @@ import altair as alt
 import streamlit as st
 
 from cockpit import queries, ui
+from cockpit.brief import KIND_LABELS
 
 ctx = ui.context()
 con = ui.cursor(ctx.settings)
@@ -14,75 +15,91 @@ if ctx.account_id is None:
     st.stop()
 
 acc = queries.account_summary(con, ctx.account_id)
-window = f"vs previous {acc['window_days'] or 28} d"
+MIN_WEEKLY = 10  # weeks with fewer conversations are left out of the trend chart
+window = f"vs prior {acc['window_days'] or 28} d"
 
 
-def _delta_desc(percentile_key: str | None) -> str:
+def _delta_desc(percentile_key: str | None = None) -> str:
+    """'vs prior 28 d · 4th percentile': the change's baseline and the rank among peers."""
     return window + (f" · {ui.percentile(acc.get(percentile_key))}" if percentile_key else "")
 
 
-st.title(acc["name"])
-st.caption(
-    f"{(acc['vertical'] or '—').title()} · {acc['plan'] or '—'} plan · ARR {ui.usd(acc['arr_usd'])} · "
-    f"CSM {acc['csm'] or '—'} · renews {acc['renewal_date']:%d %b %Y}"
-    if acc.get("renewal_date") is not None
-    else f"{(acc['vertical'] or '—').title()} · ARR {ui.usd(acc['arr_usd'])} · CSM {acc['csm'] or '—'}"
-)
+def _num(value, fmt: str, unit: str = "") -> str | None:
+    return None if value is None else f"{value:{fmt}}{unit}"
 
-kpis = st.columns(6)
-kpis[0].metric(
-    "Automation",
+
+st.title(acc["name"])
+facts = [
+    (acc["vertical"] or "—").title(),
+    f"{acc['plan'].title()} plan" if acc.get("plan") else None,
+    f"ARR {ui.usd(acc['arr_usd'])}",
+    f"CSM {acc['csm'] or '—'}",
+    f"renews {acc['renewal_date']:%d %b %Y}" if acc.get("renewal_date") is not None else None,
+]
+st.caption(" · ".join(f for f in facts if f))
+
+# Two rows of three cards: at 1400 px six cards in one row truncate labels and deltas.
+# Delta descriptions carry the comparison window and the rank among all accounts.
+rates = st.columns(3)
+rates[0].metric(
+    "Automation rate",
     ui.pct(acc["automation_rate"], 1),
     ui.pts(acc["automation_rate_change_pts"]),
-    help=ui.DEFINITIONS["automation_rate"],
+    help=ui.DEFINITIONS["automation_rate"] + " " + ui.DEFINITIONS["percentile"],
     delta_description=_delta_desc("automation_percentile"),
     border=True,
 )
-kpis[1].metric(
+rates[1].metric(
     "AI involvement",
     ui.pct(acc["involvement_rate"], 1),
     ui.pts(acc["involvement_rate_change_pts"]),
-    help=ui.DEFINITIONS["involvement_rate"],
+    help=ui.DEFINITIONS["involvement_rate"] + " " + ui.DEFINITIONS["percentile"],
     delta_description=_delta_desc("involvement_percentile"),
     border=True,
 )
-kpis[2].metric(
+rates[2].metric(
     "AI resolution",
     ui.pct(acc["ai_resolution_rate"], 1),
     ui.pts(acc["ai_resolution_rate_change_pts"]),
-    help=ui.DEFINITIONS["ai_resolution_rate"],
+    help=ui.DEFINITIONS["ai_resolution_rate"] + " " + ui.DEFINITIONS["percentile"],
     delta_description=_delta_desc("ai_resolution_percentile"),
     border=True,
 )
-kpis[3].metric(
-    "CSAT AI vs human",
-    f"{acc['csat_ai'] or 0:.2f} / {acc['csat_human'] or 0:.2f}" if acc["csat_ai"] else "—",
-    f"{acc['csat_ai_change']:+.2f} AI" if acc["csat_ai_change"] is not None else None,
-    help=ui.DEFINITIONS["csat"],
+ops = st.columns(3)
+ops[0].metric(
+    "CSAT, AI / human",
+    f"{_num(acc['csat_ai'], '.2f') or '—'} / {_num(acc['csat_human'], '.2f') or '—'}",
+    _num(acc["csat_ai_change"], "+.2f", " AI"),
+    help=ui.DEFINITIONS["csat"] + " The change and the peer rank are for AI-resolved CSAT.",
     delta_description=_delta_desc("csat_ai_percentile"),
     border=True,
 )
-kpis[4].metric(
-    "Handle time (median)",
-    f"{acc['handle_time_median_min']:.1f} min" if acc["handle_time_median_min"] else "—",
-    f"{acc['handle_time_median_change_min']:+.1f} min"
-    if acc["handle_time_median_change_min"] is not None
-    else None,
+ops[1].metric(
+    "Median handle time",
+    _num(acc["handle_time_median_min"], ".1f", " min") or "—",
+    _num(acc["handle_time_median_change_min"], "+.1f", " min"),
     delta_color="inverse",
     help=ui.DEFINITIONS["handle_time"],
     delta_description=window,
     border=True,
 )
-kpis[5].metric(
-    "Conversations", ui.compact(acc["conversations"]),
-    f"{acc['conversations_change_pct']:+.0f}%" if acc["conversations_change_pct"] is not None else None,
-    delta_color="off", help=ui.DEFINITIONS["conversations"], delta_description=window, border=True,
-)  # fmt: skip
+ops[2].metric(
+    "Conversations",
+    f"{acc['conversations']:,.0f}" if acc["conversations"] is not None else "—",
+    _num(acc["conversations_change_pct"], "+.0f", "%"),
+    delta_color="off",
+    help=ui.DEFINITIONS["conversations"],
+    delta_description=window,
+    border=True,
+)
 
 left, right = st.columns([3, 2])
 with left:
     st.subheader("Automation vs potential", help=ui.DEFINITIONS["potential"])
     weekly = queries.account_weekly(con, ctx.account_id)
+    # A rate over a handful of conversations (e.g. the account's first days) is noise.
+    sparse = weekly["conversations"] < MIN_WEEKLY
+    weekly = weekly[~sparse]
     base = alt.Chart(weekly).encode(x=alt.X("week:T", title=None, axis=alt.Axis(format="%d %b")))
     band = base.mark_area(opacity=0.18, color="#54A24B").encode(
         y=alt.Y(
@@ -110,16 +127,27 @@ with left:
     st.caption(
         f"Green band: potential {ui.pct(acc['potential_low'])}–{ui.pct(acc['potential_high'])} "
         f"(point estimate {ui.pct(acc['potential'])}, gap {ui.pts(acc['gap_pts'])})."
+        + (
+            f" {sparse.sum()} week(s) with fewer than {MIN_WEEKLY} conversations not shown."
+            if sparse.any()
+            else ""
+        )
     )
 with right:
     st.subheader("Mix by automation type")
     mix = queries.account_type_mix(con, ctx.account_id)
+    mix["label"] = mix["automation_rate"].map(lambda r: f"{ui.pct(r)} automated")
     bars = (
         alt.Chart(mix)
         .mark_bar()
         .encode(
-            y=alt.Y("automation_type:N", title=None, sort=list(ui.TYPE_COLORS)),
-            x=alt.X("conversations:Q", title="Conversations"),
+            y=alt.Y(
+                "automation_type:N",
+                title=None,
+                sort=list(ui.TYPE_COLORS),
+                axis=alt.Axis(labelExpr=ui.TYPE_LABEL_EXPR),
+            ),
+            x=alt.X("conversations:Q", title="Conversations in the window"),
             color=ui.type_color(legend=False),
             tooltip=[
                 alt.Tooltip("automation_type:N", title="Type"),
@@ -129,8 +157,9 @@ with right:
             ],
         )
     )
-    text = bars.mark_text(align="left", dx=4).encode(
-        text=alt.Text("automation_rate:Q", format=".0% automated"), color=alt.value("#333")
+    # The label sits inside the bar's start, so it never runs past the chart's right edge.
+    text = bars.mark_text(align="left", dx=6, color="white", fontWeight="bold").encode(
+        x=alt.datum(0), text="label:N", color=alt.value("white")
     )
     st.altair_chart((bars + text).properties(height=300), width="stretch")
 
@@ -143,18 +172,24 @@ cells = queries.account_cells(con, ctx.account_id)
 cells["label"] = cells["conversations"].map(ui.compact) + cells["spike"].map(
     lambda s: " ⚡" if s else ""
 )
+# Busiest topics first; ids stay in the data so a click can filter the Conversations page.
+topic_order = (
+    cells.groupby("topic")["conversations"].sum().sort_values(ascending=False).index.tolist()
+)
 pick = alt.selection_point(name="cell", fields=["automation_type", "topic_id"])
 heat = alt.Chart(cells).encode(
     x=alt.X(
         "automation_type:N",
         title=None,
         sort=list(ui.TYPE_COLORS),
-        axis=alt.Axis(labelAngle=0, orient="top"),
+        axis=alt.Axis(labelAngle=0, orient="top", labelExpr=ui.TYPE_LABEL_EXPR, labelFontSize=12),
     ),
-    y=alt.Y("topic:N", title=None, sort="-x"),
+    y=alt.Y(
+        "topic:N", title=None, sort=topic_order, axis=alt.Axis(labelLimit=260, labelFontSize=12)
+    ),
 )
 rect = (
-    heat.mark_rect(stroke="white", strokeWidth=2)
+    heat.mark_rect(stroke="white", strokeWidth=2, cursor="pointer")
     .encode(
         color=alt.Color(
             "automation_rate:Q",
@@ -173,7 +208,15 @@ rect = (
     )
     .add_params(pick)
 )
-labels = heat.mark_text(fontSize=12).encode(text="label:N")
+# White numbers on the dark ends of the colour scale, dark ones in the light middle.
+labels = heat.mark_text(fontSize=12, cursor="pointer").encode(
+    text="label:N",
+    color=alt.condition(
+        "datum.automation_rate < 0.2 || datum.automation_rate > 0.8",
+        alt.value("white"),
+        alt.value("#1f2933"),
+    ),
+)
 
 
 def _open_cell() -> None:
@@ -194,7 +237,7 @@ st.altair_chart(
     selection_mode="cell",
 )
 
-issues_col, actions_col = st.columns(2)
+issues_col, actions_col = st.container(), st.container()
 with issues_col:
     st.subheader(
         "Top issues", help="What holds automation back, ranked by unresolved volume × gap to peers."
@@ -215,6 +258,7 @@ with issues_col:
             automation_pct=issues["automation_rate"] * 100,
             benchmark_pct=issues["benchmark_rate"] * 100,
             spike=issues["spike"].map(lambda s: "⚡" if s else ""),
+            automation_type=issues["automation_type"].map(ui.type_label),
         )[
             [
                 "rank",
@@ -244,7 +288,11 @@ with issues_col:
             ),
             "trend_pts": st.column_config.NumberColumn("Trend", format="%+.1f pts"),
             "spike": st.column_config.TextColumn("Spike", width="small"),
-            "hours_per_month": st.column_config.NumberColumn("Human h / month", format="%.0f"),
+            "hours_per_month": st.column_config.NumberColumn(
+                "Human hours",
+                format="%.0f h / mo",
+                help="Human handle time this issue costs per month",
+            ),
         },
     )
 with actions_col:
@@ -263,12 +311,15 @@ with actions_col:
             )
 
     st.dataframe(
-        actions.assign(kind=actions["kind"].str.replace("_", " "))[
+        actions.assign(
+            kind=actions["kind"].map(lambda k: KIND_LABELS.get(k, k)),
+            topic=actions["topic"] + " · " + actions["automation_type"].map(ui.type_label),
+            confidence=actions["confidence"].astype(str).str.capitalize(),
+        )[
             [
                 "rank",
                 "kind",
                 "topic",
-                "automation_type",
                 "gain_pts",
                 "extra_ai_resolved_per_month",
                 "hours_saved_per_month",
@@ -284,20 +335,19 @@ with actions_col:
         column_config={
             "rank": st.column_config.NumberColumn("#", width="small"),
             "kind": "Action",
-            "topic": "Topic",
-            "automation_type": "Type",
+            "topic": "Topic · type",
             "gain_pts": st.column_config.NumberColumn(
                 "Gain", format="+%.1f pts", help="Expected automation gain"
             ),
             "extra_ai_resolved_per_month": st.column_config.NumberColumn(
-                "+AI-resolved / mo", format="%.0f"
+                "+AI-resolved",
+                format="%.0f / mo",
+                help="Extra conversations the AI resolves per month",
             ),
             "hours_saved_per_month": st.column_config.NumberColumn(
-                "Hours saved / mo", format="%.0f"
+                "Hours saved", format="%.0f h / mo", help="Human handle time saved per month"
             ),
-            "confidence": st.column_config.ProgressColumn(
-                "Confidence", min_value=0, max_value=1, format="percent"
-            ),
+            "confidence": st.column_config.TextColumn("Confidence", width="small"),
             "rationale": st.column_config.TextColumn("Why", width="large"),
         },
     )

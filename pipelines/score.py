@@ -128,11 +128,15 @@ def score(
         ["account_id", "vertical", *metrics.CELL],
         f"day BETWEEN DATE '{start}' AND DATE '{end}'",
     )
+    p0, p1 = metrics.window_bounds(as_of, params.window_days, back=1)
+    previous = metrics.aggregate(
+        con, "scored", ["account_id", *metrics.CELL], f"day BETWEEN DATE '{p0}' AND DATE '{p1}'"
+    )
     setup = read_setup(con)
     live = metrics.live_counts(con, "scored", setup, start, end)
     pw_cells = pw_cells.merge(live, on=["account_id", *metrics.CELL], how="left")
     names = dict(zip(accounts["account_id"], accounts["name"], strict=True))
-    result = potential.potential_for(pw_cells, setup, as_of, params, names)
+    result = potential.potential_for(pw_cells, setup, as_of, params, names, previous=previous)
     write_table(con, "benchmarks", result["benchmarks"])
     write_table(con, "potential", result["potential"])
     write_table(con, "potential_contributions", result["contributions"])

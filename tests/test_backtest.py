@@ -96,6 +96,11 @@ def test_backtest_step_stores_a_track_record(demo_home):
     assert results["predicted"].between(0, 1).all()
     assert (results["low"] <= results["predicted"] + 1e-9).all()
     assert (results["predicted"] <= results["high"] + 1e-9).all()
+    # interval coverage: the share of scored accounts inside [low, high]
+    truth = results.dropna(subset=["truth"])
+    if len(truth):
+        inside = (truth["truth"] >= truth["low"] - 1e-9) & (truth["truth"] <= truth["high"] + 1e-9)
+        assert runs.iloc[0]["coverage_truth"] == pytest.approx(inside.mean())
 
 
 @pytest.mark.skipif(not HAS_DEMO, reason="needs cockpit.demo")

@@ -125,3 +125,25 @@ def test_interval_is_seeded():
     a = potential_for(CELLS, SETUP, AS_OF, PotentialParams(n_boot=100, seed=3))["potential"]
     b = potential_for(CELLS, SETUP, AS_OF, PotentialParams(n_boot=100, seed=3))["potential"]
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_interval_adds_peer_spread_and_mix_drift():
+    # peers that sit far apart around their pooled rate widen A's range; so does a moving mix
+    cells = pd.concat([CELLS, pd.DataFrame([_cell("P3", "informational", "billing", 100, 20)])])
+    setup = pd.concat([SETUP, pd.DataFrame([{"account_id": "P3", "enabler": "help_content",
+                                              "topic_id": "billing", "live_since": None}])])  # fmt: skip
+    narrow = PotentialParams(n_boot=400, peer_spread=False)
+    wide = PotentialParams(n_boot=400)
+    previous = cells.assign(known_outcome=cells["known_outcome"].where(
+        cells["topic_id"] != "billing", 20))[["account_id", "automation_type", "topic_id",
+                                              "known_outcome"]]  # fmt: skip
+
+    def width(p, prev=None):
+        pot = potential_for(cells, setup, AS_OF, p, previous=prev)["potential"]
+        row = pot.set_index("account_id").loc["A"]
+        assert row["low"] <= row["potential"] <= row["high"]
+        return row["high"] - row["low"]
+
+    assert width(wide) > width(narrow)
+    assert width(wide, previous) > width(wide)
+    assert width(narrow, previous) == pytest.approx(width(narrow))
