@@ -23,6 +23,14 @@ KIND_LABELS = {
     "quality": "Improve answer quality",
 }
 
+VERTICAL_LABELS = {"ecommerce": "E-commerce", "saas": "SaaS", "fintech": "Fintech"}
+
+
+def vertical_label(v: str | None) -> str:
+    """'saas' → 'SaaS', 'gaming' → 'Gaming' (display name of a vertical id)."""
+    return "—" if not v else VERTICAL_LABELS.get(v, v.replace("_", " ").title())
+
+
 CSS = """
 body { font: 14px/1.45 -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif;
        color: #1f2933; max-width: 820px; margin: 24px auto; padding: 0 24px; }
@@ -85,8 +93,8 @@ def to_markdown(report: dict, *, html_safe: bool = False) -> str:
     name = t(a.get("name") or a.get("account_id"))
     lines = [f"# Pre-call brief — {name}", ""]
     who = [
-        (a.get("vertical") or "—").title(),
-        f"{t(a.get('plan'))} plan" if a.get("plan") else None,
+        vertical_label(a.get("vertical")),
+        f"{t(a.get('plan')).title()} plan" if a.get("plan") else None,
         f"ARR {_usd(a.get('arr_usd'))}",
         f"CSM {t(a.get('csm'))}" if a.get("csm") else None,
         t(a.get("region")) if a.get("region") else None,
@@ -101,7 +109,7 @@ def to_markdown(report: dict, *, html_safe: bool = False) -> str:
     lines += [
         "## Headline numbers",
         "",
-        f"| | Now | vs previous {window} days | Peer rank |",
+        f"| | Now | vs previous {window} days | Peer percentile |",
         "|---|---|---|---|",
     ]
     lines += [
@@ -131,7 +139,7 @@ def to_markdown(report: dict, *, html_safe: bool = False) -> str:
             f"{i['rank']}. **{t(i.get('topic'))}** ({TYPE_LABELS.get(i.get('automation_type'), i.get('automation_type'))}) — "
             f"{_num(i.get('conversations'))} conversations, {_pct(i.get('automation_rate'))} automated vs "
             f"{_pct(i.get('benchmark_rate'))} for peers"
-            + (f", ≈ {_num(i.get('hours_per_month'))} human hours / month" if not _missing(i.get("hours_per_month")) else "")
+            + (f", ≈ {_hours(i.get('hours_per_month'))} of human time / month" if not _missing(i.get("hours_per_month")) else "")
             + (" · **volume spike**" if i.get("spike") else "")
         )  # fmt: skip
         if i.get("example"):
@@ -152,7 +160,7 @@ def to_markdown(report: dict, *, html_safe: bool = False) -> str:
             f"{x['rank']}. **{kind}: {t(x.get('topic') or x.get('topic_id'))}** "
             f"({TYPE_LABELS.get(x.get('automation_type'), x.get('automation_type'))}) — "
             f"**{_pts(x.get('gain_pts'))}**, +{_num(x.get('extra_ai_resolved_per_month'))} AI-resolved "
-            f"and {_num(x.get('hours_saved_per_month'))} h saved per month{conf}."
+            f"and {_hours(x.get('hours_saved_per_month'))} saved per month{conf}."
         )  # fmt: skip
         if x.get("rationale"):
             lines.append(f"    *Why:* {t(x['rationale'])}")
@@ -168,12 +176,19 @@ def to_markdown(report: dict, *, html_safe: bool = False) -> str:
     for c in report.get("changes", []) or []:
         what = "volume spike last week" if c.get("spike") else f"trend {_pts(c.get('trend_pts'))}"
         changes.append(
-            f"- {t(c.get('topic'))} ({c.get('automation_type')}): {what}; "
+            f"- {t(c.get('topic'))} ({TYPE_LABELS.get(c.get('automation_type'), c.get('automation_type'))}): {what}; "
             f"{_pct(c.get('automation_rate'))} automated on {_num(c.get('conversations'))} conversations."
         )
     lines += changes
     lines.append("")
     return "\n".join(lines)
+
+
+def _hours(x) -> str:
+    """Human time: '12 h', '<1 h' (a rounded '0 h' reads as nothing)."""
+    if _missing(x):
+        return "—"
+    return "<1 h" if 0 < x < 0.5 else f"{x:,.0f} h"
 
 
 def _num2(x) -> str:

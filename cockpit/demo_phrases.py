@@ -129,21 +129,21 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "How long does the lockout last after too many failed logins?",
             "Can I sign in with Google or Apple instead of a password?",
             "Do I need a separate login for the website and {app}?",
+            "The reset link you sent to {email} says it has expired. How do I get a new one?",
+            "Can you change the email on my account from {email} to my new work address?",
+            "I need the phone number on my account updated to {phone}.",
         ),
         "personalized": (
             "I can't log in, my email is {email}. It says no account exists with that address.",
-            "My account seems to be locked. I tried to log in on {date} and since then nothing works.",
             "I never got the verification code on {phone}. Can you check what's going on with my account?",
             "Why was my account suspended? It's registered under {email}.",
-            "The reset link you sent to {email} says it has expired. Is something wrong with my account?",
             "I keep getting logged out of {app} every few minutes. Is it something on my account?",
         ),
         "action": (
             "Please unlock my account, the username is {email}.",
-            "Can you change the email on my account from {email} to my new work address?",
             "Please reset my two-factor. I lost my phone and can't get the codes anymore.",
-            "I need the phone number on my account updated to {phone}.",
-            "Please log me out of all devices, I think someone else is using my account.",
+            "Please lock my account and sign out every device, I think someone else is using it.",
+            "My account seems to be locked. I tried to log in on {date} and since then nothing works.",
         ),
     },
     "billing": {
@@ -151,8 +151,10 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "On which day of the month do you charge my card?",
             "What payment methods do you accept?",
             "Do your invoices show VAT? Where can I download them?",
-            "Why is there a pending charge on my statement and when does it disappear?",
+            "What is a pending charge, and how long does it take to disappear from a statement?",
             "How does proration work if I change plans in the middle of a billing cycle?",
+            "I need to update my billing card to {card}, the old one expired.",
+            "Please change our billing address, we moved to {city}.",
         ),
         "personalized": (
             "I was charged {amount} on {date} and I don't recognise it. What is it for?",
@@ -161,14 +163,12 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "When is my next payment due and how much will it be?",
             "My card ending {last4} was declined for the renewal. Is my account still active?",
             "I cancelled on {date} but you still charged me {amount}. Why?",
+            "Can you send a copy of the invoice from {date} to {email}?",
         ),
         "action": (
             "Please refund the duplicate charge of {amount} from {date}.",
-            "I need to update my billing card to {card}, the old one expired.",
-            "Can you send a copy of the invoice from {date} to {email}?",
-            "Please change our billing address, we moved to {city}.",
             "Turn off automatic renewal please. I don't want to be charged again.",
-            "Please put our company name and VAT number on the invoices from now on.",
+            "Please reissue the invoice from {date} with our company name and VAT number on it.",
         ),
     },
     "plans": {
@@ -201,6 +201,8 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "How do I connect {integration} to my account?",
             "Does the {integration} sync go both ways or only one way?",
             "Is there a Zapier app or do we need to use webhooks?",
+            "Please reconnect our {integration} integration, it says the token expired.",
+            "Can you generate a new API key for us and revoke the old one?",
         ),
         "personalized": (
             "Our {integration} connection stopped syncing on {date}. Can you check what's wrong on our side?",
@@ -210,10 +212,8 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "Half of our contacts didn't come across from {integration}, can you look at our account?",
         ),
         "action": (
-            "Please reconnect our {integration} integration, it says the token expired.",
-            "Can you generate a new API key for us and revoke the old one?",
             "Please enable the {integration} beta on our workspace.",
-            "Disconnect {integration} from my account please, we stopped using it.",
+            "Please raise our {integration} sync quota, we hit the daily limit by noon.",
             "Please whitelist our server IP for the API, we keep getting blocked.",
         ),
     },
@@ -249,6 +249,7 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "Is there a dark mode?",
             "Can I use {app} on more than one device at the same time?",
             "Is there a guide for getting started with {feature}?",
+            "Please change my display name to {name}.",
         ),
         "personalized": (
             "I set up {feature} last week but I can't see it anywhere in my account. Did I do something wrong?",
@@ -257,10 +258,9 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "I changed my timezone but my account still shows the old one.",
         ),
         "action": (
-            "Can you turn on {feature} for my account? I can't find the switch.",
-            "Please change my display name to {name}.",
-            "Please switch my account language to Spanish.",
-            "Can you set my account timezone to {city}? It won't let me change it.",
+            "Please enable {feature} on our account, the help page says only your team can switch it on.",
+            "Please merge my two accounts into one, I signed up twice by mistake.",
+            "Please restore the settings I lost after the last update, I'd spent hours on them.",
         ),
     },
     "data_privacy": {
@@ -270,19 +270,19 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "Do you share my information with third parties?",
             "Where are your servers? Our data has to stay in the EU.",
             "Do you use my conversations to train your AI?",
+            "Unsubscribe {email} from all marketing emails please.",
         ),
         "personalized": (
             "I got an email at {email} from you but I never signed up. Why do you have my address?",
             "Which personal data do you hold on my account?",
             "Someone from your company called me on {phone}. How did you get this number?",
             "Did my data get exposed in the incident you mentioned in the news?",
+            "I want a copy of all the data you hold about me. This is a formal access request.",
         ),
         "action": (
             "Please delete my account and all my personal data. My email is {email}.",
-            "I want a copy of all the data you hold about me. This is a formal access request.",
-            "Unsubscribe {email} from all marketing emails please.",
             "Please remove my phone number {phone} from your records.",
-            "Please withdraw my consent for marketing and data sharing.",
+            "Please stop sharing my data with your partners, I object to it under GDPR.",
         ),
     },
     "feedback": {
@@ -291,6 +291,8 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "Do you have a public roadmap?",
             "How can I join the beta programme?",
             "Do you run customer interviews? I'd be happy to take part.",
+            "Just wanted to say the new {feature} is great. Please tell the team!",
+            "Please add me to the waitlist for {feature}.",
         ),
         "personalized": (
             "I suggested {feature} a few months ago, any news on whether it's coming?",
@@ -300,9 +302,7 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         "action": (
             "Please pass this on to the product team: {feature} is really hard to use on mobile.",
-            "Just wanted to say the new {feature} is great. Please tell the team!",
             "I want to file a formal complaint about the service I got on {date}.",
-            "Please add me to the waitlist for {feature}.",
             "Your last update made {app} much worse. Please bring back the old layout.",
         ),
     },
@@ -310,7 +310,6 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
         "informational": (
             "What are your support hours?",
             "Is there a phone number I can call?",
-            "How can I talk to a human?",
             "Do you have an office in {city}?",
             "What's the fastest way to reach support on weekends?",
         ),
@@ -325,22 +324,22 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "Can you escalate ticket {ticket} to a supervisor?",
             "I want to talk to a real person, please transfer me.",
             "Please book a call with our account manager for next week.",
+            "How can I talk to a human?",
         ),
     },
     # ----------------------------------------------------------------------------- ecommerce
     "orders": {
         "informational": (
             "How long does it take to process an order?",
-            "Can I change an order after I've placed it?",
             "Do you send a confirmation email for every order?",
             "What does 'processing' mean on an order?",
-            "Can I combine two orders into one delivery?",
+            "Do you ever send several orders in one parcel, or does each order ship separately?",
         ),
         "personalized": (
             "Where is my order {order_id}? I ordered on {date}.",
             "My order {order_id} still says processing. Is something wrong?",
             "I didn't get a confirmation for my {product} order. Did it go through?",
-            "Order {order_id} arrived without the {product}, only half of it came.",
+            "Order {order_id} arrived without the {product}. Is it coming in a separate parcel?",
             "Has order {order_id} shipped yet? I need it by {date}.",
             "I placed an order this morning with {email} and it doesn't show in my account.",
         ),
@@ -350,6 +349,7 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "Please change the delivery address on {order_id} to {address}.",
             "I need to change the size on order {order_id} from M to L.",
             "Please split order {order_id} and send the {product} first.",
+            "Can I change an order after I've placed it?",
         ),
     },
     "shipping": {
@@ -379,7 +379,7 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "What's your return policy?",
             "How many days do I have to send something back?",
             "Do I pay for return shipping?",
-            "Can I exchange an item instead of returning it?",
+            "Do you offer exchanges, or only refunds?",
             "Can I return sale items?",
         ),
         "personalized": (
@@ -403,6 +403,7 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "Is it safe to enter my card details on your site?",
             "Can I use a gift card together with a card payment?",
             "Which currencies can I pay in?",
+            "Please remove my saved card ending {last4} from my account.",
         ),
         "personalized": (
             "The payment failed but the money left my account. Order {order_id}.",
@@ -413,7 +414,6 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
         "action": (
             "Please charge a different card for order {order_id}: {card}",
             "Apply my gift card to order {order_id}, it didn't work at checkout.",
-            "Please remove my saved card ending {last4} from my account.",
             "Please refund the {amount} you charged twice for order {order_id}.",
         ),
     },
@@ -425,16 +425,17 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "Does the {product} come with a warranty?",
             "Is the {product} compatible with the older model?",
             "What are the dimensions of the {product}?",
+            "Please email me at {email} when the {product} is back in stock.",
         ),
         "personalized": (
             "I bought the {product} on {date}, is it still under warranty?",
-            "You told me the {product} would be restocked by {date}. Is that still true?",
+            "Which model of {product} did I buy on {date}? I need to order the right spare part.",
             "Is the {product} I saved in my wishlist available in my size yet?",
         ),
         "action": (
-            "Please email me at {email} when the {product} is back in stock.",
             "Can you reserve a {product} for me? I'll order on payday.",
             "Please register my {product} for the extended warranty.",
+            "The {product} I bought on {date} stopped working. Please replace it under warranty.",
         ),
     },
     # ----------------------------------------------------------------------------- fintech
@@ -509,6 +510,7 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "Why do you need a selfie?",
             "How long does identity verification take?",
             "Can I verify with a residence permit instead of a passport?",
+            "Please update my address for verification, I moved to {city}.",
         ),
         "personalized": (
             "I uploaded my passport on {date} and I'm still not verified.",
@@ -518,20 +520,18 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         "action": (
             "Please check my ID again, I uploaded a clearer photo.",
-            "I changed my surname after getting married, please update it to {last}.",
-            "Please update my address for verification, I moved to {city}.",
+            "I changed my surname after getting married. Please update it to {last} on my verified account, the app won't let me.",
             "Please lift the limit on my account, my documents are all uploaded.",
         ),
     },
     "fraud_disputes": {
         "informational": (
-            "What should I do if I see a payment I don't recognise?",
+            "How can I tell if a message claiming to be from you is a phishing attempt?",
             "How long does a chargeback take?",
             "Do you ever call customers and ask for their PIN?",
             "Am I covered if someone steals my card details?",
         ),
         "personalized": (
-            "There's a payment of {amount} to {merchant} that I didn't make.",
             "What's the status of my dispute for {amount} from {date}?",
             "Someone texted me from {phone} pretending to be you. Is my account safe?",
             "I see a login from a device I don't own. Has my account been hacked?",
@@ -542,6 +542,7 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "Please reverse the fraudulent payment from {date}.",
             "Please open a fraud case, someone took {amount} out of my account.",
             "I was scammed into sending {amount}. Please stop the payment.",
+            "There's a payment of {amount} to {merchant} that I didn't make.",
         ),
     },
     # ----------------------------------------------------------------------------- saas
@@ -551,6 +552,9 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "How many seats does {plan} include?",
             "Can I restrict a user to a single project?",
             "Can guests see our workspace without a paid seat?",
+            "Please add {email} as an admin to our workspace.",
+            "Remove {name} from our account, they left the company.",
+            "Please enforce SSO for everyone in our workspace.",
         ),
         "personalized": (
             "Why can't {name} see the shared project? I added them last week.",
@@ -559,11 +563,9 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "{name} says they got an invite but the link doesn't work for them.",
         ),
         "action": (
-            "Please add {email} as an admin to our workspace.",
-            "Remove {name} from our account, they left the company.",
             "Transfer ownership of the workspace to {email}.",
             "Please add five more seats to our subscription.",
-            "Please enforce SSO for everyone in our workspace.",
+            "Please restore {name}'s user, we removed them by mistake and their projects are gone.",
         ),
     },
     "reporting": {
@@ -572,6 +574,7 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "Can I schedule a report to be emailed every week?",
             "What does the 'active users' metric actually count?",
             "Can I share a dashboard with someone outside the company?",
+            "Can you add {email} to the weekly report recipients?",
         ),
         "personalized": (
             "My dashboard shows zero for {date} but we definitely had activity.",
@@ -581,8 +584,8 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         "action": (
             "Please re-run last month's report, it has missing data.",
-            "Can you add {email} to the weekly report recipients?",
             "Please restore the dashboard someone deleted on {date}.",
+            "Please backfill the missing days in our reports, your outage on {date} left gaps.",
         ),
     },
     "data_import_export": {
@@ -597,10 +600,10 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "The export file I downloaded is empty.",
             "Some rows are missing after my CSV import. Can you check?",
             "The dates in my export are all shifted by one day.",
+            "Can you export our full account data and send it to {email}?",
         ),
         "action": (
             "Please undo the import I ran this morning, it duplicated everything.",
-            "Can you export our full account data and send it to {email}?",
             "Please restore the records we deleted by mistake on {date}.",
             "Please bump the import limit for our account, we have a big file.",
         ),
@@ -631,6 +634,7 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "Is there a template for a first project?",
             "What's the best way to set up {feature} for a new team?",
             "Is there a checklist for rolling this out to the whole company?",
+            "Please book an onboarding session for our team.",
         ),
         "personalized": (
             "We signed up on {date} but our workspace still isn't set up. Is something pending?",
@@ -638,9 +642,9 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "We were promised a kickoff call after signing. When is it?",
         ),
         "action": (
-            "Please book an onboarding session for our team.",
             "Can you load some sample data so we can try {feature}?",
             "Please extend our trial by {days} days, we haven't had time to set up.",
+            "Please migrate our projects from the old workspace into the new one you set up for us.",
         ),
     },
     # ----------------------------------------------------------------------------- gaming
@@ -648,11 +652,11 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
         "informational": (
             "How do I buy gems?",
             "Do purchases carry over between devices?",
-            "Can I get a refund on an in-game purchase?",
+            "What's your refund policy for in-game purchases?",
             "Why are prices different on {platform}?",
         ),
         "personalized": (
-            "I bought the {item} for {amount} but never received it.",
+            "I bought the {item} for {amount} but can't find it. Did the purchase go through?",
             "I was charged twice for the {item} on {date}.",
             "My purchase history doesn't show the {item} I bought.",
             "I paid for the season pass but {game} still says I don't own it.",
@@ -670,9 +674,9 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "Can I change my username?",
             "How do I recover an account if I lost my phone?",
             "Can I have two accounts on the same console?",
+            "Please change my username to {username}.",
         ),
         "personalized": (
-            "My progress in {game} is gone after the update. Player id {player_id}.",
             "Why was my account banned? I didn't cheat.",
             "I can't log in to {game}, it says my account doesn't exist.",
             "Someone changed the email on my game account, it's not {email} anymore.",
@@ -680,9 +684,9 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
         "action": (
             "Please restore my progress, player id {player_id}.",
             "Unlink my {platform} account so I can link a new one.",
-            "Please change my username to {username}.",
             "Please review my ban, player id {player_id}.",
             "Please merge my two accounts, the main one is {player_id}.",
+            "My progress in {game} is gone after the update. Player id {player_id}.",
         ),
     },
     "gameplay": {
@@ -731,9 +735,9 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "Will the {event} rewards come back later?",
         ),
         "personalized": (
-            "I finished the {event} challenges but didn't get the reward.",
+            "I finished the {event} challenges but the reward isn't showing. Did my last one count?",
             "My login streak reset even though I played every day.",
-            "The {item} from the event isn't in my inventory.",
+            "Is the {item} from the event still on its way? I claimed it on {date} and my inventory is empty.",
             "My referral bonus never arrived, my friend joined on {date}.",
         ),
         "action": (
@@ -750,6 +754,7 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "Do you offer video consultations?",
             "How early should I arrive for an appointment?",
             "Can I book for my child from my account?",
+            "Please book me in with {doctor} next week.",
         ),
         "personalized": (
             "When is my next appointment with {doctor}?",
@@ -758,7 +763,6 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "Which clinic is my appointment on {date} at? The email doesn't say.",
         ),
         "action": (
-            "Please book me in with {doctor} next week.",
             "I need to move my appointment on {date} to later that week.",
             "Please cancel my appointment on {date}, I'm unwell.",
             "Can you move my video consultation with {doctor} to the afternoon?",
@@ -767,7 +771,6 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "prescriptions": {
         "informational": (
-            "How do I request a repeat prescription?",
             "How long does a prescription renewal take?",
             "Can my pharmacy receive the prescription directly?",
             "Can I get a prescription after a video consultation?",
@@ -783,6 +786,7 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "Send my prescription to the pharmacy on {street} instead.",
             "Please ask {doctor} to adjust my {medication} dose as we discussed.",
             "Please cancel the repeat prescription for {medication}, I've stopped taking it.",
+            "How do I request a repeat prescription?",
         ),
     },
     "insurance": {
@@ -791,17 +795,19 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "Is a video visit covered by insurance?",
             "Do I need a referral to see a specialist?",
             "What does it cost if I don't have insurance?",
+            "Please update my insurance to {insurer}, member id {member_id}.",
         ),
         "personalized": (
             "My claim from {date} was denied. Why?",
             "Is the insurance you have on file still valid? Member id {member_id}.",
             "Why was I billed {amount} when my insurance should cover it?",
             "Has my insurer paid for the visit on {date} yet?",
+            "Please send me an itemised bill so I can claim it myself.",
         ),
         "action": (
-            "Please update my insurance to {insurer}, member id {member_id}.",
             "Please resubmit my claim from {date} to {insurer}.",
-            "Please send me an itemised bill so I can claim it myself.",
+            "Please appeal the denied claim from {date} with {insurer} on my behalf.",
+            "Please cancel the bill for my visit on {date}, it should have gone to {insurer}.",
         ),
     },
     "test_results": {
@@ -816,31 +822,33 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "My result says 'abnormal'. What does that mean for me?",
             "I had a scan at {clinic} on {date}. When will {doctor} look at it?",
             "One of my results is missing from the portal.",
+            "Please send my lab results to {email}.",
         ),
         "action": (
-            "Please send my lab results to {email}.",
             "Can {doctor} call me about my results? My number is {phone}.",
             "Please forward my results to my specialist at {clinic}.",
+            "Please redo my blood test, the lab lost my sample from {date}.",
         ),
     },
     "medical_records": {
         "informational": (
-            "How do I request a copy of my medical records?",
             "How long do you keep medical records?",
             "Can I share my records with another clinic?",
             "Can my partner access my records if I allow it?",
+            "How do I update the address in my patient profile? My records still show the old one.",
         ),
         "personalized": (
-            "My vaccination record is missing the dose I had on {date}.",
-            "There's an allergy in my records that I don't have.",
-            "My date of birth is wrong in my file.",
-            "My records still show my old address.",
+            "How do I request a copy of my medical records?",
+            "Send a copy of my medical records to {email}.",
+            "Which vaccinations are on my record, and when did I have them?",
         ),
         "action": (
             "Please transfer my records to {clinic}.",
             "Please correct my date of birth to {dob}.",
-            "Send a copy of my medical records to {email}.",
             "Please give my daughter's new doctor access to her records.",
+            "My vaccination record is missing the dose I had on {date}.",
+            "There's an allergy in my records that I don't have.",
+            "My date of birth is wrong in my file.",
         ),
     },
 }

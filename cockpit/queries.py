@@ -759,7 +759,11 @@ def brief_report(con: duckdb.DuckDBPyConnection, account_id: str, top: int = 3) 
         for r in actions.to_dict("records")
     ]
     cells = account_cells(con, account_id)
-    changes = cells[cells["spike"].fillna(False) | (cells["trend_pts"].abs() >= 3)]
+    # A trend over a handful of conversations (+100 pts on 2) is noise, not news for a call.
+    changes = cells[
+        (cells["spike"].fillna(False) | (cells["trend_pts"].abs() >= 3))
+        & (cells["conversations"] >= 5)
+    ]
     changes = (
         changes.assign(_spike=changes["spike"].fillna(False), _abs=changes["trend_pts"].abs())
         .sort_values(["_spike", "_abs"], ascending=False)

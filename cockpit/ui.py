@@ -20,6 +20,7 @@ import duckdb
 import streamlit as st
 
 from cockpit import queries, store
+from cockpit.brief import vertical_label  # noqa: F401  (re-exported for the pages)
 from cockpit.contract import AUTOMATION_TYPES
 from cockpit.errors import CockpitError, NoDataError
 from cockpit.settings import Settings

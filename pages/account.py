@@ -30,7 +30,7 @@ def _num(value, fmt: str, unit: str = "") -> str | None:
 
 st.title(acc["name"])
 facts = [
-    (acc["vertical"] or "—").title(),
+    ui.vertical_label(acc["vertical"]),
     f"{acc['plan'].title()} plan" if acc.get("plan") else None,
     f"ARR {ui.usd(acc['arr_usd'])}",
     f"CSM {acc['csm'] or '—'}",
@@ -100,7 +100,7 @@ with left:
     # A rate over a handful of conversations (e.g. the account's first days) is noise.
     sparse = weekly["conversations"] < MIN_WEEKLY
     weekly = weekly[~sparse]
-    base = alt.Chart(weekly).encode(x=alt.X("week:T", title=None, axis=alt.Axis(format="%d %b")))
+    base = alt.Chart(weekly).encode(x=alt.X("week:T", title=None, axis=alt.Axis(format="%b %Y")))
     band = base.mark_area(opacity=0.18, color="#54A24B").encode(
         y=alt.Y(
             "potential_low:Q",
@@ -290,11 +290,12 @@ with issues_col:
             "spike": st.column_config.TextColumn("Spike", width="small"),
             "hours_per_month": st.column_config.NumberColumn(
                 "Human hours",
-                format="%.0f h / mo",
+                format="%.1f h / mo",
                 help="Human handle time this issue costs per month",
             ),
         },
     )
+    st.caption("Click a row to read the conversations behind it.")
 with actions_col:
     st.subheader(
         "Next best actions", help="What to deploy next and what it should bring, per month."
@@ -324,7 +325,6 @@ with actions_col:
                 "extra_ai_resolved_per_month",
                 "hours_saved_per_month",
                 "confidence",
-                "rationale",
             ]
         ],
         key="acct_actions",
@@ -345,10 +345,19 @@ with actions_col:
                 help="Extra conversations the AI resolves per month",
             ),
             "hours_saved_per_month": st.column_config.NumberColumn(
-                "Hours saved", format="%.0f h / mo", help="Human handle time saved per month"
+                "Hours saved", format="%.1f h / mo", help="Human handle time saved per month"
             ),
             "confidence": st.column_config.TextColumn("Confidence", width="small"),
-            "rationale": st.column_config.TextColumn("Why", width="large"),
         },
     )
-st.caption("Click a row to read the conversations behind it.")
+    st.caption("Click a row to read the conversations behind it.")
+    # The reasoning is a sentence or two per action: too long for a grid cell.
+    with st.expander("Why these actions", icon=":material/lightbulb:", key="acct_why"):
+        st.markdown(
+            "\n".join(
+                f"{r.rank}. **{KIND_LABELS.get(r.kind, r.kind)}: {r.topic}** "
+                f"({ui.type_label(r.automation_type).lower()}) — {r.rationale}"
+                for r in actions.itertuples()
+            )
+            or "No action suggested."
+        )

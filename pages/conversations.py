@@ -55,10 +55,11 @@ with st.container(key="conv_filters", border=True):
     )
     min_conf = f4.slider(
         "Min. tag confidence",
-        0.0,
-        1.0,
-        0.0,
-        0.05,
+        0,
+        100,
+        0,
+        5,
+        format="%d%%",
         key="conv_conf",
         bind="query-params",
         help="Lowest of the type and topic confidences.",
@@ -75,7 +76,7 @@ flt = queries.ConversationFilter(
     automation_type=None if kind == ui.ALL else kind,
     topic_id=None if topic == ui.ALL else topic,
     outcome=None if outcome == ui.ALL else outcome,
-    min_confidence=min_conf,
+    min_confidence=min_conf / 100,
     start=start,
     end=end,
     text=text,
@@ -108,20 +109,29 @@ for cid, (new_type, new_topic) in overlay.items():
     hit = rows["conversation_id"] == cid
     rows.loc[hit, ["automation_type", "topic_id", "topic", "corrected"]] = [new_type, new_topic, topics.get(new_topic, new_topic), True]  # fmt: skip
 
+OUTCOMES = {"ai": "AI", "human": "Human", "none": "Unresolved", "unknown": "Unknown"}
+columns = ["created_at", "account", "text", "automation_type", "type_confidence", "topic",
+           "topic_confidence", "outcome", "corrected", "conversation_id"]  # fmt: skip
+if ctx.account_id:  # one account: its name is in the caption, not on every row
+    columns.remove("account")
 st.dataframe(
-    rows[["created_at", "account", "text", "automation_type", "type_confidence", "topic", "topic_confidence",
-          "outcome", "corrected", "conversation_id"]],
+    rows.assign(
+        automation_type=rows["automation_type"].map(ui.type_label),
+        outcome=rows["outcome"].map(lambda o: OUTCOMES.get(o, o) if isinstance(o, str) else "—"),
+        type_confidence=rows["type_confidence"] * 100,
+        topic_confidence=rows["topic_confidence"] * 100,
+    )[columns],
     hide_index=True, key="conv_table", width="stretch", height=min(38 + 35 * len(rows), 600),
     column_config={
         "created_at": st.column_config.DatetimeColumn("Created (UTC)", format="D MMM HH:mm"),
         "account": "Account",
-        "text": st.column_config.TextColumn("Text (masked)", width="large"),
+        "text": st.column_config.TextColumn("Text (masked)", width=340),
         "automation_type": "Type",
-        "type_confidence": st.column_config.ProgressColumn("Type conf.", min_value=0, max_value=1, format="percent"),
+        "type_confidence": st.column_config.NumberColumn("Type conf.", format="%.0f%%", help="How sure the tagger is of the type"),
         "topic": "Topic",
-        "topic_confidence": st.column_config.ProgressColumn("Topic conf.", min_value=0, max_value=1, format="percent"),
-        "outcome": "Outcome",
-        "corrected": st.column_config.CheckboxColumn("Corrected"),
+        "topic_confidence": st.column_config.NumberColumn("Topic conf.", format="%.0f%%", help="How sure the tagger is of the topic"),
+        "outcome": "Resolved by",
+        "corrected": st.column_config.CheckboxColumn("Corrected", help="Tag corrected by a user"),
         "conversation_id": "ID",
     },
 )  # fmt: skip

@@ -1,5 +1,7 @@
 """Portfolio: every account in the CSM's book, what to look at first, and current vs potential."""
 
+import math
+
 import altair as alt
 import streamlit as st
 
@@ -39,6 +41,7 @@ table = rows.assign(
     potential_pct=rows["potential"] * 100,
     trend_pct=rows["trend"].map(lambda xs: [x * 100 for x in xs] if xs is not None else None),
     flag=rows["look_first"].map(lambda r: "⚑ " + r if isinstance(r, str) else ""),
+    vertical=rows["vertical"].map(ui.vertical_label),
 )[
     ["flag", "name", "vertical", "csm", "automation_pct", "potential_pct", "gap_pts", "trend_pct",
      "conversations", "arr_usd", "renewal_date", "top_action"]
@@ -92,17 +95,22 @@ chart_data = rows.assign(
         "look_first",
     ]
 ]
+# Zoom to where the accounts are (to the nearest 10 pts): potentials cluster in a narrow band.
+values = chart_data[["automation_rate", "potential"]].stack()
+lo = max(0.0, math.floor(values.min() * 10) / 10) if len(values) else 0.0
+hi = min(1.0, math.ceil(values.max() * 10) / 10) if len(values) else 1.0
+x_scale, y_scale = alt.Scale(domain=[lo, hi]), alt.Scale(domain=[lo, hi])
 diagonal = (
-    alt.Chart(alt.Data(values=[{"x": 0, "y": 0}, {"x": 1, "y": 1}]))
+    alt.Chart(alt.Data(values=[{"x": lo, "y": lo}, {"x": hi, "y": hi}]))
     .mark_line(color="#bbbbbb", strokeDash=[4, 4])
-    .encode(x="x:Q", y="y:Q")
+    .encode(x=alt.X("x:Q", scale=x_scale), y=alt.Y("y:Q", scale=y_scale))
 )
 points = (
     alt.Chart(chart_data)
     .mark_circle(opacity=0.8, stroke="white", strokeWidth=1)
     .encode(
-        x=alt.X("automation_rate:Q", title="Automation now", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
-        y=alt.Y("potential:Q", title="Potential", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
+        x=alt.X("automation_rate:Q", title="Automation now", axis=alt.Axis(format="%"), scale=x_scale),
+        y=alt.Y("potential:Q", title="Potential", axis=alt.Axis(format="%"), scale=y_scale),
         size=alt.Size("conversations:Q", title="Conversations", scale=alt.Scale(range=[60, 900])),
         color=alt.Color("look:N", title=None, scale=alt.Scale(domain=["Look first", "On track"], range=["#E45756", "#9e9e9e"]), legend=alt.Legend(orient="bottom")),
         tooltip=[
@@ -116,8 +124,8 @@ points = (
         ],
     )
 )  # fmt: skip
-labels = points.mark_text(align="left", dx=10, fontSize=11).encode(
-    text="name:N", size=alt.value(11)
+st.altair_chart((diagonal + points).properties(height=380), width="stretch")
+st.caption(
+    "Above the dashed line: room to grow. Bubble size: conversations in the window. "
+    "Hover a bubble for the account's name and figures."
 )
-st.altair_chart((diagonal + points + labels).properties(height=380), width="stretch")
-st.caption("Above the dashed line: room to grow. Bubble size: conversations in the window.")

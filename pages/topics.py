@@ -13,12 +13,16 @@ st.title("Topics")
 vertical = st.selectbox(
     "Vertical",
     [ui.ALL, *queries.verticals(con)],
-    format_func=lambda v: "All verticals" if v == ui.ALL else v.title(),
+    format_func=lambda v: "All verticals" if v == ui.ALL else ui.vertical_label(v),
     key="tp_vertical",
     bind="query-params",
 )
 vertical = None if vertical == ui.ALL else vertical
-st.caption("Portfolio-wide demand from `topic_weekly` (last 4 weeks unless stated).")
+TOP_TOPICS = 8
+st.caption(
+    "What customers contact support about across every account in the portfolio, and how much "
+    "of it the AI resolves. Figures cover the last 4 weeks unless a chart says otherwise."
+)
 
 share = queries.portfolio_type_share(con, vertical)
 if share.empty:
@@ -40,38 +44,53 @@ with left:
     )  # fmt: skip
     st.altair_chart(donut.properties(height=280), width="stretch")
     st.dataframe(
-        share[["automation_type", "conversations", "share", "ai_resolved_share"]],
+        share.assign(
+            automation_type=share["automation_type"].map(ui.type_label),
+            share=share["share"] * 100,
+            ai_resolved_share=share["ai_resolved_share"] * 100,
+        )[["automation_type", "conversations", "share", "ai_resolved_share"]],
         hide_index=True,
         key="tp_share",
         column_config={
             "automation_type": "Type",
             "conversations": st.column_config.NumberColumn("Conversations", format="compact"),
-            "share": st.column_config.NumberColumn("Share", format="percent"),
-            "ai_resolved_share": st.column_config.NumberColumn("AI-resolved", format="percent"),
+            "share": st.column_config.NumberColumn("Share", format="%.0f%%"),
+            "ai_resolved_share": st.column_config.NumberColumn(
+                "AI-resolved",
+                format="%.0f%%",
+                help="Share of the type's conversations the AI resolved",
+            ),
         },
     )
 with right:
     st.subheader("Topic demand over time")
     demand = queries.topic_demand(con, vertical)
-    top = demand.groupby("topic")["conversations"].sum().nlargest(8).index
-    demand = demand.assign(topic=demand["topic"].where(demand["topic"].isin(top), "Other topics"))
+    # Lines for the busiest topics: a stacked "all the rest" band would dwarf them.
+    top = demand.groupby("topic")["conversations"].sum().nlargest(TOP_TOPICS).index
+    demand = demand[demand["topic"].isin(top)]
     demand = demand.groupby(["week", "topic"], as_index=False)["conversations"].sum()
-    area = alt.Chart(demand).mark_area().encode(
-        x=alt.X("week:T", title=None, axis=alt.Axis(format="%d %b")),
-        y=alt.Y("conversations:Q", title="Conversations per week", stack=True),
-        color=alt.Color("topic:N", title="Topic", scale=alt.Scale(scheme="tableau20"),
-                        legend=alt.Legend(orient="right")),
-        tooltip=[alt.Tooltip("week:T", title="Week of", format="%d %b %Y"), "topic:N",
+    # Leave out the ramp-up weeks at the very start of the data (a partial first week).
+    weekly_total = demand.groupby("week")["conversations"].sum()
+    full_weeks = weekly_total[weekly_total >= 0.5 * weekly_total.median()].index
+    demand = demand[demand["week"].isin(full_weeks)]
+    lines = alt.Chart(demand).mark_line(strokeWidth=2).encode(
+        x=alt.X("week:T", title=None, axis=alt.Axis(format="%b %Y")),
+        y=alt.Y("conversations:Q", title="Conversations per week"),
+        color=alt.Color("topic:N", title=f"Top {TOP_TOPICS} topics", scale=alt.Scale(scheme="tableau10"),
+                        sort=list(top), legend=alt.Legend(orient="right", labelLimit=200)),
+        tooltip=[alt.Tooltip("week:T", title="Week of", format="%d %b %Y"), alt.Tooltip("topic:N", title="Topic"),
                  alt.Tooltip("conversations:Q", title="Conversations", format=",")],
     )  # fmt: skip
-    st.altair_chart(area.properties(height=340), width="stretch")
+    st.altair_chart(lines.properties(height=340), width="stretch")
 
 grow_col, build_col = st.columns(2)
 with grow_col:
     st.subheader("Growing fastest", help="Last 4 weeks against the 4 weeks before.")
     growth = queries.topic_growth(con, vertical)
     st.dataframe(
-        growth[["topic", "recent", "previous", "change", "growth"]],
+        growth.assign(growth=growth["growth"] * 100)[
+            ["topic", "recent", "previous", "change", "growth"]
+        ],
         hide_index=True,
         key="tp_growth",
         width="stretch",
@@ -80,7 +99,7 @@ with grow_col:
             "recent": st.column_config.NumberColumn("Last 4 wk", format="compact"),
             "previous": st.column_config.NumberColumn("4 wk before", format="compact"),
             "change": st.column_config.NumberColumn("Change", format="%+d"),
-            "growth": st.column_config.NumberColumn("Growth", format="percent"),
+            "growth": st.column_config.NumberColumn("Growth", format="%+.0f%%"),
         },
     )
 with build_col:
@@ -90,11 +109,11 @@ with build_col:
         "should build next.",
     )
     todo = queries.topic_unautomated(con, vertical)
-    todo["cell"] = todo["topic"] + " · " + todo["automation_type"]
+    todo["cell"] = todo["topic"] + " · " + todo["automation_type"].map(ui.type_label)
     bars = alt.Chart(todo).mark_bar().encode(
-        y=alt.Y("cell:N", title=None, sort="-x"),
+        y=alt.Y("cell:N", title=None, sort="-x", axis=alt.Axis(labelLimit=320)),
         x=alt.X("unautomated:Q", title="Not resolved by AI (last 4 weeks)"),
-        color=ui.type_color(),
+        color=ui.type_color(legend=False),
         tooltip=[alt.Tooltip("topic:N", title="Topic"), alt.Tooltip("automation_type:N", title="Type"),
                  alt.Tooltip("unautomated:Q", title="Not AI-resolved", format=","),
                  alt.Tooltip("ai_resolved_share:Q", title="AI-resolved", format=".0%")],

@@ -1,4 +1,11 @@
-"""Real browser: serve app.py on the fixture store, load every page in Chromium, screenshot it."""
+"""Real browser: serve app.py on the fixture store, load every page in Chromium, screenshot it.
+
+CI uses the small fixture store. To make docs/screenshots/ from a real workspace, point the test
+at it (read-only) and pick the account the screenshots show:
+
+    COCKPIT_UPDATE_SCREENSHOTS=1 COCKPIT_SCREENSHOT_HOME=/path/to/home \
+    COCKPIT_SCREENSHOT_ACCOUNT=acc_0021 pytest -q tests/test_browser.py
+"""
 
 from __future__ import annotations
 
@@ -24,7 +31,7 @@ ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
 ]  # fmt: skip
-# url path → what the page must show
+# page → what the page must show (Portfolio, the default page, lives at "/")
 PAGES = {
     "portfolio": "Current vs potential",
     "account": "Automation vs potential",
@@ -49,9 +56,24 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def workspace(tmp_path_factory) -> tuple[Path, str]:
+    """(COCKPIT_HOME, account id): an existing workspace when asked for, else the fixture store."""
+    home = os.environ.get("COCKPIT_SCREENSHOT_HOME")
+    if home:
+        account = os.environ.get("COCKPIT_SCREENSHOT_ACCOUNT")
+        if not account:
+            pytest.fail("COCKPIT_SCREENSHOT_HOME is set: set COCKPIT_SCREENSHOT_ACCOUNT too")
+        if not Settings(home=Path(home)).db_path.exists():
+            pytest.fail(f"COCKPIT_SCREENSHOT_HOME={home} has no published store")
+        return Path(home), account
     home = tmp_path_factory.mktemp("browser") / "home"
     build_app_store(Settings(home=home))
+    return home, "globex"
+
+
+@pytest.fixture(scope="module")
+def server(workspace):
+    home, _ = workspace
     port = _free_port()
     env = {**os.environ, "COCKPIT_HOME": str(home)}
     proc = subprocess.Popen(
@@ -79,25 +101,107 @@ def server(tmp_path_factory):
             proc.kill()
 
 
-def test_every_page_loads_without_error(server):
+def _settle(page, ms: int = 1200) -> None:
+    """Wait until the script run finished and charts drew."""
+    page.wait_for_load_state("networkidle")
+    page.locator('[data-testid="stStatusWidget"]').wait_for(state="detached", timeout=30_000)
+    page.wait_for_timeout(ms)
+
+
+def _screenshot(page, path: Path) -> None:
+    """The whole page: Streamlit scrolls inside <main>, so grow the viewport to its height."""
+    height = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
+    page.set_viewport_size({"width": 1400, "height": max(1000, height)})
+    page.wait_for_timeout(800)  # charts re-layout to the new size
+    page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size({"width": 1400, "height": 1000})
+
+
+def _click_grid_row(page, key: str, row: int) -> None:
+    """Tick row `row` (0-based) of the st.dataframe with widget key `key` (a canvas grid)."""
+    grid = page.locator(f".st-key-{key} [data-testid='stDataFrame']")
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 14, box["y"] + 35 * (row + 1) + 17)  # header + rows of 35 px
+
+
+def _sidebar_account(page) -> str:
+    return page.locator('[data-testid="stSidebar"] input[aria-label="Account"]').input_value()
+
+
+@pytest.fixture(scope="module")
+def browser():
     from playwright.sync_api import sync_playwright
 
-    OUT.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
-            for path, expected in PAGES.items():
-                page.goto(f"{server}/{path}?account=globex", wait_until="networkidle")
-                page.get_by_text(expected).first.wait_for(timeout=20_000)
-                page.wait_for_timeout(1200)  # let Vega charts finish drawing
-                assert page.locator('[data-testid="stException"]').count() == 0, path
-                assert "Traceback" not in page.content(), path
-                assert page.locator('[data-testid="stSidebar"]').get_by_text("Account").count() > 0
-                shot = OUT / f"{path}.png"
-                page.screenshot(path=str(shot), full_page=True)
-                if os.environ.get("COCKPIT_UPDATE_SCREENSHOTS") == "1":
-                    DOCS.mkdir(parents=True, exist_ok=True)
-                    shutil.copy(shot, DOCS / shot.name)
+            yield b
         finally:
-            browser.close()
+            b.close()
+
+
+def test_every_page_loads_without_error(server, workspace, browser):
+    _, account = workspace
+    OUT.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    for path, expected in PAGES.items():
+        url_path = "" if path == "portfolio" else path
+        page.goto(f"{server}/{url_path}?account={account}", wait_until="networkidle")
+        page.get_by_text(expected).first.wait_for(timeout=20_000)
+        _settle(page)
+        assert page.locator('[data-testid="stException"]').count() == 0, path
+        assert page.get_by_text("Page not found").count() == 0, path
+        assert "Traceback" not in page.content(), path
+        assert page.locator('[data-testid="stSidebar"]').get_by_text("Account").count() > 0
+        shot = OUT / f"{path}.png"
+        _screenshot(page, shot)
+        if os.environ.get("COCKPIT_UPDATE_SCREENSHOTS") == "1":
+            DOCS.mkdir(parents=True, exist_ok=True)
+            shutil.copy(shot, DOCS / shot.name)
+    page.close()
+
+
+def test_the_picked_account_follows_the_navigation(server, workspace, browser):
+    _, account = workspace
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{server}/", wait_until="networkidle")
+    _settle(page, 300)
+    box = page.locator('[data-testid="stSidebar"] input[aria-label="Account"]')
+    box.click()
+    options = page.get_by_role("option")
+    options.nth(2).wait_for()
+    name = options.nth(2).inner_text()  # [0] is "All accounts"
+    options.nth(2).click()
+    _settle(page, 300)
+    assert "account=" in page.url and _sidebar_account(page) == name
+    picked = page.url.split("account=")[1].split("&")[0]
+    nav = page.locator('[data-testid="stSidebarNav"]')
+    for title in ["Account", "Conversations", "Pre-call brief"]:
+        nav.get_by_text(title, exact=True).click()
+        _settle(page, 300)
+        assert f"account={picked}" in page.url, (title, page.url)
+        assert _sidebar_account(page) == name, title
+    assert name in page.locator("h1").first.inner_text()  # the brief's title
+    page.close()
+
+
+def test_clicks_open_the_account_and_its_conversations(server, workspace, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{server}/", wait_until="networkidle")
+    _settle(page, 500)
+    _click_grid_row(page, "pf_table", 1)
+    _settle(page, 500)
+    assert "/account?account=" in page.url, page.url
+    account_name = page.locator("h1").first.inner_text()
+    assert _sidebar_account(page) == account_name
+
+    _click_grid_row(page, "acct_issues", 0)
+    _settle(page, 500)
+    assert "/conversations" in page.url, page.url
+    assert page.get_by_text("conversations** match").count() == 0  # rendered, not raw markdown
+    main = page.locator('[data-testid="stMain"]')
+    topic = main.locator('input[aria-label="Topic"]').first.input_value()
+    assert topic != "All topics"
+    assert _sidebar_account(page) == account_name
+    page.close()
