@@ -99,8 +99,10 @@ def main() -> None:
         warm = statistics.median(times[1:])
         worst = max(worst, warm)
         print(f"{page:<14} {times[0]:>10.3f} {warm:>26.3f}")
-    verdict = "OK" if worst < BAR_S else "OVER"
-    print(f"slowest warm page: {worst:.3f} s ({verdict} the {BAR_S:.0f} s bar)")
+    print(
+        f"slowest warm page: {worst:.3f} s (bars: < {BAR_S:.0f} s on the demo workspace, "
+        f"< {2 * BAR_S:.0f} s on a 2,000,000-conversation workspace)"
+    )
 
 
 if __name__ == "__main__":

@@ -183,7 +183,7 @@ def test_bitext_few_shot_k10_small(model_settings, embedder, tagged):
 )
 def test_int8_onnx_matches_the_fp32_model(model_settings, embedder):
     """The int8 export (built once under $COCKPIT_HOME/models) stays within cosine 0.97 of fp32."""
-    from cockpit.embedding import OnnxInt8Embedder
+    from cockpit.onnx_embedder import OnnxInt8Embedder
 
     onnx = OnnxInt8Embedder(model_settings)
     texts = SHOP + BANK
