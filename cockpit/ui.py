@@ -299,6 +299,21 @@ def go(page: str, **state) -> None:
     st.session_state["_goto"] = page
 
 
+def open_row_conversations(key: str, frame, account_id: str | None):
+    """An on_select callback: open Conversations filtered to the selected row's type and topic."""
+
+    def _open() -> None:
+        rows = st.session_state[key].selection.rows
+        if rows:
+            r = frame.iloc[rows[0]]
+            go(
+                "pages/conversations.py",
+                **conversations_state(account_id, r["automation_type"], r["topic_id"]),
+            )
+
+    return _open
+
+
 def follow() -> None:
     """In app.py, after st.navigation: perform a page switch requested by `go`."""
     page = st.session_state.pop("_goto", None)

@@ -244,15 +244,6 @@ with issues_col:
     )
     issues = queries.account_top_issues(con, ctx.account_id)
 
-    def _open_issue() -> None:
-        rows = st.session_state["acct_issues"].selection.rows
-        if rows:
-            r = issues.iloc[rows[0]]
-            ui.go(
-                "pages/conversations.py",
-                **ui.conversations_state(ctx.account_id, r["automation_type"], r["topic_id"]),
-            )
-
     st.dataframe(
         issues.assign(
             automation_pct=issues["automation_rate"] * 100,
@@ -274,7 +265,7 @@ with issues_col:
         ],
         key="acct_issues",
         hide_index=True,
-        on_select=_open_issue,
+        on_select=ui.open_row_conversations("acct_issues", issues, ctx.account_id),
         selection_mode="single-row",
         width="stretch",
         column_config={
@@ -302,15 +293,6 @@ with actions_col:
     )
     actions = queries.account_actions(con, ctx.account_id)
 
-    def _open_action() -> None:
-        rows = st.session_state["acct_actions"].selection.rows
-        if rows:
-            r = actions.iloc[rows[0]]
-            ui.go(
-                "pages/conversations.py",
-                **ui.conversations_state(ctx.account_id, r["automation_type"], r["topic_id"]),
-            )
-
     st.dataframe(
         actions.assign(
             kind=actions["kind"].map(lambda k: KIND_LABELS.get(k, k)),
@@ -329,7 +311,7 @@ with actions_col:
         ],
         key="acct_actions",
         hide_index=True,
-        on_select=_open_action,
+        on_select=ui.open_row_conversations("acct_actions", actions, ctx.account_id),
         selection_mode="single-row",
         width="stretch",
         column_config={
