@@ -289,3 +289,16 @@ def test_cli_eval_few_shot_json(settings, tmp_path, monkeypatch):
     assert (
         "missing column(s) text; found body, intent. Pass --text-col and --label-col." in bad.output
     )
+
+
+def test_nothing_to_tag_fits_nothing_and_new_data_reuses_the_cached_fit(home, monkeypatch):
+    refresh(home)
+    assert list((home.home / "models").glob("tagger-*.pkl"))  # the first run cached its fit
+
+    def no_fit(*args, **kwargs):
+        raise AssertionError("the tagger was refitted")
+
+    monkeypatch.setattr(tag_step, "fit_tagger", no_fit)
+    assert refresh(home)[1]["tags_written"] == 0
+    _, tag = refresh(home, before=lambda con: add_conversation(con, "c9", "shop", "refund me"))
+    assert tag["tags_written"] == 1
