@@ -126,6 +126,8 @@ points = (
 )  # fmt: skip
 st.altair_chart((diagonal + points).properties(height=380), width="stretch")
 st.caption(
-    "Above the dashed line: room to grow. Bubble size: conversations in the window. "
-    "Hover a bubble for the account's name and figures."
+    "Above the dashed line: room to grow. Below it: the last 28 days ran above what the account's "
+    "mix and its peers suggest it sustains (potential is estimated over 90 days, so a small or "
+    "lucky month can sit above it). Bubble size: conversations in the window. Hover a bubble for "
+    "the account's name and figures."
 )
