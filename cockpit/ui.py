@@ -197,11 +197,13 @@ def _none_if_all(v: str | None) -> str | None:
     return None if v in (None, ALL, "") else v
 
 
-def _from_url(key: str, options) -> None:
-    """Seed a sidebar widget from the URL on a session's first run; drop values not offered.
+def url_seed(key: str, options) -> None:
+    """Seed a widget from the URL on a session's first run; drop values not offered.
 
-    The sidebar keeps ids (not display names) in the URL, so it syncs `st.query_params` itself
-    rather than using `bind="query-params"`, which writes the formatted label.
+    Widgets whose options are ids (accounts, CSMs, types, topics) keep the id in the URL, so they
+    sync `st.query_params` themselves (`url_seed` before, `url_sync` after the widget) rather than
+    using `bind="query-params"`, which writes the formatted label and ignores values set in code
+    (e.g. by a click-through from another page).
     """
     if key not in st.session_state:
         # The URL wins; else the last value this session picked (a click in the navigation
@@ -212,7 +214,8 @@ def _from_url(key: str, options) -> None:
         st.session_state[key] = ALL
 
 
-def _to_url(key: str, value: str) -> None:
+def url_sync(key: str, value: str) -> None:
+    """Write a widget's id value into the URL (or remove it when it is the no-filter value)."""
     st.session_state[f"_keep_{key}"] = value
     if value in (None, ALL):
         st.query_params.pop(key, None)
@@ -247,7 +250,7 @@ def sidebar() -> Context:
             fresh += f" · latest run **{overview['last_run_status']}**"
         st.caption(fresh)
         csms = queries.csm_names(con)
-        _from_url("csm", csms)
+        url_seed("csm", csms)
         csm = st.selectbox(
             "CSM",
             [ALL, *csms],
@@ -255,10 +258,10 @@ def sidebar() -> Context:
             key="csm",
             help="Show only this CSM's book of accounts.",
         )
-        _to_url("csm", csm)
+        url_sync("csm", csm)
         csm = _none_if_all(csm)
         accounts = queries.account_options(con, csm)
-        _from_url("account", accounts)
+        url_seed("account", accounts)
         account = st.selectbox(
             "Account",
             [ALL, *accounts],
@@ -266,7 +269,7 @@ def sidebar() -> Context:
             key="account",
             help="The account the Account, Conversations and Brief pages show.",
         )
-        _to_url("account", account)
+        url_sync("account", account)
     return Context(cfg, csm, _none_if_all(account), accounts, as_of)
 
 

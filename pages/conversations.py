@@ -26,18 +26,18 @@ first, last = queries.conversation_date_bounds(con)
 
 with st.container(key="conv_filters", border=True):
     f1, f2, f3, f4 = st.columns(4)
+    ui.url_seed("conv_type", AUTOMATION_TYPES)
     kind = f1.selectbox(
         "Automation type",
         [ui.ALL, *AUTOMATION_TYPES],
         key="conv_type",
-        bind="query-params",
         format_func=lambda v: "All types" if v == ui.ALL else ui.type_label(v),
     )
+    ui.url_seed("conv_topic", topics)
     topic = f2.selectbox(
         "Topic",
         [ui.ALL, *topics],
         key="conv_topic",
-        bind="query-params",
         format_func=lambda v: "All topics" if v == ui.ALL else topics.get(v, v),
     )
     outcome = f3.selectbox(
@@ -69,6 +69,11 @@ with st.container(key="conv_filters", border=True):
         "Date range", (first or date.today(), last or date.today()), key="conv_dates"
     )
     text = g2.text_input("Search text", key="conv_q", bind="query-params", placeholder="e.g. refund, card, invoice")  # fmt: skip
+
+# Type and topic keep ids in the URL (also when a click-through set them), so any filtered view
+# is a link.
+ui.url_sync("conv_type", kind)
+ui.url_sync("conv_topic", topic)
 
 start, end = (dates[0], dates[1]) if isinstance(dates, tuple) and len(dates) == 2 else (None, None)
 flt = queries.ConversationFilter(

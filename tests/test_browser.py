@@ -204,4 +204,12 @@ def test_clicks_open_the_account_and_its_conversations(server, workspace, browse
     topic = main.locator('input[aria-label="Topic"]').first.input_value()
     assert topic != "All topics"
     assert _sidebar_account(page) == account_name
+    assert "conv_type=" in page.url and "conv_topic=" in page.url, page.url  # shareable link
+    shared = page.url
+    again = browser.new_page(viewport={"width": 1400, "height": 1000})
+    again.goto(shared, wait_until="networkidle")
+    _settle(again, 500)
+    main2 = again.locator('[data-testid="stMain"]')
+    assert main2.locator('input[aria-label="Topic"]').first.input_value() == topic
+    again.close()
     page.close()
