@@ -123,7 +123,8 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], table: str | None) -> Non
         report = ingest_paths(con, list(paths), table=table)
     for f in report.files:
         if f.refused:
-            click.echo(f"refused  {f.path}: {f.refused}")
+            reason = f.refused.removeprefix(f"{f.path}: ")  # errors may already name the file
+            click.echo(f"refused  {f.path}: {reason}")
         elif f.skipped:
             click.echo(f"skipped  {f.path} (already ingested)")
         else:
