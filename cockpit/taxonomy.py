@@ -208,21 +208,27 @@ def _load_types(path: Path, data: dict) -> tuple[AutomationType, ...]:
     return tuple(types)
 
 
+def _topic_entries(path: Path, data: dict, seen: dict[str, Path], non_empty: bool):
+    """Yield (entry, topic id, where) for each mapping in the file's `topics` list, validated."""
+    entries = data.get("topics")
+    if not isinstance(entries, list) or (non_empty and not entries):
+        kind = "a non-empty 'topics' list" if non_empty else "a 'topics' list"
+        raise TaxonomyError(f"{path}: expected {kind}.")
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            raise TaxonomyError(f"{path}: topics[{i}] must be a mapping.")
+        tid = _topic_id(path, f"topics[{i}]", entry, seen)
+        yield entry, tid, f"topic '{tid}'"
+
+
 def _load_topics(path: Path, data: dict, seen: dict[str, Path]) -> list[Topic]:
     vertical = data.get("vertical")
     if vertical is not None and vertical not in VERTICALS:
         raise TaxonomyError(
             f"{path}: unknown vertical {vertical!r}; expected null or one of {', '.join(VERTICALS)}."
         )
-    entries = data.get("topics")
-    if not isinstance(entries, list):
-        raise TaxonomyError(f"{path}: expected a 'topics' list.")
     topics = []
-    for i, entry in enumerate(entries):
-        if not isinstance(entry, dict):
-            raise TaxonomyError(f"{path}: topics[{i}] must be a mapping.")
-        tid = _topic_id(path, f"topics[{i}]", entry, seen)
-        where = f"topic '{tid}'"
+    for entry, tid, where in _topic_entries(path, data, seen, non_empty=False):
         raw_examples = entry.get("examples") or {}
         if not isinstance(raw_examples, dict):
             raise TaxonomyError(f"{path}: {where} 'examples' must map automation types to lists.")
@@ -254,15 +260,8 @@ def _load_custom(path: Path, data: dict, seen: dict[str, Path]) -> list[Topic]:
     account = data.get("account_id")
     if not isinstance(account, str) or not account.strip():
         raise TaxonomyError(f"{path}: expected 'account_id: <id>' for account custom topics.")
-    entries = data.get("topics")
-    if not isinstance(entries, list) or not entries:
-        raise TaxonomyError(f"{path}: expected a non-empty 'topics' list.")
     topics = []
-    for i, entry in enumerate(entries):
-        if not isinstance(entry, dict):
-            raise TaxonomyError(f"{path}: topics[{i}] must be a mapping.")
-        tid = _topic_id(path, f"topics[{i}]", entry, seen)
-        where = f"topic '{tid}'"
+    for entry, tid, where in _topic_entries(path, data, seen, non_empty=True):
         examples = _strings(path, where, entry.get("examples"), "examples")
         if len(examples) < MIN_CUSTOM_EXAMPLES:
             raise TaxonomyError(

@@ -273,6 +273,14 @@ def sidebar() -> Context:
     return Context(cfg, csm, _none_if_all(account), accounts, as_of)
 
 
+def require_account(ctx: Context, title: str, hint: str) -> None:
+    """On a page about one account: without a picked account, show the title and hint and stop."""
+    if ctx.account_id is None:
+        st.title(title)
+        st.info(hint)
+        st.stop()
+
+
 def context() -> Context:
     """The context app.py stored for this run (pages call this)."""
     from streamlit.runtime.pages_manager import PagesManager

@@ -9,10 +9,9 @@ from cockpit.brief import KIND_LABELS
 ctx = ui.context()
 con = ui.cursor(ctx.settings)
 ui.require_tables(con, "account")
-if ctx.account_id is None:
-    st.title("Account")
-    st.info("Pick an account in the sidebar (or click one on the Portfolio page).")
-    st.stop()
+ui.require_account(
+    ctx, "Account", "Pick an account in the sidebar (or click one on the Portfolio page)."
+)
 
 acc = queries.account_summary(con, ctx.account_id)
 MIN_WEEKLY = 10  # weeks with fewer conversations are left out of the trend chart
@@ -40,31 +39,23 @@ st.caption(" · ".join(f for f in facts if f))
 
 # Two rows of three cards: at 1400 px six cards in one row truncate labels and deltas.
 # Delta descriptions carry the comparison window and the rank among all accounts.
-rates = st.columns(3)
-rates[0].metric(
-    "Automation rate",
-    ui.pct(acc["automation_rate"], 1),
-    ui.pts(acc["automation_rate_change_pts"]),
-    help=ui.DEFINITIONS["automation_rate"] + " " + ui.DEFINITIONS["percentile"],
-    delta_description=_delta_desc("automation_percentile"),
-    border=True,
-)
-rates[1].metric(
-    "AI involvement",
-    ui.pct(acc["involvement_rate"], 1),
-    ui.pts(acc["involvement_rate_change_pts"]),
-    help=ui.DEFINITIONS["involvement_rate"] + " " + ui.DEFINITIONS["percentile"],
-    delta_description=_delta_desc("involvement_percentile"),
-    border=True,
-)
-rates[2].metric(
-    "AI resolution",
-    ui.pct(acc["ai_resolution_rate"], 1),
-    ui.pts(acc["ai_resolution_rate_change_pts"]),
-    help=ui.DEFINITIONS["ai_resolution_rate"] + " " + ui.DEFINITIONS["percentile"],
-    delta_description=_delta_desc("ai_resolution_percentile"),
-    border=True,
-)
+RATES = [  # (label, rate, its change in pts, definition, peer percentile column)
+    ("Automation rate", "automation_rate", "automation_rate_change_pts", "automation_rate",
+     "automation_percentile"),
+    ("AI involvement", "involvement_rate", "involvement_rate_change_pts", "involvement_rate",
+     "involvement_percentile"),
+    ("AI resolution", "ai_resolution_rate", "ai_resolution_rate_change_pts", "ai_resolution_rate",
+     "ai_resolution_percentile"),
+]  # fmt: skip
+for col, (label, rate, change, definition, rank) in zip(st.columns(3), RATES, strict=True):
+    col.metric(
+        label,
+        ui.pct(acc[rate], 1),
+        ui.pts(acc[change]),
+        help=ui.DEFINITIONS[definition] + " " + ui.DEFINITIONS["percentile"],
+        delta_description=_delta_desc(rank),
+        border=True,
+    )
 ops = st.columns(3)
 ops[0].metric(
     "CSAT, AI / human",

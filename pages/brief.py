@@ -7,10 +7,7 @@ from cockpit import brief, queries, ui
 ctx = ui.context()
 con = ui.cursor(ctx.settings)
 ui.require_tables(con, "brief")
-if ctx.account_id is None:
-    st.title("Pre-call brief")
-    st.info("Pick an account in the sidebar to build its brief.")
-    st.stop()
+ui.require_account(ctx, "Pre-call brief", "Pick an account in the sidebar to build its brief.")
 
 report = queries.brief_report(con, ctx.account_id)
 markdown = brief.to_markdown(report)
