@@ -44,8 +44,11 @@ from cockpit.evaluation import (  # noqa: E402
     few_shot_split,
 )
 from cockpit.settings import Settings  # noqa: E402
-from cockpit.tagger import TypeHeadConfig, fit_tagger  # noqa: E402
-from cockpit.tagger import fit_type_head  # noqa: E402
+from cockpit.tagger import (  # noqa: E402
+    TypeHeadConfig,
+    fit_tagger,
+    fit_type_head,  # noqa: E402
+)
 from cockpit.taxonomy import OTHER, load_taxonomy  # noqa: E402
 
 # ../shared/data from the project root; a git worktree elsewhere points at it with the variable
@@ -203,7 +206,9 @@ def main() -> int:
     sets = load_sets()
     vectors = {name: embed(frame.text.tolist()) for name, frame in sets.items()}
     results: dict = {"taxonomy_version": taxonomy.version, "embedder": embedder.model_id}
-    print(f"taxonomy {taxonomy.version}; rows: " + ", ".join(f"{k} {len(v)}" for k, v in sets.items()))
+    print(
+        f"taxonomy {taxonomy.version}; rows: " + ", ".join(f"{k} {len(v)}" for k, v in sets.items())
+    )
 
     # every configuration scored on every set
     t0 = time.time()
@@ -230,8 +235,12 @@ def main() -> int:
             ),
         )
 
-    print("\nType accuracy, leave one data set out (held-out = configuration chosen on the other two)")
-    print(f"{'set':<10} {'held-out':>9} {'clear':>6} {'border':>7} {'ECE':>6} {'in-sample':>10}  chosen config (intents, w, scale)")
+    print(
+        "\nType accuracy, leave one data set out (held-out = configuration chosen on the other two)"
+    )
+    print(
+        f"{'set':<10} {'held-out':>9} {'clear':>6} {'border':>7} {'ECE':>6} {'in-sample':>10}  chosen config (intents, w, scale)"
+    )
     for name in SETS:
         others = [n for n in SETS if n != name]
         cfg = pick(others)
@@ -321,17 +330,31 @@ def main() -> int:
     print("\nHeld-out figures vs bars")
     print(f"{'measure':<44} {'value':>7} {'bar':>7}")
     for name in SETS:
-        print(f"{'type accuracy, held out: ' + name:<44} {results[name]['type_accuracy']:>7.3f} {'≥0.85':>7}")
+        print(
+            f"{'type accuracy, held out: ' + name:<44} {results[name]['type_accuracy']:>7.3f} {'≥0.85':>7}"
+        )
     for name in SETS:
-        print(f"{'ECE of the type head, held out: ' + name:<44} {results[name]['ece']:>7.3f} {'≤0.05':>7}")
-    print(f"{'10-shot intents, CLINC150 banking':<44} {results['clinc_banking_k10']:>7.3f} {'≥0.93':>7}")
-    print(f"{'10-shot intents, CLINC150 credit cards':<44} {results['clinc_credit_cards_k10']:>7.3f} {'report':>7}")
+        print(
+            f"{'ECE of the type head, held out: ' + name:<44} {results[name]['ece']:>7.3f} {'≤0.05':>7}"
+        )
+    print(
+        f"{'10-shot intents, CLINC150 banking':<44} {results['clinc_banking_k10']:>7.3f} {'≥0.93':>7}"
+    )
+    print(
+        f"{'10-shot intents, CLINC150 credit cards':<44} {results['clinc_credit_cards_k10']:>7.3f} {'report':>7}"
+    )
     print(f"{'10-shot intents, Bitext':<44} {results['bitext_k10']:>7.3f} {'≥0.97':>7}")
-    print(f"{'topic other rate, CLINC150 (fintech)':<44} {results['other_rate_clinc150']:>7.3f} {'report':>7}")
-    print(f"{'topic other rate, MultiDoGo finance+insurance':<44} {results['other_rate_multidogo_finance']:>7.3f} {'report':>7}")
+    print(
+        f"{'topic other rate, CLINC150 (fintech)':<44} {results['other_rate_clinc150']:>7.3f} {'report':>7}"
+    )
+    print(
+        f"{'topic other rate, MultiDoGo finance+insurance':<44} {results['other_rate_multidogo_finance']:>7.3f} {'report':>7}"
+    )
     if "throughput" in results:
         tp = results["throughput"]
-        print(f"{'embed + tag vs bare model.encode':<44} {tp['pipeline_vs_bare']:>7.3f} {'≥0.85':>7}")
+        print(
+            f"{'embed + tag vs bare model.encode':<44} {tp['pipeline_vs_bare']:>7.3f} {'≥0.85':>7}"
+        )
         print(f"    ({tp['pipeline_texts_per_s']:.0f} vs {tp['bare_texts_per_s']:.0f} texts/s)")
     print(f"peak RSS {results['peak_rss_mb']:.0f} MB")
     if args.json:

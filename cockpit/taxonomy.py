@@ -402,7 +402,9 @@ def _load_overrides(
     for i, entry in enumerate(entries):
         where = f"overrides[{i}]"
         if not isinstance(entry, dict):
-            raise TaxonomyError(f"{path}: {where} must be a mapping with topic and automation_type.")
+            raise TaxonomyError(
+                f"{path}: {where} must be a mapping with topic and automation_type."
+            )
         tid = entry.get("topic")
         topic = topics.get(tid) if isinstance(tid, str) else None
         valid = topic is not None and (

@@ -74,7 +74,10 @@ def test_override_is_versioned_and_removable(folders):
             "overrides[0] names topic 'nope', which is not a topic of account shop",
         ),
         (
-            {"vertical": "fintech", "overrides": [{"topic": "orders", "automation_type": "action"}]},
+            {
+                "vertical": "fintech",
+                "overrides": [{"topic": "orders", "automation_type": "action"}],
+            },
             "which is not a topic of vertical fintech",
         ),
         (
