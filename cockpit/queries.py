@@ -695,6 +695,26 @@ def tag_coverage(con: duckdb.DuckDBPyConnection) -> dict:
     )  # fmt: skip
 
 
+def uncertain_counts(con: duckdb.DuckDBPyConnection, account_id: str | None = None) -> pd.DataFrame:
+    """Per account: tagged conversations and those whose type is uncertain (uncorrected, type
+    confidence below `tagger.UNCERTAIN_TYPE_CONFIDENCE`), most uncertain first."""
+    from cockpit.tagger import UNCERTAIN_TYPE_CONFIDENCE
+
+    where, params = ("WHERE c.account_id = ?", [account_id]) if account_id else ("", [])
+    return _df(
+        con,
+        f"""
+        SELECT c.account_id, count(*) AS tagged,
+               count(*) FILTER (WHERE NOT coalesce(t.corrected, false)
+                                AND t.type_confidence < ?) AS uncertain,
+               uncertain / count(*) AS uncertain_share
+        FROM tags t JOIN conversations c USING (conversation_id) {where}
+        GROUP BY c.account_id ORDER BY uncertain DESC, c.account_id
+        """,
+        [UNCERTAIN_TYPE_CONFIDENCE, *params],
+    )
+
+
 def confidence_histogram(con: duckdb.DuckDBPyConnection, bins: int = 20) -> pd.DataFrame:
     """Tag confidences (type and topic) counted in `bins` equal bins over [0, 1]."""
     b = int(bins)

@@ -152,3 +152,41 @@ def test_an_override_changes_the_stored_type_and_the_potential(settings, tmp_pat
     types, after = tag_and_score()
     assert types == {"action"}
     assert after > before + 0.1
+
+
+def test_cli_override_writes_and_removes(settings, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from cockpit import taxonomy as taxonomy_module
+    from cockpit.cli import cli
+
+    monkeypatch.setattr(taxonomy_module, "DEFAULT_DIR", write_taxonomy(tmp_path / "tax"))
+    env = {"COCKPIT_HOME": str(settings.home), "COCKPIT_EMBEDDER": "hashing"}
+    run = CliRunner().invoke
+    ok = run(
+        cli, ["taxonomy", "override", "cards", "--type", "action", "--vertical", "fintech"], env=env
+    )
+    assert ok.exit_code == 0, ok.output
+    assert "Override for vertical fintech: cards -> action" in ok.output
+    custom = settings.home / "taxonomy"
+    assert load_taxonomy(None, custom).override_for("cards", "fintech") == "action"
+    bad = run(
+        cli,
+        [
+            "taxonomy",
+            "override",
+            "cards",
+            "--type",
+            "action",
+            "--account",
+            "x",
+            "--vertical",
+            "fintech",
+        ],
+        env=env,
+    )
+    assert bad.exit_code == 1
+    assert "Error: an override needs exactly one of an account id or a vertical." in bad.output
+    gone = run(cli, ["taxonomy", "override", "cards", "--remove", "--vertical", "fintech"], env=env)
+    assert gone.exit_code == 0, gone.output
+    assert load_taxonomy(None, custom).overrides == ()
