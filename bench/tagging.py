@@ -38,18 +38,18 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from cockpit import embedding as E  # noqa: E402
-from cockpit.evaluation import (  # noqa: E402
+from cockpit.settings import Settings  # noqa: E402
+from cockpit.tagging.evaluation import (  # noqa: E402
     evaluate_examples,
     expected_calibration_error,
     few_shot_split,
 )
-from cockpit.settings import Settings  # noqa: E402
-from cockpit.tagger import (  # noqa: E402
+from cockpit.tagging.tagger import (  # noqa: E402
     TypeHeadConfig,
     fit_tagger,
     fit_type_head,  # noqa: E402
 )
-from cockpit.taxonomy import OTHER, load_taxonomy  # noqa: E402
+from cockpit.tagging.taxonomy import OTHER, load_taxonomy  # noqa: E402
 
 # ../shared/data from the project root; a git worktree elsewhere points at it with the variable
 DATA = Path(os.environ.get("COCKPIT_SHARED_DATA", ROOT.parent / "shared" / "data"))

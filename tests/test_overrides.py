@@ -7,8 +7,8 @@ import yaml
 
 from cockpit.embedding import HashingEmbedder
 from cockpit.errors import TaxonomyError
-from cockpit.tagger import fit_tagger
-from cockpit.taxonomy import load_taxonomy, write_override
+from cockpit.tagging.tagger import fit_tagger
+from cockpit.tagging.taxonomy import load_taxonomy, write_override
 from tests.test_taxonomy import write_custom, write_taxonomy
 
 EMBED = HashingEmbedder().embed
@@ -109,7 +109,7 @@ def test_an_override_changes_the_stored_type_and_the_potential(settings, tmp_pat
     live benchmark and the account's potential rises. The refresh steps do the work.
     """
     from cockpit import store
-    from cockpit import taxonomy as taxonomy_module
+    from cockpit.tagging import taxonomy as taxonomy_module
     from pipelines import score as score_step
     from tests.test_tag_pipeline import refresh
 
@@ -157,8 +157,8 @@ def test_an_override_changes_the_stored_type_and_the_potential(settings, tmp_pat
 def test_cli_override_writes_and_removes(settings, tmp_path, monkeypatch):
     from click.testing import CliRunner
 
-    from cockpit import taxonomy as taxonomy_module
-    from cockpit.cli import cli
+    from cockpit.tagging import taxonomy as taxonomy_module
+    from pipelines.cli import cli
 
     monkeypatch.setattr(taxonomy_module, "DEFAULT_DIR", write_taxonomy(tmp_path / "tax"))
     env = {"COCKPIT_HOME": str(settings.home), "COCKPIT_EMBEDDER": "hashing"}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cockpit import queries, store
-from cockpit.tagger import UNCERTAIN_TYPE_CONFIDENCE
+from cockpit.tagging.tagger import UNCERTAIN_TYPE_CONFIDENCE
 from tests.test_tag_pipeline import home, refresh  # noqa: F401  (fixture)
 
 

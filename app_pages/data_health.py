@@ -1,0 +1,221 @@
+"""Data health: pipeline runs, freshness, quarantine, tag coverage, versions and backtest record."""
+
+import json
+import math
+
+import altair as alt
+import streamlit as st
+
+from cockpit import queries, ui
+from cockpit.tagging.tagger import UNCERTAIN_TYPE_CONFIDENCE
+
+ctx = ui.context()
+con = ui.cursor(ctx.settings)
+
+st.title("Data health")
+overview = queries.store_overview(con)
+meta = queries.meta_items(con)
+have = {
+    t: not queries.missing_tables(con, [t]) for t in ("runs", "quarantine", "tags", "backtest_runs")
+}
+cov = queries.tag_coverage(con) if have["tags"] else {}
+
+# Two rows of three: version strings (taxonomy "2026.11.2+2b1dcb4f", model ids) do not fit a
+# fifth of the page; the full values are in the Versions table below.
+taxonomy = meta.get("taxonomy_version") or "—"
+model = meta.get("model_id") or "—"
+k = st.columns(3)
+k[0].metric("Data as of", f"{overview['as_of']:%d %b %Y}" if overview["as_of"] else "—")
+k[1].metric(
+    "Last successful refresh",
+    ui.age(overview["last_success_at"]),
+    help=f"{overview['last_success_at']:%d %b %Y %H:%M} UTC"
+    if overview["last_success_at"]
+    else None,
+)
+k[2].metric(
+    "Quarantined rows",
+    queries.quarantine_count(con) if have["quarantine"] else 0,
+    help="Rows refused by validation; see the reasons below.",
+)
+v = st.columns(3)
+v[0].metric("Taxonomy", taxonomy.split("+", 1)[0], help=f"Taxonomy version {taxonomy}")
+v[1].metric("Model", model.rsplit("/", 1)[-1], help=f"Embedding model {model}")
+v[2].metric("Tagged conversations", ui.pct(cov["tagged"] / cov["conversations"]) if have["tags"] and cov["conversations"] else "—",
+            help=f"{cov['tagged']:,} of {cov['conversations']:,} conversations carry a tag." if have["tags"] else None)  # fmt: skip
+if have["tags"] and cov["tagged"]:
+    unsure = queries.uncertain_counts(con)
+    st.caption(
+        f"Uncertain type: {int(unsure['uncertain'].sum()):,} of {cov['tagged']:,} tagged "
+        f"conversations have a type confidence below {ui.pct(UNCERTAIN_TYPE_CONFIDENCE)} "
+        f"(most in {', '.join(unsure[unsure['uncertain'] > 0]['account_id'].head(3)) or 'none'})."
+    )
+
+st.subheader("Pipeline runs")
+if have["runs"]:
+    runs = queries.recent_runs(con)
+    if runs.empty:
+        st.info("No pipeline run recorded yet. Run `cockpit refresh`.")
+    else:
+        st.dataframe(
+            runs.assign(error=runs["error"].fillna("")), hide_index=True, key="dh_runs", width="stretch",
+            column_config={
+                "run_id": "Run", "command": "Command", "status": "Status",
+                "started_at": st.column_config.DatetimeColumn("Started (UTC)", format="D MMM HH:mm"),
+                "ended_at": st.column_config.DatetimeColumn("Ended (UTC)", format="D MMM HH:mm"),
+                "duration_s": st.column_config.NumberColumn("Duration", format="%.0f s"),
+                "exit_code": "Exit", "error": st.column_config.TextColumn("Error", width="large"),
+            },
+        )  # fmt: skip
+        steps = queries.run_step_rows(con, runs["run_id"].head(3).tolist())
+        steps["rows"] = steps["counts"].map(
+            lambda c: ", ".join(f"{k} {v:,}" for k, v in json.loads(c).items()) if c else ""
+        )
+        with st.expander("Steps of the last 3 runs", key="dh_steps_exp"):
+            st.dataframe(
+                steps[["run_id", "step", "status", "duration_s", "rows"]], hide_index=True,
+                key="dh_steps", width="stretch",
+                column_config={"run_id": "Run", "step": "Step", "status": "Status",
+                               "duration_s": st.column_config.NumberColumn("Duration", format="%.1f s"),
+                               "rows": st.column_config.TextColumn("Counts", width="large")},
+            )  # fmt: skip
+else:
+    st.info("No run log yet. Run `cockpit refresh`.")
+
+st.subheader("Quarantined rows")
+if have["quarantine"] and queries.quarantine_count(con):
+    where = {
+        "table_name": st.column_config.TextColumn(
+            "Data set", help="Which export the row came from"
+        ),
+        "column_name": st.column_config.TextColumn(
+            "Field", help="The field that failed validation"
+        ),
+        "reason": st.column_config.TextColumn("Why it was refused", width="large"),
+    }
+    st.dataframe(
+        queries.quarantine_by_reason(con),
+        hide_index=True,
+        key="dh_q_reason",
+        width="stretch",
+        column_config={
+            **where,
+            "rows": st.column_config.NumberColumn("Rows", format="%d"),
+            "last_seen": st.column_config.DatetimeColumn("Last seen (UTC)", format="D MMM HH:mm"),
+        },
+    )
+    sample = queries.quarantine_sample(con)
+    with st.expander(f"Latest {len(sample)} refused rows", key="dh_q_sample_exp"):
+        st.dataframe(
+            sample.assign(file=sample["file"].map(lambda f: str(f).rsplit("/", 1)[-1])),
+            hide_index=True,
+            key="dh_q_sample",
+            width="stretch",
+            column_config={
+                "file": st.column_config.TextColumn("File"),
+                "row_number": st.column_config.NumberColumn("Row", format="%d"),
+                **where,
+                "raw": st.column_config.TextColumn("Row as received", width="large"),
+                "quarantined_at": st.column_config.DatetimeColumn(
+                    "Refused at (UTC)", format="D MMM HH:mm"
+                ),
+            },
+        )
+    st.caption(
+        "Fix the source export and re-run `cockpit ingest FILE`; corrected rows replace the quarantined ones."
+    )
+else:
+    st.success("No quarantined rows: every ingested row passed validation.")  # fmt: skip
+
+st.subheader("Tagging")
+if have["tags"]:
+    t = st.columns(4)
+    t[0].metric(
+        "Conversations tagged",
+        f"{cov['tagged']:,}",
+        help=f"{cov['tagged']:,} of {cov['conversations']:,} conversations carry a tag.",
+    )
+    t[1].metric("Topic 'other'", ui.pct(cov["other_share"], 1), help=ui.DEFINITIONS["other_share"])
+    t[2].metric("Corrected by users", f"{cov['corrected'] or 0:,}")
+    t[3].metric("Median topic confidence", ui.pct(cov["median_topic_confidence"]))
+    hist = queries.confidence_histogram(con)
+    hist = hist.assign(
+        bin=hist["bin_start"].map(lambda b: f"{b * 100:.0f}–{(b + 0.05) * 100:.0f}%"),
+        kind=hist["kind"].map({"type": "Automation type", "topic": "Topic"}),
+    )
+    chart = alt.Chart(hist).mark_bar().encode(
+        x=alt.X("bin:O", title="Tag confidence", sort=alt.EncodingSortField("bin_start"), axis=alt.Axis(labelAngle=0)),
+        xOffset=alt.XOffset("kind:N", sort=["Automation type", "Topic"]),
+        y=alt.Y("n:Q", title="Conversations"),
+        color=alt.Color("kind:N", title="Confidence of", scale=alt.Scale(domain=["Automation type", "Topic"], range=["#4C78A8", "#B279A2"]),
+                        legend=alt.Legend(orient="bottom")),
+        tooltip=[alt.Tooltip("kind:N", title="Confidence of"), alt.Tooltip("bin:O", title="Confidence"),
+                 alt.Tooltip("n:Q", title="Conversations", format=",")],
+    )  # fmt: skip
+    st.altair_chart(chart.properties(height=240), width="stretch")
+else:
+    st.info("No tags yet. Run `cockpit refresh` to tag conversations.")
+
+st.subheader("Versions")
+META_LABELS = {
+    "as_of": "Data as of",
+    "demo_seed": "Demo seed",
+    "last_refresh_run_id": "Last refresh run",
+    "model_id": "Embedding model",
+    "taxonomy_version": "Taxonomy version",
+}
+st.dataframe(
+    [
+        {"item": META_LABELS.get(k_, k_.replace("_", " ").capitalize()), "value": v}
+        for k_, v in meta.items()
+    ],
+    hide_index=True,
+    key="dh_meta",
+    column_config={"item": "Item", "value": "Value"},
+)
+
+st.subheader(
+    "Backtest track record",
+    help="Potential predicted at a past cutoff vs what the account achieved since.",
+)
+summary, points = queries.backtest_latest(con) if have["backtest_runs"] else (None, None)
+if summary is None:
+    st.info("No backtest yet. Run `cockpit backtest` (or `cockpit refresh`).")
+else:
+    b = st.columns(3)
+    b[0].metric(
+        "MAE (achieved)",
+        f"{summary['mae_realised_pts']:.1f} pts",
+        help="Mean absolute error of predicted potential vs achieved automation.",
+    )
+    b[1].metric("Within 5 pts", ui.pct(summary["within5_realised"]))
+    b[2].metric(
+        "Cutoff",
+        f"{summary['cutoff']:%d %b %Y}",
+        help=f"Method: {summary['method']} · {summary['n_accounts']} accounts",
+    )
+    # Zoom to where the accounts are (rounded to 10 pts) so the error bars are readable.
+    values = points[["predicted", "realised", "low", "high"]].stack()
+    lo, hi = (
+        max(0.0, math.floor(values.min() * 10) / 10),
+        min(1.0, math.ceil(values.max() * 10) / 10),
+    )
+    domain = alt.Scale(domain=[lo, hi])
+    diag = (
+        alt.Chart(alt.Data(values=[{"v": lo}, {"v": hi}]))
+        .mark_line(color="#bbb", strokeDash=[4, 4])
+        .encode(x=alt.X("v:Q", scale=domain), y=alt.Y("v:Q", scale=domain))
+    )
+    err = (
+        alt.Chart(points)
+        .mark_rule(color="#4C78A8", opacity=0.4)
+        .encode(x="predicted:Q", y="low:Q", y2="high:Q")
+    )
+    dots = alt.Chart(points).mark_circle(size=90, color="#4C78A8").encode(
+        x=alt.X("predicted:Q", title="Predicted potential", axis=alt.Axis(format="%"), scale=domain),
+        y=alt.Y("realised:Q", title="Achieved automation", axis=alt.Axis(format="%"), scale=domain),
+        tooltip=[alt.Tooltip("name:N", title="Account"), alt.Tooltip("predicted:Q", title="Predicted", format=".0%"),
+                 alt.Tooltip("realised:Q", title="Achieved", format=".0%"),
+                 alt.Tooltip("low:Q", title="Predicted low", format=".0%"), alt.Tooltip("high:Q", title="Predicted high", format=".0%")],
+    )  # fmt: skip
+    st.altair_chart((diag + err + dots).properties(height=320), width="stretch")
