@@ -49,7 +49,7 @@ from cockpit.tagging.tagger import (  # noqa: E402
     fit_tagger,
     fit_type_head,  # noqa: E402
 )
-from cockpit.tagging.taxonomy import OTHER, load_taxonomy  # noqa: E402
+from cockpit.tagging.taxonomy import OTHER, custom_taxonomy, load_taxonomy  # noqa: E402
 
 # ../shared/data from the project root; a git worktree elsewhere points at it with the variable
 DATA = Path(os.environ.get("COCKPIT_SHARED_DATA", ROOT.parent / "shared" / "data"))
@@ -214,7 +214,7 @@ def main() -> int:
     t0 = time.time()
     heads = {}
     for intents, weight in itertools.product(GRID["intents"], GRID["mix_weight"]):
-        cfg = TypeHeadConfig(intents=intents, mix_weight=weight)
+        cfg = TypeHeadConfig(intents=intents, mix_weight=weight, confidence_scale=1.0)
         heads[(intents, weight)] = fit_type_head(taxonomy, embed, 0, cfg)
     scores = {}
     for (intents, weight), head in heads.items():
@@ -321,6 +321,29 @@ def main() -> int:
             train.text.tolist(), train.intent.tolist(), embed, 10, args.seeds, oos, thr,
             test=(test.text.tolist(), test.intent.tolist()),
         )  # fmt: skip
+    # CLINC150 out-of-scope: banking + credit cards, K = 10, test = in-scope test + oos_test
+    inscope = clinc[clinc.domain != "oos"]
+    train = inscope[inscope.split == "train"]
+    test = pd.concat([inscope[inscope.split == "test"], clinc[clinc.split == "oos_test"]])
+    is_oos = (test.intent == "oos").to_numpy()
+    tv = embed(test.text.tolist())
+    for variant, extra, threshold in (("no_rejection", [], 0.0), ("project_oos", list(oos), thr)):
+        rec, acc = [], []
+        for seed in range(args.seeds):
+            tr, _ = few_shot_split(train.intent.tolist(), 10, seed)
+            exs: dict[str, list[str]] = {}
+            for i in tr:
+                exs.setdefault(train.intent.iloc[i], []).append(train.text.iloc[i])
+            tax = custom_taxonomy(exs, out_of_scope=extra, other_threshold=threshold)
+            p = fit_tagger(tax, embed, seed=seed).predict(tv, None, ["eval"] * len(tv))
+            p = p["topic_id"].to_numpy()
+            rec.append(float((p[is_oos] == OTHER).mean()))
+            acc.append(float((p[~is_oos] == test.intent.to_numpy()[~is_oos]).mean()))
+        results[f"oos_{variant}_recall"] = float(np.mean(rec))
+        results[f"oos_{variant}_inscope_accuracy"] = float(np.mean(acc))
+    results["oos_inscope_drop_pts"] = 100 * (
+        results["oos_no_rejection_inscope_accuracy"] - results["oos_project_oos_inscope_accuracy"]
+    )
     if not args.no_throughput:
         results["throughput"] = throughput(
             settings, embedder, embed, taxonomy, sets, args.throughput_n
