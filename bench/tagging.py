@@ -368,6 +368,12 @@ def main() -> int:
     )
     print(f"{'10-shot intents, Bitext':<44} {results['bitext_k10']:>7.3f} {'≥0.97':>7}")
     print(
+        f"{'CLINC150 oos -> other recall (K=10)':<44} {results['oos_project_oos_recall']:>7.3f} {'≥0.70':>7}"
+    )
+    print(
+        f"{'  in-scope accuracy cost of rejection, pts':<44} {results['oos_inscope_drop_pts']:>7.1f} {'≤3':>7}"
+    )
+    print(
         f"{'topic other rate, CLINC150 (fintech)':<44} {results['other_rate_clinc150']:>7.3f} {'report':>7}"
     )
     print(
