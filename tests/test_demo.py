@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import string
 from datetime import date, timedelta
 from pathlib import Path
@@ -42,13 +41,13 @@ def read(files: demo.DemoFiles, name: str) -> pd.DataFrame:
     return pq.read_table(files.directory / f"{name}.parquet").to_pandas()
 
 
-def architecture_topics() -> dict[str, set[str]]:
-    """Topic ids per scope (shared, each vertical), parsed from docs/architecture.md."""
-    text = (ROOT / "docs" / "architecture.md").read_text()
-    section = text.split("## Taxonomy", 1)[1].split("\n## ", 1)[0]
+def taxonomy_topics() -> dict[str, set[str]]:
+    """Topic ids per scope (shared, each vertical), from the bundled taxonomy."""
+    from cockpit.tagging.taxonomy import load_taxonomy
+
     scopes: dict[str, set[str]] = {}
-    for m in re.finditer(r"^- (\w+): (.*?)(?=^- |\Z)", section, re.M | re.S):
-        scopes[m.group(1)] = set(re.findall(r"`(\w+)`", m.group(2)))
+    for topic in load_taxonomy().topics:
+        scopes.setdefault(topic.vertical or "shared", set()).add(topic.id)
     return scopes
 
 
@@ -100,8 +99,8 @@ def test_every_reference_resolves(small):
     assert sorted(truth.conversation_id) == sorted(conv.conversation_id)
 
 
-def test_topics_are_the_architecture_ids_and_fit_the_vertical(small):
-    scopes = architecture_topics()
+def test_topics_are_the_taxonomy_ids_and_fit_the_vertical(small):
+    scopes = taxonomy_topics()
     assert set(ph.SHARED_TOPICS) == scopes["shared"]
     for vertical in ph.VERTICALS:
         assert set(ph.VERTICAL_TOPICS[vertical]) == scopes[vertical]

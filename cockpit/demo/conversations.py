@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from cockpit.demo import phrases as ph
+import cockpit.demo.phrases as ph
 from cockpit.demo.slots import S
 from cockpit.demo.text import Templates, render_texts
 from cockpit.demo.world import (

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from cockpit.demo import phrases as ph
+import cockpit.demo.phrases as ph
 
 LUHN_VALID_SHARE = 0.6
 

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from cockpit.demo import phrases as ph
+import cockpit.demo.phrases as ph
 from cockpit.demo.slots import S, Slots
 from cockpit.demo.world import CELLS, LANGS, RB_AI, RB_HUMAN, RB_UNKNOWN, TOPICS, TYPES
 

@@ -14,8 +14,8 @@ from datetime import date, timedelta
 
 import numpy as np
 
+import cockpit.demo.phrases as ph
 from cockpit import contract
-from cockpit.demo import phrases as ph
 
 UNKNOWN_OUTCOME_RATE = 0.02
 KNOWN_SETUP_SHARE = 0.5
