@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from cockpit import contract, demo
+from cockpit.demo import params
 from cockpit.demo import phrases as ph
 from cockpit.demo.slots import luhn_valid
 from cockpit.demo.tables import LATE_EXPORT_PROBLEMS
@@ -120,7 +121,7 @@ def test_phrase_bank_is_rich_and_every_slot_renders():
     for topic, by_type in ph.PHRASES.items():
         assert set(by_type) == set(contract.AUTOMATION_TYPES), topic
         assert all(len(v) >= 3 for v in by_type.values()), topic
-        assert abs(sum(ph.TYPE_MIX[topic]) - 1) < 1e-9, topic
+        assert abs(sum(params.TYPE_MIX[topic]) - 1) < 1e-9, topic
     templates = [x for t in ph.PHRASES.values() for v in t.values() for x in v]
     templates += list(ph.OPENERS) + list(ph.CLOSERS)
     templates += [x for v in ph.NON_ENGLISH.values() for x in v]

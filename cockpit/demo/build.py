@@ -48,6 +48,7 @@ from cockpit.demo.conversations import (
     build_conversation_truth_table,
     draw_conversation_chunk,
 )
+from cockpit.demo.params import TRUTH_WINDOW_DAYS, UNKNOWN_OUTCOME_RATE
 from cockpit.demo.slots import build_date_tables
 from cockpit.demo.tables import (
     build_accounts_table,
@@ -64,14 +65,12 @@ from cockpit.demo.volume import draw_daily_counts
 from cockpit.demo.world import (
     CELLS,
     RB_AI,
-    UNKNOWN_OUTCOME_RATE,
     build_world,
 )
 
 log = logging.getLogger(__name__)
 
 CHUNK_SIZE = 100_000
-TRUTH_WINDOW_DAYS = 90
 
 
 @dataclass(frozen=True)
