@@ -264,7 +264,6 @@ def test_build_demo_ingests_and_loads_truth(settings):
 
 
 def test_cli_demo(settings, monkeypatch):
-    pytest.importorskip("cockpit.ingest", reason="cockpit.ingest is not written yet")
     from pipelines.cli import cli
     from pipelines.cli import demo as cli_module
 
@@ -284,7 +283,6 @@ def test_cli_demo(settings, monkeypatch):
 
 
 def test_cli_demo_reports_a_failed_refresh(settings, monkeypatch):
-    pytest.importorskip("cockpit.ingest", reason="cockpit.ingest is not written yet")
     from types import SimpleNamespace
 
     from pipelines.cli import cli
