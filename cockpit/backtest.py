@@ -39,6 +39,7 @@ import pandas as pd
 from cockpit import metrics, store
 from cockpit.contract import ENABLER_FOR_TYPE
 from cockpit.potential import DEFAULT_PARAMS, PotentialParams, potential_for
+from cockpit.potential_inputs import potential_inputs, read_setup
 
 log = logging.getLogger(__name__)
 
@@ -177,33 +178,25 @@ def run_backtest(
     """Predict each account's potential with data before `cutoff`, compare with what followed."""
     con.execute("CREATE OR REPLACE TEMP VIEW _bt_scored AS " + metrics.scored_relation())
     as_of = cutoff - dt.timedelta(days=1)
-    start, end = metrics.window_bounds(as_of, params.window_days)
-    cells = metrics.aggregate(
-        con,
-        "_bt_scored",
-        ["account_id", "vertical", *CELL],
-        f"day BETWEEN DATE '{start}' AND DATE '{end}'",
-    )
-    p0, p1 = metrics.window_bounds(as_of, params.window_days, back=1)
-    previous = metrics.aggregate(
-        con, "_bt_scored", ["account_id", *CELL], f"day BETWEEN DATE '{p0}' AND DATE '{p1}'"
-    )
-    if store.table_exists(con, "setup"):
-        setup = con.execute("SELECT account_id, enabler, topic_id, live_since FROM setup").df()
-    else:
-        setup = pd.DataFrame(columns=["account_id", "enabler", "topic_id", "live_since"])
-    setup_accounts = set(setup["account_id"])
+    setup = read_setup(con)
     since = pd.to_datetime(setup["live_since"])
     visible = setup[(since.isna() | (since < pd.Timestamp(cutoff))).to_numpy()]
+    inputs = potential_inputs(
+        con, "_bt_scored", as_of, params.window_days, visible, set(setup["account_id"])
+    )
+    setup_accounts = inputs.setup_accounts
     method = describe(params, ramp_days)
-    live = metrics.live_counts(con, "_bt_scored", visible, start, end)
-    cells = cells.merge(live, on=KEY, how="left")
-    if cells.empty:
+    if inputs.cells.empty:
         pred = pd.DataFrame(columns=["account_id", "potential", "low", "high"])
         contributions = pd.DataFrame(columns=[*KEY, "share", "current_rate", "target_rate"])
     else:
         res = potential_for(
-            cells, visible, as_of, params, setup_accounts=setup_accounts, previous=previous
+            inputs.cells,
+            visible,
+            as_of,
+            params,
+            setup_accounts=setup_accounts,
+            previous=inputs.previous,
         )
         pred, contributions = res["potential"], res["contributions"]
     post = _post_cells(con, "_bt_scored", cutoff, ramp_days)

@@ -55,33 +55,56 @@ import numpy as np
 import pandas as pd
 
 from cockpit.contract import ENABLER_FOR_TYPE
+from cockpit.potential_mixture import fit_mixture
 
 log = logging.getLogger(__name__)
 
 CELL = ["automation_type", "topic_id"]
 VCELL = ["vertical", *CELL]
+KEYC = ["account_id", *VCELL]
+POTENTIAL_COLUMNS = [
+    "account_id", "automation_rate", "potential", "low", "high", "gap_pts", "method",
+]  # fmt: skip
+CONTRIB_COLUMNS = [
+    "account_id", *CELL, "share", "current_rate", "target_rate", "enabler", "enabler_live",
+    "contribution_pts",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
 class PotentialParams:
-    """Knobs of the benchmark and potential estimate (defaults chosen by the backtest)."""
+    """Knobs of the benchmark and potential estimate (values chosen by `bench/potential.py`,
+    leave-one-book-out across the demo and the evaluation book; see README "Potential")."""
 
-    statistic: str = "pooled"  # "pooled": live peers' conversations pooled; "quantile"
-    quantile: float = 0.75  # for statistic="quantile": the peer percentile
-    population: str = "live"  # "live": peers with the enabler live; "all": every peer
-    min_n: int = 20  # known outcomes an account needs in a cell to count as a peer (quantile)
-    prior_k: float = 3.0  # quantile: shrinkage towards the type level, in accounts
+    # "mixture": working / not-working mixture with an account effect (the default: lower MAE
+    # and bias on both books); "pooled": live peers' pooled rate, a live cell kept at its own rate.
+    statistic: str = "mixture"
+    # Known outcomes a cell or account needs to count in the spread estimates: below ~20 the
+    # binomial noise (±11 pts at 50%) swamps the between-account differences being measured.
+    min_n: int = 20
     prior_conv: float = 30.0  # pooled: shrinkage towards the type level, in conversations
-    own_prior: float = 30.0  # pseudo-conversations shrinking a cell's own rate to its benchmark
-    account_factor: bool = False  # scale benchmarks by the account's own live-cell performance
-    factor_prior: float = 30.0  # pseudo-conversations of the account factor (towards 1)
+    # Pseudo-conversations shrinking a cell's own rate to what it reaches where it works: about
+    # one month of a mid-sized cell, so a thin cell leans on its peers and a thick one on itself.
+    own_prior: float = 30.0
+    # Inferred status without peers of known setup (pooled): a cell at ≥ 80% of its benchmark is
+    # taken as live: not-live cells sit far below (the enabler is what makes the difference), and
+    # live cells scatter ±10–15% around it; the mixture replaces this rule by its posterior.
     infer_ratio: float = 0.8
     window_days: int = 90  # own rates and mix are measured over this many days
     n_boot: int = 200
     seed: int = 0
-    interval: tuple[float, float] = (10.0, 90.0)  # percentiles of the draws: an 80% interval
+    interval: tuple[float, float] = (10.0, 90.0)  # an 80% interval
     peer_spread: bool = True  # add the between-account spread of live peers to the interval
     spread_prior: float = 10.0  # accounts: a vertical's spread is shrunk to the all-vertical one
+    # Multiplier of the mixture's standard deviation in the likely range until the workspace's
+    # own conformal scale (from ≥ 10 realised backtest accounts) replaces it. The mixture's sd
+    # leaves out what it cannot see (intent mix within a cell, a setup that is wrong); the scale
+    # that covers 80% was 1.36 on the demo and 1.65 on the evaluation book: 1.5 sits between the
+    # two leave-one-book-out choices (README "Potential").
+    interval_scale: float = 1.5
+    # How much of the tagger's doubt (1 − type × topic confidence) is taken as tagging noise
+    # when cleaning a cell's own rate (0 = trust the tags, 1 = the confidences in full).
+    noise_weight: float = 0.65
 
 
 DEFAULT_PARAMS = PotentialParams()
@@ -164,32 +187,6 @@ def _inference_threshold(cells: pd.DataFrame, params: PotentialParams) -> pd.Dat
     return thr.rename("threshold").reset_index()
 
 
-def _quantile_by(df: pd.DataFrame, by: list[str], q: float) -> pd.DataFrame:
-    g = df.groupby(by)["rate"]
-    return pd.DataFrame({"value": g.quantile(q), "n": g.count()}).reset_index()
-
-
-def _peers(cells: pd.DataFrame, params: PotentialParams) -> pd.DataFrame:
-    peers = cells[(cells["known_outcome"] >= params.min_n) & cells["enabler"].notna()]
-    if params.population == "live":
-        peers = peers[peers["enabler_live"]]
-    return peers
-
-
-def _type_level(cells: pd.DataFrame, params: PotentialParams) -> pd.DataFrame:
-    base = cells[cells["enabler"].notna()]
-    if params.population == "live":
-        base = base[base["enabler_live"]]
-    pooled = base.groupby(["vertical", "automation_type", "account_id"], as_index=False)[
-        ["known_outcome", "ai_resolved"]
-    ].sum()
-    pooled = pooled[pooled["known_outcome"] >= params.min_n]
-    pooled["rate"] = _rate(pooled["ai_resolved"], pooled["known_outcome"])
-    vtype = _quantile_by(pooled, ["vertical", "automation_type"], params.quantile)
-    gtype = _quantile_by(pooled, ["automation_type"], params.quantile)
-    return vtype.merge(gtype, on="automation_type", how="outer", suffixes=("", "_global"))
-
-
 def _pooled_benchmarks(cells: pd.DataFrame, params: PotentialParams) -> pd.DataFrame:
     """Pooled live-peer rate per vertical × cell, shrunk to the vertical × type pooled rate."""
     grid = cells.loc[cells["enabler"].notna(), VCELL].drop_duplicates()
@@ -232,49 +229,13 @@ def benchmarks(cells: pd.DataFrame, params: PotentialParams = PotentialParams())
     cells = cells.copy()
     if "rate" not in cells:
         cells["rate"] = _rate(cells["ai_resolved"], cells["known_outcome"])
-    if params.statistic == "pooled":
-        return _pooled_benchmarks(cells, params).reset_index(drop=True)
-    grid = cells.loc[cells["enabler"].notna(), VCELL].drop_duplicates()
-    raw = _quantile_by(_peers(cells, params), VCELL, params.quantile)
-    out = grid.merge(raw, on=VCELL, how="left")
-    types = _type_level(cells, params)
-    out = out.merge(types, on=["vertical", "automation_type"], how="left")
-    prior = out["value_y"].fillna(out["value_global"])
-    n = out["n_x"].fillna(0).astype("int64")
-    k = params.prior_k
-    shrunk = (n * out["value_x"].fillna(0.0) + k * prior) / (n + k)
-    out["benchmark_rate"] = shrunk.where(prior.notna(), out["value_x"])
-    out["n_accounts"] = n
-    pct = round(params.quantile * 100)
-    who = "live peers" if params.population == "live" else "peers"
-    out["method"] = [f"p{pct} of {who} (n={m}), shrunk to type level (k={k:g})" for m in n]
-    return out[[*VCELL, "benchmark_rate", "n_accounts", "method"]].reset_index(drop=True)
-
-
-def _account_factor(t: pd.DataFrame, params: PotentialParams) -> pd.Series:
-    """How the account's live cells perform against their benchmarks (1 = like peers).
-
-    factor = (AI-resolved in live cells + m) / (Σ live outcomes × benchmark + m), clipped to
-    [0.5, 1.5]; m = `factor_prior`.
-    """
-    if not params.account_factor:
-        return pd.Series(1.0, index=t.index)
-    live = t["enabler_live"] & t["benchmark_rate"].notna()
-    obs = (t["ev_ai"] * live).groupby(t["account_id"]).transform("sum")
-    exp = (
-        (t["ev_known"] * t["benchmark_rate"].fillna(0) * live)
-        .groupby(t["account_id"])
-        .transform("sum")
-    )
-    m = params.factor_prior
-    return ((obs + m) / (exp + m)).clip(0.5, 1.5)
+    return _pooled_benchmarks(cells, params).reset_index(drop=True)
 
 
 def _targets(cells: pd.DataFrame, bench: pd.DataFrame, params: PotentialParams) -> pd.DataFrame:
     out = cells.merge(bench[[*VCELL, "benchmark_rate"]], on=VCELL, how="left")
     own = out["rate"].fillna(0.0)
-    factor = _account_factor(out, params)
-    expected = (out["benchmark_rate"] * factor).clip(upper=1.0)
+    expected = out["benchmark_rate"].clip(upper=1.0)
     has = out["enabler"].notna() & out["benchmark_rate"].notna()
     m = params.own_prior
     # A live cell's rate measured while live, shrunk to the (account-scaled) benchmark.
@@ -289,42 +250,25 @@ def _targets(cells: pd.DataFrame, bench: pd.DataFrame, params: PotentialParams) 
         np.where(has & out["enabler_live"] & (m > 0), live_rate, own),
     )
     out["actionable"] = actionable & (out["target_rate"] > own)
-    out["factor"] = factor
+    out["factor"] = 1.0
     return out
 
 
 def _bench_draws(
     cells: pd.DataFrame, bench: pd.DataFrame, params: PotentialParams, rng: np.random.Generator
 ) -> dict[tuple[str, str, str], np.ndarray]:
-    """Bootstrap draws of each benchmark: peer accounts resampled (quantile) or a Beta draw of
-    the pooled counts (pooled), shrunk like the estimate."""
+    """Bootstrap draws of each benchmark: a Beta draw of the pooled counts, shrunk like the
+    estimate."""
     draws = {}
-    if params.statistic == "pooled":
-        live = cells[cells["enabler"].notna() & cells["enabler_live"]]
-        counts = live.groupby(VCELL)[["ev_ai", "ev_known"]].sum()
-        k = params.prior_conv
-        for row in bench.itertuples(index=False):
-            key = (row.vertical, row.automation_type, row.topic_id)
-            a, n = counts.loc[key] if key in counts.index else (0, 0)
-            prior = (row.benchmark_rate * (n + k) - a) / k if k > 0 else row.benchmark_rate
-            p = rng.beta(a + 1, n - a + 1, params.n_boot) if n > 0 else np.full(params.n_boot, 0)
-            draws[key] = (n * p + k * prior) / (n + k)
-        return draws
-    peers = _peers(cells, params)
-    groups = {key: g["rate"].to_numpy() for key, g in peers.groupby(VCELL)}
-    k = params.prior_k
+    live = cells[cells["enabler"].notna() & cells["enabler_live"]]
+    counts = live.groupby(VCELL)[["ev_ai", "ev_known"]].sum()
+    k = params.prior_conv
     for row in bench.itertuples(index=False):
         key = (row.vertical, row.automation_type, row.topic_id)
-        x = groups.get(key)
-        b = row.benchmark_rate
-        if x is None or len(x) < 2 or pd.isna(b):
-            draws[key] = np.full(params.n_boot, b)
-            continue
-        n = len(x)
-        raw_q = np.quantile(x, params.quantile)
-        prior = (b * (n + k) - n * raw_q) / k if k > 0 else raw_q
-        boot = np.quantile(rng.choice(x, size=(params.n_boot, n)), params.quantile, axis=1)
-        draws[key] = (n * boot + k * prior) / (n + k)
+        a, n = counts.loc[key] if key in counts.index else (0, 0)
+        prior = (row.benchmark_rate * (n + k) - a) / k if k > 0 else row.benchmark_rate
+        p = rng.beta(a + 1, n - a + 1, params.n_boot) if n > 0 else np.full(params.n_boot, 0)
+        draws[key] = (n * p + k * prior) / (n + k)
     return draws
 
 
@@ -492,18 +436,180 @@ def estimate_potential(
     return pot, contrib.reset_index(drop=True)
 
 
+Z80 = 1.2815515655446004  # standard-normal quantile of 90%: the 80% two-sided range
+
+
+def _own_counts(status: pd.DataFrame, noise_weight: float) -> pd.DataFrame:
+    """Add the cell's own evidence `n`, `k` (a setup-live cell counts its outcomes since it went
+    live) and `k` cleaned of tagging noise.
+
+    A conversation tagged into a cell belongs there with probability `tag_confidence` (the
+    tagger's type × topic confidence, calibrated out of fold); otherwise it belongs to one of the
+    account's other cells, and resolves like the account on average (rate R). So the observed
+    rate is r = conf · ρ + (1 − conf) · R, and the cell's own rate is ρ = (r − (1 − conf) R) / conf
+    (clipped to [0, 1]); `k` becomes n · ρ.
+    """
+    out = status.copy()
+    conf = out["tag_confidence"] if "tag_confidence" in out else pd.Series(1.0, index=out.index)
+    out["conf"] = 1 - noise_weight * (1 - conf.fillna(1.0).clip(0.05, 1.0))
+    g = out.groupby("account_id")
+    acc_rate = g["ai_resolved"].transform("sum") / g["known_outcome"].transform("sum").clip(lower=1)
+    src = out["status_source"]
+    live_obs = (src == "setup") & out["enabler_live"] & (out["ev_known"] > 0)
+    n = np.where(live_obs, out["ev_known"], out["known_outcome"]).astype("float64")
+    k = np.where(live_obs, out["ev_ai"], out["ai_resolved"]).astype("float64")
+    r = np.divide(k, n, out=np.zeros_like(k), where=n > 0)
+    rho = np.clip((r - (1 - out["conf"]) * acc_rate) / out["conf"], 0.0, 1.0)
+    out["n"] = n
+    out["k"] = n * rho
+    return out
+
+
+def _mixture_input(status: pd.DataFrame) -> pd.DataFrame:
+    """The mixture's observations (see `_own_counts`) and each cell's setup state."""
+    cells = status[status["enabler"].notna()].copy()
+    src = cells["status_source"]
+    cells["setup_state"] = np.where(
+        src == "setup", np.where(cells["enabler_live"], "live", "not_live"), "unknown"
+    )
+    return cells
+
+
+def mixture_status(
+    status: pd.DataFrame, params: PotentialParams = PotentialParams()
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Fit the mixture on `enabler_status` output; return (cells with p_work, p_full, var_full,
+    delta, an inferred enabler_live = P(working) > 0.5 where setup is missing) and the benchmarks
+    (the rate where the cell works, with no account effect)."""
+    status = _own_counts(status, params.noise_weight)
+    fit = fit_mixture(_mixture_input(status))
+    keep = [*KEYC, "p_work", "p_full", "var_full", "delta", "delta_var"]
+    out = status.merge(fit[keep], on=KEYC, how="left")
+    inferred = (out["status_source"] == "inferred").to_numpy()
+    out.loc[inferred, "enabler_live"] = out.loc[inferred, "p_work"].to_numpy() > 0.5
+    out["enabler_live"] = out["enabler_live"].astype(bool)
+    live_inf = inferred & out["enabler_live"].to_numpy()
+    out.loc[live_inf, "ev_known"] = out.loc[live_inf, "known_outcome"]
+    out.loc[live_inf, "ev_ai"] = out.loc[live_inf, "ai_resolved"]
+    g = fit.groupby(VCELL)
+    bench = pd.DataFrame(
+        {
+            "benchmark_rate": 1.0 / (1.0 + np.exp(-g["L_hi"].first())),
+            "n_accounts": g["p_work"].apply(lambda x: int((x > 0.5).sum())),
+        }
+    ).reset_index()
+    bench["n_accounts"] = bench["n_accounts"].astype("int64")
+    bench["method"] = [
+        f"peers where it works ({n} accounts; working / not working mixture fitted by EM), "
+        "adjusted for each account's own quality"
+        for n in bench["n_accounts"]
+    ]
+    return out, bench
+
+
+def _cell_spread(t: pd.DataFrame, params: PotentialParams) -> float:
+    """Between-account sd (rate units) of working cells around p_full beyond binomial noise."""
+    w = t[(t["p_work"] > 0.5) & (t["n"] >= params.min_n)]
+    if len(w) < 3:
+        return 0.0
+    r = w["k"] / w["n"]
+    d = r - w["p_full"]
+    noise = (w["p_full"] * (1 - w["p_full"]) / w["n"]).mean()
+    return max(float(d.var(ddof=1)) - float(noise), 0.0) ** 0.5
+
+
+def _estimate_mixture(
+    status: pd.DataFrame,
+    bench: pd.DataFrame,
+    params: PotentialParams,
+    account_names: dict[str, str] | None,
+    previous: pd.DataFrame | None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Potential per account from the mixture (see the module docstring)."""
+    t = status[status["known_outcome"] > 0].merge(
+        bench[[*VCELL, "benchmark_rate"]], on=VCELL, how="left"
+    )
+    own = t["rate"].fillna(0.0)
+    has = t["p_full"].notna()
+    m = params.own_prior
+    k, n = t["k"], t["n"]
+    acc_rate = t.groupby("account_id")["ai_resolved"].transform("sum") / t.groupby("account_id")[
+        "known_outcome"
+    ].transform("sum")
+    # The cell's own rate over the window, tagging noise removed (see `_own_counts`).
+    rho = ((own - (1 - t["conf"]) * acc_rate) / t["conf"]).clip(0.0, 1.0)
+    own_hi = (k + m * t["p_full"]) / (n + m)  # its own rate, were it working, shrunk
+    pw = t["p_work"].fillna(1.0)
+    target = pw * own_hi + (1 - pw) * t["p_full"]
+    t["current_rate"] = own
+    t["target_rate"] = np.where(has, target, rho)
+    t["actionable"] = has & (t["target_rate"] > rho + 1e-9)
+    totals = t.groupby("account_id")["known_outcome"].transform("sum")
+    t["share"] = t["known_outcome"] / totals
+    # Each conversation counts in its cell with its tag confidence; the rest of it resolves like
+    # the account's other conversations, so the potential is the confidence-weighted mean of the
+    # targets and a cell's contribution is its weight × (target − own rate).
+    sc = t["share"] * t["conf"]
+    t["weight"] = sc / sc.groupby(t["account_id"]).transform("sum")
+    t["contribution_pts"] = 100 * t["weight"] * (t["target_rate"] - rho)
+    # Variance of each cell's target (independent parts) and of the account effect (shared).
+    pf = t["p_full"].fillna(0.0)
+    tau = _cell_spread(t, params) if params.peer_spread else 0.0
+    own_var = own_hi * (1 - own_hi) / (n + m)
+    var_indep = np.where(
+        has,
+        pw * (1 - pw) * (own_hi - pf) ** 2
+        + pw**2 * own_var
+        + (1 - pw) ** 2 * (t["var_full"].fillna(0.0) + tau**2),
+        own * (1 - own) / t["known_outcome"].clip(lower=1),
+    )
+    t["_vi"] = t["weight"] ** 2 * var_indep
+    t["_lift"] = np.where(has, t["weight"] * (1 - pw) * pf * (1 - pf), 0.0)
+    drift = mix_drift(t, previous, params) if params.peer_spread else {"*": 0.0}
+    rows = []
+    for account_id, g in t.groupby("account_id", sort=True):
+        vertical = g["vertical"].iloc[0]
+        current = float((g["share"] * g["current_rate"]).sum())
+        point = current + float(g["contribution_pts"].sum()) / 100  # gap = point − current
+        var = float(g["_vi"].sum()) + drift.get(vertical, drift["*"]) ** 2
+        # The account effect is shared by every cell it lifts: its variance adds coherently.
+        var += float(g["_lift"].sum()) ** 2 * float(g["delta_var"].max(skipna=True) or 0.0)
+        sd = var**0.5
+        half = Z80 * params.interval_scale * sd
+        low, high = max(point - half, 0.0), min(point + half, 1.0)
+        name = (account_names or {}).get(account_id, account_id)
+        rows.append(
+            {
+                "account_id": account_id,
+                "automation_rate": current,
+                "potential": point,
+                "low": low,
+                "high": high,
+                "gap_pts": 100 * (point - current),
+                "method": method_sentence(name, vertical, point, low, high, params),
+                "sd": sd,
+            }
+        )
+    pot = pd.DataFrame(rows, columns=[*POTENTIAL_COLUMNS, "sd"])
+    contrib = t[CONTRIB_COLUMNS].sort_values(
+        ["account_id", "contribution_pts"], ascending=[True, False]
+    )
+    return pot, contrib.reset_index(drop=True)
+
+
 def method_sentence(
     name: str, vertical: str, point: float, low: float, high: float, params: PotentialParams
 ) -> str:
     """The one-sentence method statement shown to a CSM."""
-    if params.statistic == "pooled":
-        peers = f"the {vertical} peers that have it typically do"
-    else:
-        pct = round(params.quantile * 100)
-        top = {75: "top quarter", 90: "top tenth", 50: "typical half", 80: "top fifth"}.get(
-            pct, f"{pct}th percentile"
+    if params.statistic == "mixture":
+        return (
+            f"If every topic where {name} lacks help content, a data connector or a procedure, "
+            f"or resolves far less than at the {vertical} peers where it works, resolved as well "
+            f"as those peers do (adjusted for how {name} does on the topics that work), and the "
+            f"other topics kept today's rates, the AI would resolve about {point:.0%} of "
+            f"conversations (likely range {low:.0%}–{high:.0%})."
         )
-        peers = f"the {top} of {vertical} peers that have it"
+    peers = f"the {vertical} peers that have it typically do"
     return (
         f"If every topic where {name} still lacks help content, a data connector or a procedure "
         f"resolved as well as {peers}, and all other topics kept today's rates, the AI would "
@@ -525,6 +631,10 @@ def potential_for(
     (cells with status, benchmarks, potential, contributions). `previous`: the previous
     window's account × cell counts (for the interval's mix drift; optional)."""
     status = enabler_status(cells, setup, as_of, params, setup_accounts)
+    if params.statistic == "mixture":
+        status, bench = mixture_status(status, params)
+        pot, contrib = _estimate_mixture(status, bench, params, account_names, previous)
+        return {"cells": status, "benchmarks": bench, "potential": pot, "contributions": contrib}
     bench = benchmarks(status, params)
     pot, contrib = estimate_potential(status, bench, params, account_names, previous)
     return {"cells": status, "benchmarks": bench, "potential": pot, "contributions": contrib}
