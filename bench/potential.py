@@ -32,9 +32,10 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cockpit import metrics, store  # noqa: E402
-from cockpit.potential import DEFAULT_PARAMS, PotentialParams, potential_for  # noqa: E402
-from cockpit.potential_inputs import potential_inputs, read_setup  # noqa: E402
+from cockpit import store  # noqa: E402
+from cockpit.scoring import metrics  # noqa: E402
+from cockpit.scoring.inputs import potential_inputs, read_setup  # noqa: E402
+from cockpit.scoring.potential import DEFAULT_PARAMS, PotentialParams, potential_for  # noqa: E402
 
 
 @dataclass
@@ -49,7 +50,7 @@ class Book:
 
 def demo_book(home: Path) -> Book:
     """The demo workspace under `home`."""
-    from cockpit.demo_world import UNKNOWN_OUTCOME_RATE
+    from cockpit.demo.world import UNKNOWN_OUTCOME_RATE
 
     con = store.read_only(home / "cockpit.duckdb")
     truth = con.execute(

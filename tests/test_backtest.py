@@ -8,7 +8,8 @@ import importlib.util
 import pandas as pd
 import pytest
 
-from cockpit import backtest, store
+from cockpit import store
+from cockpit.scoring import backtest
 from pipelines import backtest as backtest_step
 from pipelines import score
 from pipelines.context import StepContext
@@ -107,7 +108,7 @@ def test_backtest_step_stores_a_track_record(demo_home):
 def test_backtest_meets_the_bar_against_hidden_truth(demo_home):
     from click.testing import CliRunner
 
-    from cockpit.cli import cli
+    from pipelines.cli import cli
 
     r = CliRunner().invoke(cli, ["backtest", "--json"], env={"COCKPIT_HOME": str(demo_home.home)})
     assert r.exit_code == 0, r.output

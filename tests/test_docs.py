@@ -8,8 +8,8 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from cockpit.cli import cli
 from cockpit.contract import contract_markdown
+from pipelines.cli import cli
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -7,10 +7,12 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from cockpit.potential import PotentialParams, benchmarks, enabler_status, potential_for
+from cockpit.scoring.potential import PotentialParams, benchmarks, enabler_status, potential_for
 
 AS_OF = dt.date(2026, 3, 15)
-P0 = PotentialParams(statistic="pooled", own_prior=0.0, prior_conv=0.0, n_boot=50)  # no shrinkage: exact answers
+P0 = PotentialParams(
+    statistic="pooled", own_prior=0.0, prior_conv=0.0, n_boot=50
+)  # no shrinkage: exact answers
 
 
 def _cell(account, type_, topic, n, ai, vertical="saas"):
@@ -122,8 +124,12 @@ def test_own_prior_shrinks_live_cells_to_benchmark():
 
 
 def test_interval_is_seeded():
-    a = potential_for(CELLS, SETUP, AS_OF, PotentialParams(statistic="pooled", n_boot=100, seed=3))["potential"]
-    b = potential_for(CELLS, SETUP, AS_OF, PotentialParams(statistic="pooled", n_boot=100, seed=3))["potential"]
+    a = potential_for(CELLS, SETUP, AS_OF, PotentialParams(statistic="pooled", n_boot=100, seed=3))[
+        "potential"
+    ]
+    b = potential_for(CELLS, SETUP, AS_OF, PotentialParams(statistic="pooled", n_boot=100, seed=3))[
+        "potential"
+    ]
     pd.testing.assert_frame_equal(a, b)
 
 

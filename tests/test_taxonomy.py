@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from cockpit.errors import TaxonomyError
-from cockpit.taxonomy import DEFAULT_DIR, load_taxonomy
+from cockpit.tagging.taxonomy import DEFAULT_DIR, load_taxonomy
 
 TYPES = {
     "version": "2026.11.1",
