@@ -174,17 +174,24 @@ summary, points = queries.backtest_latest(con) if have["backtest_runs"] else (No
 if summary is None:
     st.info("No backtest yet. Run `cockpit backtest` (or `cockpit refresh`).")
 else:
-    b = st.columns(3)
-    b[0].metric(
-        "MAE (achieved)",
-        f"{summary['mae_realised_pts']:.1f} pts",
-        help="Mean absolute error of predicted potential vs achieved automation.",
-    )
-    b[1].metric("Within 5 pts", ui.pct(summary["within5_realised"]))
-    b[2].metric(
+    record = queries.backtest_track_record(summary)
+    b = st.columns(4)
+    if record.thin:
+        st.info(record.sentence())
+    else:
+        b[0].metric(
+            "MAE (achieved)",
+            f"{record.mae_pts:.1f} pts",
+            help=f"Mean absolute error of predicted potential vs achieved automation, over "
+            f"{record.n_realised} accounts that deployed their missing enablers.",
+        )
+        b[1].metric("Bias", f"{record.bias_pts:+.1f} pts", help="Mean predicted − achieved.")
+        b[2].metric("Likely range held", ui.pct(record.coverage), help="Target: about 80%.")
+    b[3].metric(
         "Cutoff",
         f"{summary['cutoff']:%d %b %Y}",
-        help=f"Method: {summary['method']} · {summary['n_accounts']} accounts",
+        help=f"Method: {summary['method']} · {summary['n_accounts']} accounts predicted, "
+        f"{record.n_realised} realised",
     )
     # Zoom to where the accounts are (rounded to 10 pts) so the error bars are readable.
     values = points[["predicted", "realised", "low", "high"]].stack()

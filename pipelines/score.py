@@ -7,13 +7,14 @@ Reads conversations + tags + accounts + setup from the writer connection, aggreg
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 import pandas as pd
 import pyarrow as pa
 
 from cockpit import store
-from cockpit.scoring import actions, metrics, potential
+from cockpit.scoring import actions, backtest, metrics, potential
 from cockpit.scoring.inputs import potential_inputs, read_setup
 from cockpit.scoring.potential import DEFAULT_PARAMS, PotentialParams
 from cockpit.tagging.taxonomy import Taxonomy, load_taxonomy
@@ -111,6 +112,9 @@ def score(
     log.info("Score - metrics completed (as of %s)", as_of)
 
     inputs = potential_inputs(con, "scored", as_of, params.window_days, read_setup(con))
+    scale = backtest.latest_interval_scale(con)  # the workspace's own conformal scale, if any
+    if scale is not None:
+        params = dataclasses.replace(params, interval_scale=scale)
     names = dict(zip(accounts["account_id"], accounts["name"], strict=True))
     result = potential.potential_for(
         inputs.cells, inputs.setup, as_of, params, names, previous=inputs.previous
