@@ -67,7 +67,8 @@ def potential_inputs(
     live = metrics.live_counts(con, source, setup, start, end)
     cells = cells.merge(live, on=KEY, how="left")
     cells = cells.merge(_confidence(con, source, tags, start, end), on=KEY, how="left")
-    cells["tag_confidence"] = cells["tag_confidence"].fillna(1.0).clip(0.05, 1.0)
+    conf = pd.to_numeric(cells["tag_confidence"], errors="coerce").astype("float64")
+    cells["tag_confidence"] = conf.fillna(1.0).clip(0.05, 1.0)
     accounts = set(setup["account_id"]) if setup_accounts is None else set(setup_accounts)
     return PotentialInputs(as_of, cells, previous, setup, accounts)
 

@@ -1,48 +1,49 @@
 """Peer benchmarks and automation potential.
 
-Inputs are per account × cell counts (`known_outcome`, `ai_resolved`) over a window, the accounts'
-vertical, and the `setup` table. A cell is (automation_type, topic_id); the enabler it needs is
+Inputs are per account × cell counts (`known_outcome`, `ai_resolved`, `tag_confidence`) over the
+potential window (`window_days`, 90), the accounts' vertical, and the `setup` table (see
+`cockpit.scoring.inputs`). A cell is (automation_type, topic_id); the enabler it needs is
 `contract.ENABLER_FOR_TYPE[automation_type]` for that topic.
 
-1. Enabler status. Where `setup` lists rows for an account, a cell's enabler is live when a row
-   (enabler, topic_id) has `live_since` empty or on/before `as_of`. Where an account has no setup
-   rows at all, status is inferred from its own outcomes: live when the cell's automation rate is at
-   or above the midpoint between the median live and median not-live peer rates of that vertical ×
-   cell (known from accounts with setup), or, without such peers, at or above
-   `infer_ratio` × the cell's benchmark.
-2. Benchmark ("what peers that have the enabler reach"), per vertical × cell. Default
-   (statistic = "pooled", chosen by the backtest on the demo):
-       A, N      = AI-resolved and known outcomes of live peers while their enabler was live
-       type      = the same pooled over the vertical × automation type (itself shrunk to the
-                   automation type across verticals)
-       benchmark = (A + k · type) / (N + k)                 (k = `prior_conv` conversations)
-   i.e. an empirical-Bayes (beta-binomial) shrinkage of a thin cell towards its type level.
-   Alternative (statistic = "quantile"): the q-th percentile of live peers' cell rates (peers with
-   ≥ `min_n` outcomes), shrunk to the type-level percentile with weight k = `prior_k` accounts.
-3. Potential of an account = Σ_cells share_c · target_c, with share_c = the cell's share of the
-   account's known-outcome conversations over the last `window_days` days and
-       target_c = (a_live + m · benchmark_c) / (n_live + m)   if the enabler is live: its own rate
-                  while live, shrunk to the benchmark (m = `own_prior`; m = 0 keeps the raw rate);
-       target_c = max(shrunk own rate, benchmark_c)          if the enabler is missing;
-       target_c = own rate                                   if the cell needs no enabler
-                                                             ('unknown' type, 'other' topic).
-   contribution_pts_c = 100 · share_c · (target_c − own rate_c); gap_pts = Σ contributions.
-4. Likely range (an 80% interval): 10th–90th percentile of seeded draws that combine
-   - sampling noise: the account's conversations resampled (multinomial over cells, binomial
-     outcomes within a cell) and the benchmarks redrawn (Beta draws of the pooled counts, or peer
-     accounts resampled for "quantile");
-   - model / peer uncertainty (`peer_spread`): a real account does not land exactly on its peers'
-     pooled rate. Each draw shifts the benchmark of all the account's missing cells by one
-     account-level deviation δ ~ N(0, τ_v²), where τ_v² is the between-account variance of live
-     peers' deviations from the benchmarks in vertical v:
-         D_a  = (Σ ev_ai − Σ ev_known · benchmark) / Σ ev_known       (live cells of account a)
-         τ²   = max(var_a(D_a) − mean_a(Σ ev_known · b(1 − b) / (Σ ev_known)²), 0)
-         τ_v² = ((n_v − 1) · τ²_v + s · τ²_all) / (n_v − 1 + s)       (s = `spread_prior` accounts)
-       so target*_c = max(r*_c, benchmark*_c + δ) for missing cells;
-   - mix drift: the potential is stated on the window's mix, the next months bring another.
-     Each draw adds ε ~ N(0, σ_v²), σ_v² = mean over accounts of
-     (Σ_c (share_c(previous window) − share_c) · target_c)², shrunk like τ_v (`mix_drift`).
-   The range always contains the point estimate.
+Default method (statistic = "mixture"; chosen on the demo and the evaluation book together, see
+README "Potential"):
+
+1. Setup state of each cell: live / not live per `setup` where the account has setup rows (a row
+   is live when `live_since` is empty or on/before `as_of`; a live cell counts its outcomes since
+   then), unknown otherwise.
+2. Tagging noise removed: a conversation belongs to its tagged cell with probability
+   conf = 1 − w · (1 − type × topic confidence) (w = `noise_weight`), else to the account's other
+   cells, resolving like the account (rate R). The cell's own rate is
+   ρ_c = (r_c − (1 − conf_c) · R) / conf_c, clipped to [0, 1] (`_own_counts`).
+3. Working / not-working mixture per vertical × cell, fitted by EM with an account quality effect
+   δ_a shrunk by empirical Bayes (`cockpit.scoring.mixture`): it gives p_full = the rate where the
+   cell works, adjusted for the account, and p_work = P(this account's cell works | its outcomes,
+   its setup state). A cell that `setup` calls live but that resolves far below its peers
+   (partial deployment, wrong setup, other cells' conversations) gets a low p_work.
+4. Target of each cell: target_c = p_work · ρ̃_c + (1 − p_work) · p_full, ρ̃_c = its own rate
+   shrunk to p_full with `own_prior` pseudo-conversations; cells that need no enabler ('unknown'
+   type, 'other' topic) keep ρ_c.
+5. Potential: every conversation counts in its cell with weight conf, the rest resolves like the
+   account's other conversations, so with weight_c = share_c · conf_c / Σ share · conf
+       contribution_pts_c = 100 · weight_c · (target_c − ρ_c)
+       potential = today's rate + Σ contributions / 100      (gap_pts = potential − today, exactly)
+   with today's rate = the account's automation rate over the same window. Never below today's
+   rate: where Σ contributions < 0 (cells above their peers shrunk down) the potential is floored
+   at today's rate and `floored` is set; the contributions still show the cells.
+6. Likely range (80%): potential ± z · κ · sd, z = 1.2816, sd² = Σ_c weight_c² · (the variance of
+   the cell's target: which component it is in, its own rate, p_full and the between-account
+   spread of working cells) + (the account effect's variance, shared by the cells it lifts) +
+   (mix drift: how far the potential moves with the previous window's mix). κ =
+   `interval_scale` until the workspace's backtest has ≥ 10 realised accounts; then the
+   split-conformal scale of its residuals (`backtest.conformal_scale`).
+
+Alternative (statistic = "pooled", the previous default, kept for comparison in the benchmark):
+   benchmark = (A + k · type) / (N + k) over live peers' pooled outcomes (k = `prior_conv`), a
+   missing cell targets max(shrunk own rate, benchmark), a live cell its own rate while live
+   shrunk to the benchmark, contribution_pts_c = 100 · share_c · (target_c − own rate_c), and a
+   bootstrap range (sampling noise, peer spread, mix drift). Where an account has no setup rows,
+   a cell is live when its rate is at or above the midpoint between live and not-live peers of
+   known setup, or without such peers at or above `infer_ratio` × the benchmark.
 """
 
 from __future__ import annotations
@@ -99,11 +100,13 @@ class PotentialParams:
     # Multiplier of the mixture's standard deviation in the likely range until the workspace's
     # own conformal scale (from ≥ 10 realised backtest accounts) replaces it. The mixture's sd
     # leaves out what it cannot see (intent mix within a cell, a setup that is wrong); the scale
-    # that covers 80% was 1.36 on the demo and 1.65 on the evaluation book: 1.5 sits between the
-    # two leave-one-book-out choices (README "Potential").
-    interval_scale: float = 1.5
+    # that covers 80% of accounts was 1.36 on the demo and 1.44 on the evaluation book: 1.4 is
+    # the mean of the two leave-one-book-out choices (README "Potential").
+    interval_scale: float = 1.4
     # How much of the tagger's doubt (1 − type × topic confidence) is taken as tagging noise
-    # when cleaning a cell's own rate (0 = trust the tags, 1 = the confidences in full).
+    # when cleaning a cell's own rate (0 = trust the tags, 1 = the confidences in full). Chosen
+    # leave-one-book-out over {0, 0.3, 0.5, 0.65, 0.8, 1}: the demo and the evaluation book both
+    # pick 0.65 (full weight over-corrects: some doubt is between cells with the same status).
     noise_weight: float = 0.65
 
 
@@ -451,7 +454,8 @@ def _own_counts(status: pd.DataFrame, noise_weight: float) -> pd.DataFrame:
     """
     out = status.copy()
     conf = out["tag_confidence"] if "tag_confidence" in out else pd.Series(1.0, index=out.index)
-    out["conf"] = 1 - noise_weight * (1 - conf.fillna(1.0).clip(0.05, 1.0))
+    conf = pd.to_numeric(conf, errors="coerce").astype("float64").fillna(1.0).clip(0.05, 1.0)
+    out["conf"] = 1 - noise_weight * (1 - conf)
     g = out.groupby("account_id")
     acc_rate = g["ai_resolved"].transform("sum") / g["known_outcome"].transform("sum").clip(lower=1)
     src = out["status_source"]
