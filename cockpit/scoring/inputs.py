@@ -68,7 +68,9 @@ def potential_inputs(
     cells = cells.merge(live, on=KEY, how="left")
     cells = cells.merge(_confidence(con, source, tags, start, end), on=KEY, how="left")
     conf = pd.to_numeric(cells["tag_confidence"], errors="coerce").astype("float64")
-    cells["tag_confidence"] = conf.fillna(1.0).clip(0.05, 1.0)
+    # Rounded: DuckDB's parallel avg() may differ in the last bits from run to run, and the same
+    # inputs must give the same database.
+    cells["tag_confidence"] = conf.fillna(1.0).clip(0.05, 1.0).round(9)
     accounts = set(setup["account_id"]) if setup_accounts is None else set(setup_accounts)
     return PotentialInputs(as_of, cells, previous, setup, accounts)
 

@@ -72,6 +72,14 @@ CONTRIB_COLUMNS = [
 ]  # fmt: skip
 
 
+# A threshold no rate reaches: a cell with no peers to compare with is never inferred live.
+NO_THRESHOLD = 1.01
+# The prior rate of an automation type no live peer anywhere shows: 50%, the least informative
+# value (a Beta(1, 1) mean), so the pseudo-conversations pull a thin cell neither up nor down.
+NO_EVIDENCE_RATE = 0.5
+Z80 = 1.2815515655446004  # standard-normal quantile of 90%: the 80% two-sided range
+
+
 @dataclass(frozen=True)
 class PotentialParams:
     """Knobs of the benchmark and potential estimate (values chosen by `bench/potential.py`,
@@ -156,7 +164,8 @@ def enabler_status(
         threshold = _inference_threshold(out, params)
         t = out.loc[infer, VCELL].merge(threshold, on=VCELL, how="left")["threshold"]
         rate = out.loc[infer, "rate"].to_numpy()
-        out.loc[infer, "enabler_live"] = np.nan_to_num(rate, nan=0.0) >= t.fillna(1.01).to_numpy()
+        thr = t.fillna(NO_THRESHOLD).to_numpy()
+        out.loc[infer, "enabler_live"] = np.nan_to_num(rate, nan=0.0) >= thr
     out.loc[~has_enabler, "enabler_live"] = False
     out["enabler_live"] = out["enabler_live"].astype(bool)
     kl = out["known_live"] if "known_live" in out else pd.Series(np.nan, index=out.index)
@@ -209,7 +218,7 @@ def _pooled_benchmarks(cells: pd.DataFrame, params: PotentialParams) -> pd.DataF
         how="left",
     )
     out = out.fillna({"ev_ai": 0, "ev_known": 0, "v_ai": 0, "v_n": 0, "n_accounts": 0})
-    glob = (out["g_ai"] / out["g_n"].where(out["g_n"] > 0)).fillna(0.5)
+    glob = (out["g_ai"] / out["g_n"].where(out["g_n"] > 0)).fillna(NO_EVIDENCE_RATE)
     k = params.prior_conv
     prior = (out["v_ai"] + k * glob) / (out["v_n"] + k)  # type level, itself shrunk to global
     out["benchmark_rate"] = (out["ev_ai"] + k * prior) / (out["ev_known"] + k)
@@ -437,9 +446,6 @@ def estimate_potential(
         ]
     ].sort_values(["account_id", "contribution_pts"], ascending=[True, False])
     return pot, contrib.reset_index(drop=True)
-
-
-Z80 = 1.2815515655446004  # standard-normal quantile of 90%: the 80% two-sided range
 
 
 def _own_counts(status: pd.DataFrame, noise_weight: float) -> pd.DataFrame:
