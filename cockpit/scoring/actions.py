@@ -30,11 +30,10 @@ import logging
 import numpy as np
 import pandas as pd
 
-from cockpit.contract import ENABLER_FOR_TYPE
+from cockpit.contract import CELL, ENABLER_FOR_TYPE
 
 log = logging.getLogger(__name__)
 
-CELL = ["automation_type", "topic_id"]
 KEY = ["account_id", *CELL]
 # AI CSAT below 3.5/5 is "poor": halfway between neutral (3) and satisfied (4) on the 1–5 scale.
 POOR_CSAT = 3.5

@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from cockpit import store
-from cockpit.contract import ENABLER_FOR_TYPE
+from cockpit.contract import CELL, ENABLER_FOR_TYPE
 from cockpit.scoring import metrics
 from cockpit.scoring.inputs import potential_inputs, read_setup
 from cockpit.scoring.potential import DEFAULT_PARAMS, Z80, PotentialParams, potential_for
@@ -45,7 +45,6 @@ from cockpit.scoring.potential import DEFAULT_PARAMS, Z80, PotentialParams, pote
 log = logging.getLogger(__name__)
 
 DEFAULT_LOOKBACK_DAYS = 90
-CELL = ["automation_type", "topic_id"]
 KEY = ["account_id", *CELL]
 
 

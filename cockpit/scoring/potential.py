@@ -55,12 +55,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cockpit.contract import ENABLER_FOR_TYPE
+from cockpit.contract import CELL, ENABLER_FOR_TYPE
 from cockpit.scoring.mixture import fit_mixture
 
 log = logging.getLogger(__name__)
 
-CELL = ["automation_type", "topic_id"]
 VCELL = ["vertical", *CELL]
 KEYC = ["account_id", *VCELL]
 POTENTIAL_COLUMNS = [

@@ -1,6 +1,6 @@
 """The taxonomy: automation types x topics, loaded from YAML and validated.
 
-Files (in `cockpit/taxonomy/` unless another folder is given):
+Files (in `cockpit/tagging/taxonomies/` unless another folder is given):
 - `taxonomy.yaml`: `version`, `other_threshold`, `types` (informational, personalized, action).
 - `out_of_scope.yaml`: `examples` of messages outside every topic (train the `other` rejection).
 - any other `*.yaml`: `vertical: null|<vertical>` and `topics` with examples per type.
