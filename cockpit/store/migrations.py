@@ -260,3 +260,15 @@ CREATE TABLE IF NOT EXISTS corrections (
     corrected_at TEXT NOT NULL,
     note TEXT)
 """
+
+# Columns added to `corrections` after CORRECTIONS_DDL shipped, applied in order by
+# `tagging.corrections` on connect (ALTER only when the column is missing: idempotent, and
+# older files keep working; their rows read NULL there). Append only.
+CORRECTIONS_MIGRATIONS: list[tuple[str, str]] = [
+    # audit (issue 12): where the change came from, the role it was made with, and the tag
+    # it replaced (the latest correction if any, else the published tag)
+    ("source", "ALTER TABLE corrections ADD COLUMN source TEXT"),
+    ("role", "ALTER TABLE corrections ADD COLUMN role TEXT"),
+    ("old_automation_type", "ALTER TABLE corrections ADD COLUMN old_automation_type TEXT"),
+    ("old_topic_id", "ALTER TABLE corrections ADD COLUMN old_topic_id TEXT"),
+]

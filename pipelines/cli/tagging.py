@@ -48,7 +48,7 @@ def tag_correct(
     with store.reading(settings.db_path) as con:
         correct(
             con, settings.corrections_path, taxonomy, conversation_id, automation_type,
-            topic_id, by=by or getpass.getuser(), note=note,
+            topic_id, by=by or getpass.getuser(), note=note, source="cli",
         )  # fmt: skip
     click.echo(
         f"Recorded: {conversation_id} -> {automation_type} / {topic_id}. "

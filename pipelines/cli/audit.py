@@ -1,0 +1,48 @@
+"""`cockpit audit`: who corrected which tag, when, from where, old and new value."""
+
+from __future__ import annotations
+
+import click
+
+from cockpit.errors import CockpitError
+from pipelines.cli.group import cli, echo_json, settings_from
+
+
+@cli.command("audit")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option("--limit", type=int, default=None, help="Only the newest N entries.")
+@click.option("--conversation", "conversation_id", default=None, help="Only this conversation.")
+@click.pass_context
+def audit(ctx: click.Context, as_json: bool, limit: int | None, conversation_id) -> None:
+    """List every tag correction, newest first: who, when, from the app or the CLI, old → new.
+
+    Reads the corrections file ($COCKPIT_HOME/corrections.sqlite); safe while a refresh runs.
+    Corrections recorded before the audit existed show no source and no old value.
+
+    \b
+    Example: cockpit audit --limit 20 --json
+    """
+    from cockpit.tagging.corrections import audit_log
+
+    settings = settings_from(ctx)
+    try:
+        frame = audit_log(
+            settings.corrections_path, [conversation_id] if conversation_id else None, limit
+        )
+    except CockpitError as exc:
+        raise click.ClickException(str(exc)) from None
+    records = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    if as_json:
+        echo_json(records)
+        return
+    if not records:
+        click.echo("No corrections recorded yet.")
+        return
+    for r in records:
+        old = f"{r['old_automation_type'] or '?'} / {r['old_topic_id'] or '?'}"
+        click.echo(
+            f"{r['corrected_at']}  {r['corrected_by'] or '?'} ({r['source'] or '?'}"
+            f"{', ' + r['role'] if r['role'] else ''})  {r['conversation_id']}: "
+            f"{old} -> {r['automation_type']} / {r['topic_id']}"
+            + (f"  # {r['note']}" if r["note"] else "")
+        )
