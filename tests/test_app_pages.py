@@ -165,7 +165,8 @@ def test_conversations_follow_the_sidebar_account(home):
 
 
 def test_a_correction_is_stored_and_shown(home, tmp_path, monkeypatch):
-    corrections = pytest.importorskip("cockpit.tagging.corrections")
+    from cockpit.tagging import corrections
+
     at = open_page("conversations", account="acme")
     cid = at.dataframe[0].value["conversation_id"].iloc[0]
     at.selectbox(key="fix_id").select(cid)
