@@ -60,6 +60,7 @@ def _no_role_page(who: access.Identity) -> None:
     )
     if st.button("Sign out", key="auth_logout_norole", icon=":material/logout:"):
         st.logout()
+        st.stop()
 
 
 def gate() -> access.Identity:
@@ -93,7 +94,8 @@ def gate() -> access.Identity:
     with st.sidebar:
         st.caption(f"Signed in as **{who.label}** · {who.role}", help=access.ROLE_HELP[who.role])
         if st.button("Sign out", key="auth_logout", icon=":material/logout:"):
-            st.logout()
+            st.logout()  # redirects to the provider's end-session page, then to the sign-in
+            st.stop()
     return who
 
 
