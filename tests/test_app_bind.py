@@ -73,7 +73,6 @@ def test_cockpit_app_binds_to_localhost_by_default(tmp_path):
 
 def test_a_public_host_without_sign_in_needs_allow_open(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.streamlit/secrets.toml
-    monkeypatch.setenv("STREAMLIT_SECRETS_FILES", "")
     if (ROOT / ".streamlit" / "secrets.toml").exists():
         pytest.skip("this checkout configures a provider in .streamlit/secrets.toml")
     result = CliRunner().invoke(cli, ["app", "--host", "0.0.0.0"])

@@ -189,3 +189,19 @@ def test_an_unknown_user_sees_the_no_role_page(server, browser):
     assert "eve@example.com" in body and "Ask your Cockpit admin" in body
     assert "Globex Shop" not in body and page.locator('[data-testid="stDataFrame"]').count() == 0
     context.close()
+
+
+def test_a_removed_user_loses_access_at_the_next_page_load(server, browser, home):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    _sign_in(page, server, "dana@example.com")
+    page.get_by_text("Current vs potential").first.wait_for(timeout=20_000)
+    roles = home / "roles.toml"
+    roles.write_text('[users]\n"rita@example.com" = "sales"\n', encoding="utf-8")
+    try:
+        page.reload(wait_until="networkidle")  # same cookie, new page load
+        page.get_by_text("No access yet").wait_for(timeout=20_000)
+        assert "Acme Retail" not in page.locator("body").inner_text()
+    finally:
+        roles.write_text(ROLES, encoding="utf-8")
+    context.close()

@@ -72,7 +72,7 @@ def gate() -> access.Identity:
         except access.OpenBindError as exc:
             st.error(str(exc))
             st.stop()
-        who = access.Identity(email=None, name="local user", role=access.OPEN_ROLE)
+        who = access.Identity(email=None, name="local (open mode)", role=access.OPEN_ROLE)
         st.session_state["_identity"] = who
         st.sidebar.caption(OPEN_NOTE)
         return who

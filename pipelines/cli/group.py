@@ -102,9 +102,9 @@ def app(ctx: click.Context, port: int, host: str, allow_open: bool) -> None:
     app_py = root / "app.py"
     if not app_py.exists():
         raise click.ClickException(f"app.py not found next to the cockpit package ({app_py}).")
+    # Streamlit's default secrets locations (the app re-checks with what Streamlit really read).
     secrets = access.read_secrets(
         [Path.home() / ".streamlit" / "secrets.toml", root / ".streamlit" / "secrets.toml"]
-        + [Path(p) for p in os.environ.get("STREAMLIT_SECRETS_FILES", "").split(",") if p]
     )
     try:
         access.check_bind(host, access.auth_configured(secrets), allow_open)
