@@ -240,3 +240,14 @@ else:
         },
     )  # fmt: skip
     st.caption("The latest 50; `cockpit audit` lists them all.")
+overrides = ui.overrides_audit(ctx.settings, limit=50)
+if not overrides.empty:
+    st.markdown("**Type overrides** (`cockpit audit --overrides` lists them all)")
+    st.dataframe(
+        overrides, hide_index=True, key="dh_override_audit", width="stretch",
+        column_config={
+            "changed_at": "When (UTC)", "changed_by": "Who", "source": "From", "role": "Role",
+            "account_id": "Account", "vertical": "Vertical", "topic_id": "Topic",
+            "old_automation_type": "Old type", "automation_type": "New type", "note": "Note",
+        },
+    )  # fmt: skip

@@ -154,3 +154,26 @@ def test_without_a_provider_a_non_local_address_is_refused(home, monkeypatch):
         assert AppTest.from_file(APP, default_timeout=30).run().dataframe
     finally:
         st_config.set_option("server.address", previous)
+
+
+def test_data_health_shows_the_override_audit(home):
+    from cockpit.tagging.overrides import override_type
+
+    override_type(
+        home / "taxonomy", home / "corrections.sqlite", "billing", "action", account_id="globex",
+        by="dora@example.com", source="app", role="data",
+    )  # fmt: skip
+    try:
+        at = signed_in("dora@example.com", "data_health")
+        frame = next(d.value for d in at.dataframe if "vertical" in d.value.columns)
+        row = frame.iloc[0]
+        assert (row.changed_by, row.source, row.topic_id, row.automation_type) == (
+            "dora@example.com",
+            "app",
+            "billing",
+            "action",
+        )
+    finally:
+        (home / "corrections.sqlite").unlink()
+        for f in (home / "taxonomy").glob("overrides-*.yaml"):
+            f.unlink()

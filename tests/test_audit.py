@@ -20,6 +20,7 @@ from cockpit.tagging.corrections import (
 from pipelines.cli import cli
 from tests import test_tag_pipeline
 from tests.test_tag_pipeline import _env, read_tags, refresh
+from tests.test_taxonomy import write_taxonomy
 
 # A store with two accounts and six conversations, the tiny taxonomy (shared with the tag tests).
 tag_home = test_tag_pipeline.home
@@ -106,3 +107,32 @@ def test_cockpit_audit_lists_cli_corrections(tag_home):
     )
     other = runner.invoke(cli, ["audit", "--json", "--conversation", "c2"], env=_env(tag_home))
     assert json.loads(other.output) == []
+
+
+def test_type_overrides_are_audited_and_refused_for_read_only_roles(
+    tag_home, tmp_path, monkeypatch
+):
+    from cockpit.tagging.overrides import override_type
+
+    monkeypatch.setattr(taxonomy_module, "DEFAULT_DIR", write_taxonomy(tmp_path / "tax"))
+    runner = CliRunner()
+    args = ["taxonomy", "override", "cards", "--vertical", "fintech"]
+    assert runner.invoke(cli, [*args, "--type", "action"], env=_env(tag_home)).exit_code == 0
+    assert runner.invoke(cli, [*args, "--type", "personalized"], env=_env(tag_home)).exit_code == 0
+    assert runner.invoke(cli, [*args, "--remove"], env=_env(tag_home)).exit_code == 0
+    with pytest.raises(AccessDeniedError, match=r"your role \(sales\) may not override"):
+        override_type(
+            tag_home.custom_taxonomy_dir, tag_home.corrections_path, "cards", "action",
+            vertical="fintech", by="rita@example.com", source="app", role="sales",
+        )  # fmt: skip
+    out = runner.invoke(cli, ["audit", "--overrides", "--json"], env=_env(tag_home))
+    rows = json.loads(out.output)
+    changes = [(r["source"], r["old_automation_type"], r["automation_type"]) for r in rows]
+    assert changes == [
+        ("cli", "personalized", None),
+        ("cli", "action", "personalized"),
+        ("cli", None, "action"),
+    ]
+    assert {r["vertical"] for r in rows} == {"fintech"} and rows[0]["changed_by"]
+    table = runner.invoke(cli, ["audit", "--overrides"], env=_env(tag_home))
+    assert "vertical fintech cards: personalized -> removed" in table.output

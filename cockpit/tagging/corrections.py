@@ -18,7 +18,7 @@ import pandas as pd
 
 from cockpit import access
 from cockpit.errors import CockpitError
-from cockpit.store.migrations import CORRECTIONS_DDL, CORRECTIONS_MIGRATIONS
+from cockpit.store.migrations import CORRECTIONS_DDL, CORRECTIONS_MIGRATIONS, OVERRIDE_AUDIT_DDL
 from cockpit.tagging.taxonomy import OTHER, Taxonomy
 
 COLUMNS = ["conversation_id", "automation_type", "topic_id", "corrected_by", "corrected_at", "note"]
@@ -37,6 +37,7 @@ def _connect(path: Path | str) -> sqlite3.Connection:
     con.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     con.execute("PRAGMA journal_mode = WAL")
     con.execute(CORRECTIONS_DDL)
+    con.execute(OVERRIDE_AUDIT_DDL)
     have = {row[1] for row in con.execute("PRAGMA table_info(corrections)")}
     for column, ddl in CORRECTIONS_MIGRATIONS:
         if column not in have:

@@ -12,7 +12,14 @@ from cockpit.brief import vertical_label
 from cockpit.formats import age, compact, hours, ordinal, pct, percentile, pts, usd
 from cockpit.ui.auth import can, gate, identity
 from cockpit.ui.charts import TYPE_COLORS, TYPE_LABEL_EXPR, TYPE_LABELS, type_color, type_label
-from cockpit.ui.data import correct_tag, corrections_audit, cursor, require_tables, settings
+from cockpit.ui.data import (
+    correct_tag,
+    corrections_audit,
+    cursor,
+    overrides_audit,
+    require_tables,
+    settings,
+)
 from cockpit.ui.definitions import DEFINITIONS
 from cockpit.ui.navigation import (
     ALL,
@@ -32,7 +39,7 @@ from cockpit.ui.navigation import (
 __all__ = [
     "ALL", "DEFINITIONS", "NO_DATA", "TYPE_COLORS", "TYPE_LABELS", "TYPE_LABEL_EXPR", "Context",
     "age", "can", "compact", "context", "conversations_state", "correct_tag", "corrections_audit",
-    "cursor", "follow", "gate", "go", "hours", "identity", "open_row_conversations", "ordinal", "pct", "percentile", "pts", "require_account",
-    "require_tables", "settings", "sidebar", "type_color", "type_label", "url_seed", "url_sync",
+    "cursor", "follow", "gate", "go", "hours", "identity", "open_row_conversations", "ordinal",
+    "overrides_audit", "pct", "percentile", "pts", "require_account", "require_tables", "settings", "sidebar", "type_color", "type_label", "url_seed", "url_sync",
     "usd", "vertical_label",
 ]  # fmt: skip

@@ -88,3 +88,10 @@ def corrections_audit(
     from cockpit.tagging.corrections import audit_log
 
     return audit_log(cfg.corrections_path, conversation_ids, limit)
+
+
+def overrides_audit(cfg: Settings, limit: int | None = 50):
+    """Who changed which topic's type for an account or vertical, when, old → new."""
+    from cockpit.tagging.overrides import override_log
+
+    return override_log(cfg.corrections_path, limit)
