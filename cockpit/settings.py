@@ -28,6 +28,10 @@ class Settings:
     # "sentence-transformers" (the bundled all-MiniLM-L6-v2) or "hashing" (a deterministic,
     # model-free embedder for fast tests and smoke runs; never for real tagging).
     embedder: str = "sentence-transformers"
+    # Roles file (see cockpit.access); None = `home / "roles.toml"`.
+    roles_file: Path | None = None
+    # Serve without sign-in on a non-local address (the operator accepted an open app).
+    allow_open: bool = False
 
     @property
     def db_path(self) -> Path:
@@ -50,6 +54,11 @@ class Settings:
         return self.home / "taxonomy"
 
     @property
+    def roles_path(self) -> Path:
+        """Who may see what: e-mails and groups mapped to roles (cockpit.access)."""
+        return self.roles_file or self.home / "roles.toml"
+
+    @property
     def lock_path(self) -> Path:
         return self.home / "writer.lock"
 
@@ -62,7 +71,8 @@ class Settings:
         """Build settings from `COCKPIT_*` environment variables (defaults in brackets).
 
         COCKPIT_HOME [./var], COCKPIT_MODEL_ID [all-MiniLM-L6-v2], COCKPIT_EMBED_BATCH [64],
-        COCKPIT_THREADS [2], COCKPIT_MEMORY_LIMIT [4GB], COCKPIT_EMBEDDER [sentence-transformers].
+        COCKPIT_THREADS [2], COCKPIT_MEMORY_LIMIT [4GB], COCKPIT_EMBEDDER [sentence-transformers],
+        COCKPIT_ROLES [$COCKPIT_HOME/roles.toml], COCKPIT_ALLOW_OPEN [0].
         """
         env = os.environ if environ is None else environ
 
@@ -93,4 +103,6 @@ class Settings:
             threads=_int("COCKPIT_THREADS", 2),
             memory_limit=env.get("COCKPIT_MEMORY_LIMIT") or "4GB",
             embedder=_choice("COCKPIT_EMBEDDER", ("sentence-transformers", "hashing", "onnx-int8")),
+            roles_file=Path(env["COCKPIT_ROLES"]) if env.get("COCKPIT_ROLES") else None,
+            allow_open=_choice("COCKPIT_ALLOW_OPEN", ("0", "1")) == "1",
         )

@@ -278,3 +278,32 @@ CREATE TABLE IF NOT EXISTS corrections (
     corrected_at TEXT NOT NULL,
     note TEXT)
 """
+
+# Audit of type overrides (`cockpit taxonomy override`), in the corrections file: the overrides
+# themselves live in YAML ($COCKPIT_HOME/taxonomy/overrides-*.yaml), which keeps no history.
+OVERRIDE_AUDIT_DDL = """
+CREATE TABLE IF NOT EXISTS override_audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    changed_at TEXT NOT NULL,
+    changed_by TEXT,
+    source TEXT,
+    role TEXT,
+    account_id TEXT,
+    vertical TEXT,
+    topic_id TEXT NOT NULL,
+    old_automation_type TEXT,
+    automation_type TEXT,
+    note TEXT)
+"""
+
+# Columns added to `corrections` after CORRECTIONS_DDL shipped, applied in order by
+# `tagging.corrections` on connect (ALTER only when the column is missing: idempotent, and
+# older files keep working; their rows read NULL there). Append only.
+CORRECTIONS_MIGRATIONS: list[tuple[str, str]] = [
+    # audit (issue 12): where the change came from, the role it was made with, and the tag
+    # it replaced (the latest correction if any, else the published tag)
+    ("source", "ALTER TABLE corrections ADD COLUMN source TEXT"),
+    ("role", "ALTER TABLE corrections ADD COLUMN role TEXT"),
+    ("old_automation_type", "ALTER TABLE corrections ADD COLUMN old_automation_type TEXT"),
+    ("old_topic_id", "ALTER TABLE corrections ADD COLUMN old_topic_id TEXT"),
+]
