@@ -19,15 +19,10 @@ from datetime import UTC, datetime
 import pandas as pd
 import pyarrow as pa
 
-from cockpit import store
-from cockpit.embedding import (
-    arrow_query,
-    arrow_to_vectors,
-    attach_cache,
-    cached_embed,
-    embedder_model_id,
-)
-from cockpit.tagging.corrections import apply_corrections, load_corrections
+from cockpit import engine, store
+from cockpit.embedding import arrow_query, attach_cache, cached_embed, embedder_model_id
+from cockpit.tagging.corrections import load_corrections
+from cockpit.tagging.rows import predict_tags, upsert_tags
 from cockpit.tagging.tagger import fit_tagger
 from cockpit.tagging.taxonomy import OTHER, Taxonomy, load_taxonomy
 from pipelines import embed as embed_step
@@ -117,9 +112,16 @@ def run(ctx: StepContext) -> dict[str, float]:
     tagger = None
     if total:  # fit (or load) the tagger only when something needs tagging
         train = texts_for_corrections(con, corrections)
-        tagger = _tagger(ctx, taxonomy, model_id, train)
+        tagger, tagger_path = _tagger(ctx, taxonomy, model_id, train)
         ctx.progress.start("Tagging", total)
     now = datetime.now(UTC).replace(tzinfo=None)
+    if total and engine.uses_ray(settings):
+        from cockpit.engine import ray_data
+
+        ray_data.tag(con, settings, "_tag_todo", tagger_path, corrections, taxonomy.version,
+                     model_id, now, counts)  # fmt: skip
+        ctx.progress.advance(total)
+        total = 0  # the pages below are done
     for start in range(1, total + 1, PAGE):
         page = arrow_query(
             con,
@@ -132,7 +134,7 @@ def run(ctx: StepContext) -> dict[str, float]:
         if page.num_rows:
             _write_page(con, tagger, page, corrections, taxonomy.version, model_id, now, counts)
         ctx.progress.advance(in_page)
-    if total:
+    if tagger is not None:
         ctx.progress.done()
     con.execute("DROP TABLE _tag_todo")
     con.unregister("_corr")
@@ -149,7 +151,8 @@ def run(ctx: StepContext) -> dict[str, float]:
 
 
 def _tagger(ctx: StepContext, taxonomy, model_id: str, train: pd.DataFrame):
-    """The fitted tagger for this taxonomy, model and corrections: from disk when it exists.
+    """(The fitted tagger for this taxonomy, model and corrections; its pickle): from disk
+    when it exists (the Ray engine's actors load that file, one copy per actor).
 
     Fitting takes seconds (cross-validated calibration over ~2,000 examples); nightly runs with
     an unchanged taxonomy reuse the pickled fit from `$COCKPIT_HOME/models/`. The file is
@@ -161,7 +164,7 @@ def _tagger(ctx: StepContext, taxonomy, model_id: str, train: pd.DataFrame):
     if path.exists():
         try:
             with path.open("rb") as f:
-                return pickle.load(f)
+                return pickle.load(f), path
         except Exception as exc:  # a stale or truncated cache is refitted, never fatal
             log.warning("Tagging - refitting: cached tagger %s unreadable (%s)", path, exc)
     tagger = fit_tagger(
@@ -172,7 +175,7 @@ def _tagger(ctx: StepContext, taxonomy, model_id: str, train: pd.DataFrame):
     with tmp.open("wb") as f:
         pickle.dump(tagger, f)
     os.replace(tmp, path)
-    return tagger
+    return tagger, path
 
 
 def texts_for_corrections(con, corrections: pd.DataFrame) -> pd.DataFrame:
@@ -184,28 +187,7 @@ def texts_for_corrections(con, corrections: pd.DataFrame) -> pd.DataFrame:
 
 
 def _write_page(con, tagger, page: pa.Table, corrections, version, model_id, now, counts) -> None:
-    vectors = arrow_to_vectors(page.column("vector"))
-    ids = page.column("conversation_id").to_pylist()
-    pred = tagger.predict(
-        vectors, page.column("vertical").to_pylist(), page.column("account_id").to_pylist()
-    )
-    pred.insert(0, "conversation_id", ids)
-    tags = apply_corrections(pred, corrections)
-    tags["taxonomy_version"] = version
-    tags["model_id"] = model_id
-    tags["text_hash"] = page.column("text_hash").to_pylist()
-    tags["tagged_at"] = now
+    tags = predict_tags(tagger, page, corrections, version, model_id, now)
     con.register("_tag_page", tags)
-    counts["tags_changed"] += con.execute(
-        """SELECT count(*) FROM _tag_page p JOIN tags t USING (conversation_id)
-           WHERE t.automation_type IS DISTINCT FROM p.automation_type
-              OR t.topic_id IS DISTINCT FROM p.topic_id"""
-    ).fetchall()[0][0]
-    con.execute(
-        """INSERT OR REPLACE INTO tags
-           SELECT conversation_id, automation_type, type_confidence, topic_id, topic_confidence,
-                  taxonomy_version, model_id, text_hash, corrected, tagged_at FROM _tag_page"""
-    )
+    upsert_tags(con, "_tag_page", counts)
     con.unregister("_tag_page")
-    counts["tags_written"] += len(tags)
-    counts["corrections_applied"] += int(tags["corrected"].sum())
