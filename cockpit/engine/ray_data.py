@@ -182,12 +182,11 @@ def tag(
     now,
     counts: dict[str, float],
 ) -> None:
-    """Tag the rows of `source` (…, vector) on Ray and upsert them like the local engine."""
-    missing, total = con.execute(
-        f"SELECT count(*) FILTER (WHERE vector IS NULL), count(*) FROM {source}"
-    ).fetchone()
-    counts["skipped_no_vector"] += missing
-    if total == missing:
+    """Tag the rows of `source` (…, vector) on Ray and upsert them like the local engine.
+
+    `counts` (tags_written, tags_changed, corrections_applied) is updated in place."""
+    (total,) = con.execute(f"SELECT count(*) FROM {source} WHERE vector IS NOT NULL").fetchone()
+    if not total:
         return
     row_bytes = DIM * 4 + 120  # the vector plus ids
     corr = corrections[["conversation_id", "automation_type", "topic_id"]].copy()
@@ -201,7 +200,7 @@ def tag(
             work / "out",
             TagBatches,
             args,
-            total - missing,
+            total,
             row_bytes,
         )
         con.execute(
