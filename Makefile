@@ -41,6 +41,7 @@ bench: install
 	$(BIN)/python bench/queries.py
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/refresh.py
+	$(BIN)/python bench/engine.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
