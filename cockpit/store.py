@@ -130,7 +130,7 @@ def _m005_emerging_topics(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         """
         CREATE TABLE IF NOT EXISTS emerging_events (
-            run_id VARCHAR, at TIMESTAMP, event VARCHAR, cluster_id VARCHAR,
+            run_id VARCHAR, event_at TIMESTAMP, event VARCHAR, cluster_id VARCHAR,
             other_cluster_id VARCHAR, detail VARCHAR)
         """
     )

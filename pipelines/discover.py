@@ -51,12 +51,12 @@ ID_PREFIX = "em"
 
 def _candidates_sql(where: str = "true") -> str:
     return f"""
-        WITH asof AS (SELECT max(created_at) AS t FROM conversations)
+        WITH latest AS (SELECT max(created_at) AS t FROM conversations)
         SELECT c.conversation_id, c.account_id, coalesce(a.vertical, 'other') AS vertical,
                c.created_at, c.text, t.text_hash
         FROM tags t JOIN conversations c USING (conversation_id)
-        LEFT JOIN accounts a USING (account_id), asof
-        WHERE c.created_at > asof.t - INTERVAL {WINDOW_DAYS} DAY
+        LEFT JOIN accounts a USING (account_id), latest
+        WHERE c.created_at > latest.t - INTERVAL {WINDOW_DAYS} DAY
           AND (t.topic_id = '{OTHER}'
                OR (t.topic_confidence < {LOW_CONFIDENCE} AND NOT coalesce(t.corrected, false)))
           AND {where}

@@ -69,20 +69,32 @@ def _draw(centres, sizes, noise, spread, rng):
     return x.astype(np.float32), np.array(truth)
 
 
-FAMILY = [
-    "my crypto wallet withdrawal to the bitcoin address is still pending",
-    "bitcoin withdrawal from my crypto wallet has been pending for days",
-    "why is my crypto withdrawal to my bitcoin wallet stuck pending",
-    "the crypto wallet shows my bitcoin withdrawal as pending",
-    "pending bitcoin withdrawal in crypto wallet, when will it arrive",
+FAMILIES = {
+    "crypto": ["my", "crypto", "wallet", "bitcoin", "withdrawal", "is", "pending"],
+    "lounge": ["airport", "lounge", "access", "with", "premium", "travel", "pass"],
+}
+TAILS = [
+    "please",
+    "thanks",
+    "help",
+    "asap",
+    "today",
+    "again",
+    "urgent",
+    "now",
+    "still",
+    "days",
+    "week",
+    "why",
 ]
 
 
-def family_texts(n: int, seed: int = 0) -> list[str]:
-    """`n` phrasings of one intent family the tiny taxonomy lacks (crypto withdrawals)."""
+def family_texts(n: int, seed: int = 0, family: str = "crypto") -> list[str]:
+    """`n` phrasings of one intent family the tiny taxonomy lacks (e.g. pending crypto
+    withdrawals): the same words shuffled plus two filler words, so one family is one group."""
     rng = np.random.default_rng(seed)
-    tails = ["please", "thanks", "help", "asap", "today", "again", "urgent", "now"]
-    return [f"{FAMILY[i % len(FAMILY)]} {rng.choice(tails)} {rng.choice(tails)}" for i in range(n)]
+    words = FAMILIES[family]
+    return [" ".join([*rng.permutation(words), *rng.choice(TAILS, 2)]) for _ in range(n)]
 
 
 def noise_texts(n: int, seed: int = 1) -> list[str]:

@@ -5,9 +5,10 @@ Projecting first (PCA to 16 dimensions, 50x faster) was tried and rejected: the 
 turns texts that have nothing in common into a dense Gaussian blob that HDBSCAN reports as one
 big cluster swallowing the real families (measured on the hashing vectors of random texts);
 BERTopic avoids this with UMAP, which would add numba and umap-learn to the install.
-At most `MAX_FIT_POINTS` vectors (a seeded sample) are fitted; every other vector joins the
-cluster whose centroid it is nearest to, when it is at least as close as most of that cluster's
-fitted members (`ASSIGN_QUANTILE`), and is noise otherwise. So the cost of one vertical is
+At most `MAX_FIT_POINTS` vectors (a seeded sample) are fitted; every other vector, and every
+fitted one HDBSCAN left as noise, joins the cluster whose centroid it is nearest to, when it is
+at least as close as most of that cluster's core members (`ASSIGN_QUANTILE`), and is noise
+otherwise. So the cost of one vertical is
 bounded whatever its volume, and new conversations can be placed in existing clusters without
 re-clustering (`assign_to_clusters`).
 
@@ -81,9 +82,19 @@ def _hdbscan_labels(x: np.ndarray) -> np.ndarray:
     distances = np.clip(1.0 - x.astype(np.float64) @ x.T.astype(np.float64), 0.0, 2.0)
     size = max(MIN_CLUSTER_SIZE, int(round(MIN_CLUSTER_SHARE * len(x))))
     model = HDBSCAN(
-        min_cluster_size=size, min_samples=min(MIN_SAMPLES, size), metric="precomputed", copy=False
+        min_cluster_size=size,
+        min_samples=min(MIN_SAMPLES, size),
+        metric="precomputed",
+        copy=False,
     )
-    return model.fit_predict(distances)
+    labels = model.fit_predict(distances)
+    if labels.max() < 0:
+        # HDBSCAN never returns the root as a cluster unless allowed, so one family among
+        # scattered texts would be all noise; allowed from the start, it would merge distinct
+        # families into one (measured on planted clusters). Retry only when nothing was found.
+        model.set_params(allow_single_cluster=True)
+        labels = model.fit_predict(distances)
+    return labels
 
 
 def cluster_vectors(vectors: np.ndarray, seed: int = 0) -> Clusters:
@@ -109,7 +120,10 @@ def cluster_vectors(vectors: np.ndarray, seed: int = 0) -> Clusters:
         sims = x[fit_rows][fit_labels == c] @ centroids[c]
         thresholds[c] = np.quantile(sims, ASSIGN_QUANTILE)
     labels[fit_rows] = fit_labels
-    rest = np.setdiff1d(np.arange(n), fit_rows)
+    # Outlier reduction (as BERTopic's reduce_outliers by embeddings): HDBSCAN keeps only the
+    # dense core of a family; every other vector (unfitted, or fitted but left as noise) joins
+    # the nearest cluster when it is as close to its centroid as most of the core is.
+    rest = np.flatnonzero(labels == NOISE)
     if len(rest) and k:
         labels[rest], _ = assign_to_clusters(x[rest], centroids, thresholds)
     sim = np.full(n, np.nan)
