@@ -10,17 +10,17 @@ from cockpit import ui
 st.set_page_config(page_title="Cockpit", page_icon=":material/flight:", layout="wide")
 
 PAGES = [
-    st.Page("pages/portfolio.py", title="Portfolio", icon=":material/dashboard:", default=True,
+    st.Page("app_pages/portfolio.py", title="Portfolio", icon=":material/dashboard:", default=True,
             help="Every account in your book: automation, potential, gap, trend and what to look at first."),
-    st.Page("pages/account.py", title="Account", icon=":material/monitoring:",
+    st.Page("app_pages/account.py", title="Account", icon=":material/monitoring:",
             help="One account: KPIs vs peers, trend against potential, top issues and next best actions."),
-    st.Page("pages/topics.py", title="Topics", icon=":material/category:",
+    st.Page("app_pages/topics.py", title="Topics", icon=":material/category:",
             help="Across the portfolio: demand by topic, fastest-growing topics and the most unautomated volume."),
-    st.Page("pages/conversations.py", title="Conversations", icon=":material/forum:",
+    st.Page("app_pages/conversations.py", title="Conversations", icon=":material/forum:",
             help="Filter and read tagged conversations, correct a tag, download the rows as CSV."),
-    st.Page("pages/brief.py", title="Pre-call brief", icon=":material/description:",
+    st.Page("app_pages/brief.py", title="Pre-call brief", icon=":material/description:",
             help="A printable one-page brief per account for Sales, as Markdown or HTML."),
-    st.Page("pages/data_health.py", title="Data health", icon=":material/health_and_safety:",
+    st.Page("app_pages/data_health.py", title="Data health", icon=":material/health_and_safety:",
             help="Pipeline runs, freshness, quarantined rows, tag coverage, model versions, backtest."),
 ]  # fmt: skip
 

@@ -87,7 +87,7 @@ def main() -> None:
         times = []
         for _ in range(args.runs + 1):
             t0 = time.perf_counter()
-            at.switch_page(f"pages/{page}.py").run()
+            at.switch_page(f"app_pages/{page}.py").run()
             times.append(time.perf_counter() - t0)
             if at.exception:
                 raise SystemExit(f"{page}: {at.exception[0].value}")

@@ -120,7 +120,7 @@ def main() -> None:
             for _ in range(RUNS):
                 t = time.perf_counter()
                 subprocess.run(
-                    [sys.executable, "-m", "cockpit.cli", *command],
+                    [sys.executable, "-m", "pipelines.cli", *command],
                     env=env,
                     check=True,
                     capture_output=True,

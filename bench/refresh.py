@@ -119,7 +119,7 @@ def phase(home: Path, name: str) -> None:
     t0 = time.perf_counter()
     result = refresh(settings, full=(name == "full"), progress_mode="plain")
     seconds = time.perf_counter() - t0
-    from cockpit import runlog
+    from cockpit.store import runlog
 
     con = store.read_only(settings.db_path)
     (run,) = runlog.list_runs(con, 1)

@@ -30,10 +30,10 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from cockpit import embedding as E  # noqa: E402
-from cockpit.evaluation import evaluate_examples, evaluate_project, few_shot_split  # noqa: E402
 from cockpit.settings import Settings  # noqa: E402
-from cockpit.tagger import fit_tagger  # noqa: E402
-from cockpit.taxonomy import custom_taxonomy, load_taxonomy  # noqa: E402
+from cockpit.tagging.evaluation import evaluate_examples, evaluate_project, few_shot_split  # noqa: E402
+from cockpit.tagging.tagger import fit_tagger  # noqa: E402
+from cockpit.tagging.taxonomy import custom_taxonomy, load_taxonomy  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 

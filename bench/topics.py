@@ -52,10 +52,8 @@ SEED = 7
 
 
 def _taxonomy_module():
-    try:
-        from cockpit.tagging import taxonomy as module  # after the layout move
-    except ImportError:
-        from cockpit import taxonomy as module
+    from cockpit.tagging import taxonomy as module
+
     return module
 
 

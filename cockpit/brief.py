@@ -9,10 +9,10 @@ a one-page PDF.
 from __future__ import annotations
 
 import html
-import math
-from datetime import date, datetime
 
 import markdown as md
+
+from cockpit import formats as f
 
 TYPE_LABELS = {"informational": "informational", "personalized": "personalized", "action": "action"}
 KIND_LABELS = {
@@ -45,43 +45,6 @@ em { color: #52606d; }
 """
 
 
-def _missing(x) -> bool:
-    return x is None or (isinstance(x, float) and math.isnan(x))
-
-
-def _pct(x, digits: int = 0) -> str:
-    return "—" if _missing(x) else f"{x * 100:.{digits}f}%"
-
-
-def _pts(x) -> str:
-    return "—" if _missing(x) else f"{x:+.1f} pts"
-
-
-def _num(x) -> str:
-    return "—" if _missing(x) else f"{x:,.0f}"
-
-
-def _usd(x) -> str:
-    if _missing(x):
-        return "—"
-    return f"${x / 1e6:.1f}M" if x >= 1e6 else f"${x / 1e3:.0f}k" if x >= 1e3 else f"${x:.0f}"
-
-
-def _date(d) -> str:
-    if _missing(d) or d is None:
-        return "—"
-    if isinstance(d, (date, datetime)):
-        return f"{d:%d %b %Y}"
-    return str(d)[:10]
-
-
-def _percentile(p) -> str:
-    if _missing(p):
-        return "—"
-    p = p * 100 if p <= 1 else p
-    return f"{p:.0f}th"
-
-
 def to_markdown(report: dict, *, html_safe: bool = False) -> str:
     """The brief as Markdown. With `html_safe`, free text (names, examples) is HTML-escaped."""
 
@@ -95,13 +58,13 @@ def to_markdown(report: dict, *, html_safe: bool = False) -> str:
     who = [
         vertical_label(a.get("vertical")),
         f"{t(a.get('plan')).title()} plan" if a.get("plan") else None,
-        f"ARR {_usd(a.get('arr_usd'))}",
+        f"ARR {f.usd(a.get('arr_usd'))}",
         f"CSM {t(a.get('csm'))}" if a.get("csm") else None,
         t(a.get("region")) if a.get("region") else None,
-        f"renews {_date(a.get('renewal_date'))}" if a.get("renewal_date") is not None else None,
+        f"renews {f.day(a.get('renewal_date'))}" if a.get("renewal_date") is not None else None,
     ]
     lines += [
-        "*" + " · ".join(w for w in who if w) + f" · data as of {_date(report.get('as_of'))}*",
+        "*" + " · ".join(w for w in who if w) + f" · data as of {f.day(report.get('as_of'))}*",
         "",
     ]
 
@@ -113,23 +76,23 @@ def to_markdown(report: dict, *, html_safe: bool = False) -> str:
         "|---|---|---|---|",
     ]
     lines += [
-        f"| Automation rate | {_pct(a.get('automation_rate'), 1)} | {_pts(a.get('automation_rate_change_pts'))} | {_percentile(a.get('automation_percentile'))} |",
-        f"| AI involvement | {_pct(a.get('involvement_rate'), 1)} | {_pts(a.get('involvement_rate_change_pts'))} | {_percentile(a.get('involvement_percentile'))} |",
-        f"| AI resolution | {_pct(a.get('ai_resolution_rate'), 1)} | {_pts(a.get('ai_resolution_rate_change_pts'))} | {_percentile(a.get('ai_resolution_percentile'))} |",
-        f"| CSAT AI / human | {_num2(a.get('csat_ai'))} / {_num2(a.get('csat_human'))} | {_signed2(a.get('csat_ai_change'))} (AI) | {_percentile(a.get('csat_ai_percentile'))} |",
-        f"| Conversations | {_num(a.get('conversations'))} | {_signed_pct(a.get('conversations_change_pct'))} | |",
+        f"| Automation rate | {f.pct(a.get('automation_rate'), 1)} | {f.pts(a.get('automation_rate_change_pts'))} | {f.rank(a.get('automation_percentile'))} |",
+        f"| AI involvement | {f.pct(a.get('involvement_rate'), 1)} | {f.pts(a.get('involvement_rate_change_pts'))} | {f.rank(a.get('involvement_percentile'))} |",
+        f"| AI resolution | {f.pct(a.get('ai_resolution_rate'), 1)} | {f.pts(a.get('ai_resolution_rate_change_pts'))} | {f.rank(a.get('ai_resolution_percentile'))} |",
+        f"| CSAT AI / human | {f.number(a.get('csat_ai'), 2)} / {f.number(a.get('csat_human'), 2)} | {f.signed(a.get('csat_ai_change'))} (AI) | {f.rank(a.get('csat_ai_percentile'))} |",
+        f"| Conversations | {f.number(a.get('conversations'))} | {f.signed_pct(a.get('conversations_change_pct'))} | |",
         "",
     ]  # fmt: skip
 
     lines += ["## Potential", ""]
-    if _missing(a.get("potential")):
+    if f.missing(a.get("potential")):
         lines += ["Potential not computed yet (run `cockpit refresh`).", ""]
     else:
         lines += [
-            f"Could reach **{_pct(a.get('potential'))}** automation "
-            f"(likely {_pct(a.get('potential_low'))}–{_pct(a.get('potential_high'))}) against "
-            f"{_pct(a.get('automation_rate'))} today: a gap of **{_pts(a.get('gap_pts'))}**, "
-            f"≈ {_num(_monthly_gain(a))} more conversations resolved by the AI per month.",
+            f"Could reach **{f.pct(a.get('potential'))}** automation "
+            f"(likely {f.pct(a.get('potential_low'))}–{f.pct(a.get('potential_high'))}) against "
+            f"{f.pct(a.get('automation_rate'))} today: a gap of **{f.pts(a.get('gap_pts'))}**, "
+            f"≈ {f.number(_monthly_gain(a))} more conversations resolved by the AI per month.",
             "",
         ]
 
@@ -137,9 +100,9 @@ def to_markdown(report: dict, *, html_safe: bool = False) -> str:
     for i in report.get("issues", []) or []:
         lines.append(
             f"{i['rank']}. **{t(i.get('topic'))}** ({TYPE_LABELS.get(i.get('automation_type'), i.get('automation_type'))}) — "
-            f"{_num(i.get('conversations'))} conversations, {_pct(i.get('automation_rate'))} automated vs "
-            f"{_pct(i.get('benchmark_rate'))} for peers"
-            + (f", ≈ {_hours(i.get('hours_per_month'))} of human time / month" if not _missing(i.get("hours_per_month")) else "")
+            f"{f.number(i.get('conversations'))} conversations, {f.pct(i.get('automation_rate'))} automated vs "
+            f"{f.pct(i.get('benchmark_rate'))} for peers"
+            + (f", ≈ {f.hours(i.get('hours_per_month'))} of human time / month" if not f.missing(i.get("hours_per_month")) else "")
             + (" · **volume spike**" if i.get("spike") else "")
         )  # fmt: skip
         if i.get("example"):
@@ -153,14 +116,14 @@ def to_markdown(report: dict, *, html_safe: bool = False) -> str:
         kind = KIND_LABELS.get(x.get("kind"), str(x.get("kind")).replace("_", " "))
         conf = (
             ""
-            if _missing(x.get("confidence")) or isinstance(x.get("confidence"), str)
-            else f", confidence {_pct(x.get('confidence'))}"
+            if f.missing(x.get("confidence")) or isinstance(x.get("confidence"), str)
+            else f", confidence {f.pct(x.get('confidence'))}"
         )
         lines.append(
             f"{x['rank']}. **{kind}: {t(x.get('topic') or x.get('topic_id'))}** "
             f"({TYPE_LABELS.get(x.get('automation_type'), x.get('automation_type'))}) — "
-            f"**{_pts(x.get('gain_pts'))}**, +{_num(x.get('extra_ai_resolved_per_month'))} AI-resolved "
-            f"and {_hours(x.get('hours_saved_per_month'))} saved per month{conf}."
+            f"**{f.pts(x.get('gain_pts'))}**, +{f.number(x.get('extra_ai_resolved_per_month'))} AI-resolved "
+            f"and {f.hours(x.get('hours_saved_per_month'))} saved per month{conf}."
         )  # fmt: skip
         if x.get("rationale"):
             lines.append(f"    *Why:* {t(x['rationale'])}")
@@ -170,43 +133,24 @@ def to_markdown(report: dict, *, html_safe: bool = False) -> str:
 
     lines += ["## What changed recently", ""]
     changes = [
-        f"- Automation {_pts(a.get('automation_rate_change_pts'))} and volume "
-        f"{_signed_pct(a.get('conversations_change_pct'))} vs the previous {window} days."
+        f"- Automation {f.pts(a.get('automation_rate_change_pts'))} and volume "
+        f"{f.signed_pct(a.get('conversations_change_pct'))} vs the previous {window} days."
     ]
     for c in report.get("changes", []) or []:
-        what = "volume spike last week" if c.get("spike") else f"trend {_pts(c.get('trend_pts'))}"
+        what = "volume spike last week" if c.get("spike") else f"trend {f.pts(c.get('trend_pts'))}"
         changes.append(
             f"- {t(c.get('topic'))} ({TYPE_LABELS.get(c.get('automation_type'), c.get('automation_type'))}): {what}; "
-            f"{_pct(c.get('automation_rate'))} automated on {_num(c.get('conversations'))} conversations."
+            f"{f.pct(c.get('automation_rate'))} automated on {f.number(c.get('conversations'))} conversations."
         )
     lines += changes
     lines.append("")
     return "\n".join(lines)
 
 
-def _hours(x) -> str:
-    """Human time: '12 h', '<1 h' (a rounded '0 h' reads as nothing)."""
-    if _missing(x):
-        return "—"
-    return "<1 h" if 0 < x < 0.5 else f"{x:,.0f} h"
-
-
-def _num2(x) -> str:
-    return "—" if _missing(x) else f"{x:.2f}"
-
-
-def _signed2(x) -> str:
-    return "—" if _missing(x) else f"{x:+.2f}"
-
-
-def _signed_pct(x) -> str:
-    return "—" if _missing(x) else f"{x:+.0f}%"
-
-
 def _monthly_gain(a: dict) -> float | None:
     """Gap (pts) × the window's known-outcome volume scaled to 30 days."""
     gap, known, days = a.get("gap_pts"), a.get("known_outcome"), a.get("window_days") or 28
-    if _missing(gap) or _missing(known):
+    if f.missing(gap) or f.missing(known):
         return None
     return max(0.0, gap) / 100 * known * 30 / days
 

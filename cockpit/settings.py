@@ -45,6 +45,11 @@ class Settings:
         return self.home / "corrections.sqlite"
 
     @property
+    def custom_taxonomy_dir(self) -> Path:
+        """Per-account custom topics (YAML), merged into the bundled taxonomy."""
+        return self.home / "taxonomy"
+
+    @property
     def lock_path(self) -> Path:
         return self.home / "writer.lock"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from cockpit import backtest, metrics
+from cockpit.scoring import backtest, metrics
 from pipelines.context import StepContext
 
 log = logging.getLogger(__name__)

@@ -28,8 +28,8 @@ from cockpit.embedding import (
     cached_embed,
     embedder_model_id,
 )
-from cockpit.tagger import training_examples
-from cockpit.taxonomy import OTHER, load_taxonomy
+from cockpit.tagging.tagger import training_examples
+from cockpit.tagging.taxonomy import OTHER, load_taxonomy
 from pipelines.context import StepContext
 
 log = logging.getLogger(__name__)
@@ -175,7 +175,7 @@ def run(ctx: StepContext) -> dict[str, float]:
 
 def _examples(ctx: StepContext, model_id: str) -> tuple[np.ndarray, list[str]]:
     """Taxonomy type examples and their vectors (through the embedding cache)."""
-    taxonomy = load_taxonomy(custom_dir=ctx.settings.home / "taxonomy")
+    taxonomy = load_taxonomy(custom_dir=ctx.settings.custom_taxonomy_dir)
     type_rows, _ = training_examples(taxonomy, descriptions=False)
     texts = [r[0] for r in type_rows]
     vectors = cached_embed(ctx.con, ctx.embedder_factory, model_id)(texts)

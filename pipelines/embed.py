@@ -22,10 +22,6 @@ log = logging.getLogger(__name__)
 
 PAGE = 20_000
 TURNS_READ = 8  # customer turns fetched per conversation; embed_text keeps at most 3 substantial
-TEXTS_DDL = """
-CREATE TABLE IF NOT EXISTS embed_texts (
-    conversation_id VARCHAR PRIMARY KEY, text_hash VARCHAR, source_hash VARCHAR)
-"""
 
 
 def _source(only: str | None = None) -> str:
@@ -63,7 +59,6 @@ def texts_for(con: duckdb.DuckDBPyConnection, conversation_ids: list[str]) -> pd
 
 def refresh_texts(con: duckdb.DuckDBPyConnection, full: bool = False, progress=None) -> int:
     """Bring `embed_texts` up to date; return how many conversations got a new text hash."""
-    con.execute(TEXTS_DDL)
     con.execute(
         "DELETE FROM embed_texts WHERE conversation_id NOT IN (SELECT conversation_id FROM conversations)"
     )

@@ -23,10 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cockpit import runlog, store
+from cockpit import store
 from cockpit.errors import LockedError
 from cockpit.progress import make_progress
 from cockpit.settings import Settings
+from cockpit.store import runlog
 from pipelines.context import StepContext
 from pipelines.inbox import InboxStep
 

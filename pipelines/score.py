@@ -1,8 +1,8 @@
 """Step `score`: metrics, benchmarks, potential, top issues and next best actions.
 
 Reads conversations + tags + accounts + setup from the writer connection, aggregates in DuckDB
-(account × week, account × cell), hands the small frames to `cockpit.metrics`,
-`cockpit.potential` and `cockpit.actions`, and rebuilds the derived tables with CREATE OR REPLACE.
+(account × week, account × cell), hands the small frames to `cockpit.scoring.metrics`,
+`cockpit.scoring.potential` and `cockpit.scoring.actions`, and replaces the derived tables' rows (their schema is in `cockpit.store.migrations`).
 """
 
 from __future__ import annotations
@@ -14,19 +14,20 @@ import pandas as pd
 import pyarrow as pa
 import yaml
 
-from cockpit import actions, metrics, potential, store
-from cockpit.potential import DEFAULT_PARAMS, PotentialParams
+from cockpit import store
+from cockpit.scoring import actions, metrics, potential
+from cockpit.scoring.potential import DEFAULT_PARAMS, PotentialParams
 from pipelines.context import StepContext
 
 log = logging.getLogger(__name__)
 
-TAXONOMY_DIR = Path(__file__).resolve().parent.parent / "cockpit" / "taxonomy"
+TAXONOMY_DIR = Path(__file__).resolve().parent.parent / "cockpit" / "tagging" / "taxonomies"
 EXAMPLES_PER_CELL = 3
 LIST_COLUMNS = ("example_conversation_ids", "evidence_conversation_ids")
 
 
 def write_table(con, name: str, df: pd.DataFrame) -> None:
-    """CREATE OR REPLACE `name` from `df` (id-list columns typed VARCHAR[] even when empty)."""
+    """Replace the rows of derived table `name` with `df` (id lists typed VARCHAR[] when empty)."""
     fields, arrays = [], []
     for col in df.columns:
         if col in LIST_COLUMNS:
@@ -38,7 +39,7 @@ def write_table(con, name: str, df: pd.DataFrame) -> None:
     table = pa.Table.from_arrays(arrays, schema=pa.schema(fields))
     con.register("_score_df", table)
     try:
-        con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _score_df")
+        store.replace_rows(con, name, "_score_df")
     finally:
         con.unregister("_score_df")
 

@@ -20,7 +20,6 @@ import pandas as pd
 import pyarrow as pa
 
 from cockpit import store
-from cockpit.corrections import apply_corrections, load_corrections
 from cockpit.embedding import (
     arrow_query,
     arrow_to_vectors,
@@ -28,8 +27,9 @@ from cockpit.embedding import (
     cached_embed,
     embedder_model_id,
 )
-from cockpit.tagger import fit_tagger
-from cockpit.taxonomy import OTHER, Taxonomy, load_taxonomy
+from cockpit.tagging.corrections import apply_corrections, load_corrections
+from cockpit.tagging.tagger import fit_tagger
+from cockpit.tagging.taxonomy import OTHER, Taxonomy, load_taxonomy
 from pipelines import embed as embed_step
 from pipelines.context import StepContext
 
@@ -59,19 +59,14 @@ def write_topics(con, taxonomy: Taxonomy) -> None:
         taxonomy.rows(), columns=["topic_id", "name", "description", "vertical", "account_id"]
     )
     con.register("_topics", frame.astype(object))
-    con.execute(
-        """CREATE OR REPLACE TABLE taxonomy_topics AS
-           SELECT topic_id::VARCHAR AS topic_id, name::VARCHAR AS name,
-                  description::VARCHAR AS description, vertical::VARCHAR AS vertical,
-                  account_id::VARCHAR AS account_id FROM _topics"""
-    )
+    store.replace_rows(con, "taxonomy_topics", "_topics")
     con.unregister("_topics")
 
 
 def run(ctx: StepContext) -> dict[str, float]:
     """Tag what needs tagging; see the module docstring."""
     con, settings = ctx.con, ctx.settings
-    taxonomy = load_taxonomy(custom_dir=settings.home / "taxonomy")
+    taxonomy = load_taxonomy(custom_dir=settings.custom_taxonomy_dir)
     model_id = embedder_model_id(settings)
     if not store.table_exists(con, "embed_texts"):
         con.complete()

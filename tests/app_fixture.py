@@ -214,9 +214,9 @@ def build_app_store(settings: Settings, *, seed: int = 7, derived: bool = True) 
         _write_quarantine(con)
         store.set_meta(con, "taxonomy_version", "2026.11.1")
         store.set_meta(con, "model_id", settings.model_id)
-        store.set_meta(con, "as_of", AS_OF.isoformat())
         store.set_meta(con, "last_refresh_run_id", "run-003")
-        if derived:
+        if derived:  # the score step records its as-of with the tables it writes
+            store.set_meta(con, "as_of", AS_OF.isoformat())
             _write_derived(con, rng, conv_cells)
     return settings
 

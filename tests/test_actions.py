@@ -7,8 +7,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from cockpit import actions
-from cockpit.potential import PotentialParams, potential_for
+from cockpit.scoring import actions
+from cockpit.scoring.potential import PotentialParams, potential_for
 
 AS_OF = dt.date(2026, 3, 15)
 P = PotentialParams(own_prior=0.0, prior_conv=0.0, n_boot=20)

@@ -35,7 +35,7 @@ def open_page(page: str, **query) -> AppTest:
         at.query_params[k] = v
     at.run()
     if page != "portfolio":
-        at.switch_page(f"pages/{page}.py").run()
+        at.switch_page(f"app_pages/{page}.py").run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 
@@ -45,7 +45,7 @@ def metric(at: AppTest, label: str) -> str:
 
 
 def test_every_page_has_an_apptest():
-    files = {p.stem for p in (ROOT / "pages").glob("*.py")}
+    files = {p.stem for p in (ROOT / "app_pages").glob("*.py")}
     assert files == set(PAGES), f"pages without an AppTest here: {sorted(files - set(PAGES))}"
 
 
@@ -165,7 +165,7 @@ def test_conversations_follow_the_sidebar_account(home):
 
 
 def test_a_correction_is_stored_and_shown(home, tmp_path, monkeypatch):
-    corrections = pytest.importorskip("cockpit.corrections")
+    corrections = pytest.importorskip("cockpit.tagging.corrections")
     at = open_page("conversations", account="acme")
     cid = at.dataframe[0].value["conversation_id"].iloc[0]
     at.selectbox(key="fix_id").select(cid)
@@ -204,5 +204,5 @@ def test_data_health_shows_the_quarantine_count(home):
 
 
 def test_pages_hold_no_sql():
-    for path in [ROOT / "app.py", *(ROOT / "pages").glob("*.py")]:
+    for path in [ROOT / "app.py", *(ROOT / "app_pages").glob("*.py")]:
         assert "select " not in path.read_text(encoding="utf-8").lower(), path

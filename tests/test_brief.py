@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from cockpit import brief, queries, store
-from cockpit.cli import cli
+from pipelines.cli import cli
 from tests.app_fixture import build_app_store
 
 

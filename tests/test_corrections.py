@@ -9,9 +9,9 @@ from datetime import datetime
 import pandas as pd
 import pytest
 
-from cockpit.corrections import apply_corrections, load_corrections, record_correction
 from cockpit.errors import CockpitError
-from cockpit.taxonomy import load_taxonomy
+from cockpit.tagging.corrections import apply_corrections, load_corrections, record_correction
+from cockpit.tagging.taxonomy import load_taxonomy
 from tests.test_taxonomy import write_taxonomy
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import string
 from datetime import date, timedelta
 from pathlib import Path
@@ -14,7 +13,10 @@ import pytest
 from click.testing import CliRunner
 
 from cockpit import contract, demo
-from cockpit import demo_phrases as ph
+from cockpit.demo import phrases as ph
+from cockpit.demo.slots import luhn_valid
+from cockpit.demo.tables import LATE_EXPORT_PROBLEMS
+from cockpit.demo.text import pattern_count
 from cockpit.errors import CockpitError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,13 +41,13 @@ def read(files: demo.DemoFiles, name: str) -> pd.DataFrame:
     return pq.read_table(files.directory / f"{name}.parquet").to_pandas()
 
 
-def architecture_topics() -> dict[str, set[str]]:
-    """Topic ids per scope (shared, each vertical), parsed from docs/architecture.md."""
-    text = (ROOT / "docs" / "architecture.md").read_text()
-    section = text.split("## Taxonomy", 1)[1].split("\n## ", 1)[0]
+def taxonomy_topics() -> dict[str, set[str]]:
+    """Topic ids per scope (shared, each vertical), from the bundled taxonomy."""
+    from cockpit.tagging.taxonomy import load_taxonomy
+
     scopes: dict[str, set[str]] = {}
-    for m in re.finditer(r"^- (\w+): (.*?)(?=^- |\Z)", section, re.M | re.S):
-        scopes[m.group(1)] = set(re.findall(r"`(\w+)`", m.group(2)))
+    for topic in load_taxonomy().topics:
+        scopes.setdefault(topic.vertical or "shared", set()).add(topic.id)
     return scopes
 
 
@@ -97,8 +99,8 @@ def test_every_reference_resolves(small):
     assert sorted(truth.conversation_id) == sorted(conv.conversation_id)
 
 
-def test_topics_are_the_architecture_ids_and_fit_the_vertical(small):
-    scopes = architecture_topics()
+def test_topics_are_the_taxonomy_ids_and_fit_the_vertical(small):
+    scopes = taxonomy_topics()
     assert set(ph.SHARED_TOPICS) == scopes["shared"]
     for vertical in ph.VERTICALS:
         assert set(ph.VERTICAL_TOPICS[vertical]) == scopes[vertical]
@@ -114,7 +116,7 @@ def test_topics_are_the_architecture_ids_and_fit_the_vertical(small):
 
 
 def test_phrase_bank_is_rich_and_every_slot_renders():
-    assert demo.pattern_count() >= 400
+    assert pattern_count() >= 400
     for topic, by_type in ph.PHRASES.items():
         assert set(by_type) == set(contract.AUTOMATION_TYPES), topic
         assert all(len(v) >= 3 for v in by_type.values()), topic
@@ -132,7 +134,7 @@ def test_texts_hold_masking_relevant_content(small):
     assert text.str.contains(r"[\w.]+@[\w.]+\.\w+").sum() >= 20
     assert text.str.contains(r"\+\d{1,2} [\d (]").sum() >= 10
     cards = text.str.extract(r"\b(\d{4}[ -]?\d{4}[ -]?\d{4}[ -]?\d{4})\b")[0].dropna()
-    valid = cards.map(demo.luhn_valid)
+    valid = cards.map(luhn_valid)
     assert valid.sum() >= 3 and (~valid).sum() >= 3
     assert text.str.contains(r"[$€£]\d").sum() >= 50
     assert text.str.contains(r"\d{4}-\d{2}-\d{2}|\d{2}/\d{2}").sum() >= 20
@@ -217,7 +219,7 @@ def test_multi_turn_transcripts(small):
 def test_late_export_holds_the_documented_bad_rows(small):
     late = pd.read_csv(small.late_export, keep_default_na=False, dtype=str)
     assert list(late.columns) == contract.CONVERSATIONS.names
-    assert len(late) == len(demo.LATE_EXPORT_PROBLEMS) == 10
+    assert len(late) == len(LATE_EXPORT_PROBLEMS) == 10
     assert (~late.account_id.str.startswith("acc_0")).sum() == 3
     assert (late.csat == "9").sum() == 2 and (late.text.str.strip() == "").sum() == 2
 
@@ -260,20 +262,21 @@ def test_build_demo_ingests_and_loads_truth(settings):
 
 def test_cli_demo(settings, monkeypatch):
     pytest.importorskip("cockpit.ingest", reason="cockpit.ingest is not written yet")
-    from cockpit import cli as cli_module
+    from pipelines.cli import cli
+    from pipelines.cli import demo as cli_module
 
     monkeypatch.setenv("COCKPIT_HOME", str(settings.home))
     monkeypatch.setenv("COCKPIT_EMBEDDER", "hashing")
     monkeypatch.setattr(cli_module, "_demo_refresh", lambda quiet: None)
     runner = CliRunner()
     args = ["demo", "--accounts", "5", "--months", "1", "--conversations", "800", "--quiet"]
-    out = runner.invoke(cli_module.cli, args)
+    out = runner.invoke(cli, args)
     assert out.exit_code == 0, out.output
     assert "5 accounts, 800 conversations" in out.output
     assert "quarantined" in out.output
-    again = runner.invoke(cli_module.cli, [*args, "--if-missing"])
+    again = runner.invoke(cli, [*args, "--if-missing"])
     assert again.exit_code == 0 and "already exists" in again.output
-    help_text = runner.invoke(cli_module.cli, ["demo", "--help"]).output.split("Options:")[0]
+    help_text = runner.invoke(cli, ["demo", "--help"]).output.split("Options:")[0]
     assert help_text.strip().endswith("Example: cockpit demo --accounts 60 --months 12 --seed 7")
 
 
@@ -281,12 +284,13 @@ def test_cli_demo_reports_a_failed_refresh(settings, monkeypatch):
     pytest.importorskip("cockpit.ingest", reason="cockpit.ingest is not written yet")
     from types import SimpleNamespace
 
-    from cockpit import cli as cli_module
+    from pipelines.cli import cli
+    from pipelines.cli import demo as cli_module
 
     monkeypatch.setenv("COCKPIT_HOME", str(settings.home))
     failed = SimpleNamespace(status="failed", error="step tag: boom")
     monkeypatch.setattr(cli_module, "_demo_refresh", lambda quiet: lambda s: failed)
     args = ["demo", "--accounts", "3", "--months", "1", "--conversations", "300", "--quiet"]
-    out = CliRunner().invoke(cli_module.cli, args)
+    out = CliRunner().invoke(cli, args)
     assert out.exit_code == 1
     assert "Error: the demo data is ingested, but the refresh failed: step tag: boom" in out.output

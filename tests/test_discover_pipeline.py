@@ -10,11 +10,11 @@ import yaml
 from click.testing import CliRunner
 
 from cockpit import queries, store
-from cockpit import taxonomy as taxonomy_module
-from cockpit.cli import cli
+from cockpit.tagging import taxonomy as taxonomy_module
 from pipelines import discover as discover_step
 from pipelines import embed as embed_step
 from pipelines import tag as tag_step
+from pipelines.cli import cli
 from pipelines.context import StepContext
 from tests.discovery_data import family_texts, noise_texts
 from tests.test_tag_pipeline import Factory
@@ -158,7 +158,7 @@ def test_promotion_writes_a_valid_yaml_and_the_next_refresh_retags(home):
         env=_env(home),
     )
     assert result.exit_code == 0, result.output
-    path = home.home / "taxonomy" / f"emerging-{crypto['id']}.yaml"
+    path = home.custom_taxonomy_dir / f"emerging-{crypto['id']}.yaml"
     doc = yaml.safe_load(path.read_text())
     assert doc["vertical"] == "fintech" and doc["topics"][0]["id"] == "crypto_withdrawals"
     assert len(doc["topics"][0]["examples"]) >= 5

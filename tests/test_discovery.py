@@ -21,7 +21,7 @@ from cockpit.discovery import (
     write_promotion,
 )
 from cockpit.errors import TaxonomyError
-from cockpit.taxonomy import load_taxonomy
+from cockpit.tagging.taxonomy import load_taxonomy
 from tests.discovery_data import more_vectors, planted_vectors
 from tests.test_taxonomy import write_taxonomy
 

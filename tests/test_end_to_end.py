@@ -9,7 +9,7 @@ import pytest
 
 from cockpit import demo, store
 from cockpit.settings import Settings
-from cockpit.taxonomy import load_taxonomy
+from cockpit.tagging.taxonomy import load_taxonomy
 from pipelines.refresh import refresh
 
 TABLES = ["accounts", "conversations", "tags", "account_metrics", "cell_metrics", "potential",

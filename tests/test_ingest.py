@@ -13,9 +13,9 @@ import pytest
 from click.testing import CliRunner
 
 from cockpit import contract, store
-from cockpit.cli import cli
 from cockpit.errors import MissingColumnsError, NoDataError
 from cockpit.ingest import IngestReport, ingest_paths, status_summary
+from pipelines.cli import cli
 
 ACCOUNTS = "account_id,name,vertical,arr_usd\na1,Acme,fintech,1000\na2,Beta,,2000\n"
 CONV_HEADER = "conversation_id,account_id,created_at,text,channel,csat,ai_involved\n"

@@ -12,9 +12,10 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from cockpit import runlog, store
+from cockpit import store
 from cockpit.errors import LockedError
-from cockpit.lock import read_lock, writer_lock
+from cockpit.store import runlog
+from cockpit.store.lock import read_lock, writer_lock
 from pipelines.refresh import refresh
 from tests.test_publish import kill9, spawn
 from tests.test_refresh import published, steps_for
@@ -43,7 +44,7 @@ def test_second_writer_in_the_same_process_is_refused(settings):
 
 
 def test_refresh_is_refused_while_another_process_writes(settings, monkeypatch):
-    from cockpit.cli import cli
+    from pipelines.cli import cli
 
     holder = spawn(settings, "hold")
     try:

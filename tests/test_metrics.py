@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cockpit import metrics
+from cockpit.scoring import metrics
 
 AS_OF = dt.date(2026, 3, 15)  # a Sunday
 

@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from cockpit.potential import PotentialParams, benchmarks, enabler_status, potential_for
+from cockpit.scoring.potential import PotentialParams, benchmarks, enabler_status, potential_for
 
 AS_OF = dt.date(2026, 3, 15)
 P0 = PotentialParams(own_prior=0.0, prior_conv=0.0, n_boot=50)  # no shrinkage: exact answers

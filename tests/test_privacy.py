@@ -7,7 +7,7 @@ import pyarrow as pa
 import pytest
 
 from cockpit import store
-from cockpit.privacy import iban_ok, luhn_ok, mask_array, mask_text
+from cockpit.ingest.privacy import iban_ok, luhn_ok, mask_array, mask_text
 
 POSITIVES = [
     ("write to jane.doe+support@mail.example.co.uk please", "write to [EMAIL] please"),

@@ -12,7 +12,8 @@ import time
 import duckdb
 import pytest
 
-from cockpit import runlog, store
+from cockpit import store
+from cockpit.store import runlog
 from pipelines.refresh import Step, refresh
 from tests.conftest import ROOT
 from tests.test_refresh import published, steps_for, write_conversations
@@ -23,6 +24,7 @@ WORKER = r"""
 import os, sys, time
 from pathlib import Path
 from cockpit import store
+from cockpit.store import connection as store_connection
 from cockpit.settings import Settings
 
 home, mode, marker = sys.argv[1], sys.argv[2], Path(sys.argv[3])
@@ -34,7 +36,7 @@ def pause():
     time.sleep(120)
 
 if mode == "hold":
-    from cockpit.lock import writer_lock
+    from cockpit.store.lock import writer_lock
     with writer_lock(settings.lock_path, "refresh", run_id="r-held"):
         pause()
 
@@ -45,7 +47,7 @@ if point == "copy":
             out.write(data[: len(data) // 2])
             out.flush()
             pause()
-    store._copy = half_copy
+    store_connection._copy = half_copy
 if point == "replace":
     real_replace = os.replace
     def slow_replace(src, dst):

@@ -14,8 +14,8 @@ import pytest
 from click.testing import CliRunner
 
 from cockpit import queries, store
-from cockpit.cli import cli
 from pipelines import score
+from pipelines.cli import cli
 from pipelines.context import StepContext
 
 SCHEMAS = Path(__file__).resolve().parent.parent / "cockpit" / "schemas"

@@ -12,8 +12,8 @@ import pytest
 
 from cockpit import store
 from cockpit.embedding import attach_cache, cached_embed, make_embedder
-from cockpit.evaluation import evaluate_examples, few_shot_split
 from cockpit.settings import Settings
+from cockpit.tagging.evaluation import evaluate_examples, few_shot_split
 from pipelines import embed as embed_step
 from pipelines import tag as tag_step
 from pipelines.context import StepContext
@@ -183,7 +183,7 @@ def test_bitext_few_shot_k10_small(model_settings, embedder, tagged):
 )
 def test_int8_onnx_matches_the_fp32_model(model_settings, embedder):
     """The int8 export (built once under $COCKPIT_HOME/models) stays within cosine 0.97 of fp32."""
-    from cockpit.onnx_embedder import OnnxInt8Embedder
+    from cockpit.embedding.onnx_int8 import OnnxInt8Embedder
 
     onnx = OnnxInt8Embedder(model_settings)
     texts = SHOP + BANK

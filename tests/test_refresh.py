@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from cockpit import runlog, store
+from cockpit import store
 from cockpit.progress import PlainProgress, QuietProgress, make_progress
+from cockpit.store import runlog
 from pipelines.inbox import InboxStep, file_sha256
 from pipelines.refresh import Step, default_steps, refresh
 
@@ -245,7 +246,7 @@ def test_real_ingest_loads_accounts_before_conversations(settings):
 
 
 def test_cli_refresh_and_runs(settings, monkeypatch):
-    from cockpit.cli import cli
+    from pipelines.cli import cli
 
     monkeypatch.setenv("COCKPIT_HOME", str(settings.home))
     monkeypatch.setenv("COCKPIT_EMBEDDER", "hashing")
@@ -263,7 +264,7 @@ def test_cli_refresh_and_runs(settings, monkeypatch):
 
 
 def test_runs_without_data_says_what_to_do(settings, monkeypatch):
-    from cockpit.cli import cli
+    from pipelines.cli import cli
 
     monkeypatch.setenv("COCKPIT_HOME", str(settings.home))
     result = CliRunner().invoke(cli, ["runs"])

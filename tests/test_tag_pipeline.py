@@ -9,12 +9,12 @@ import pytest
 from click.testing import CliRunner
 
 from cockpit import store
-from cockpit import taxonomy as taxonomy_module
-from cockpit.cli import cli
-from cockpit.corrections import record_correction
 from cockpit.embedding import HashingEmbedder
+from cockpit.tagging import taxonomy as taxonomy_module
+from cockpit.tagging.corrections import record_correction
 from pipelines import embed as embed_step
 from pipelines import tag as tag_step
+from pipelines.cli import cli
 from pipelines.context import StepContext
 from tests.test_taxonomy import write_custom, write_taxonomy
 

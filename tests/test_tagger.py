@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from cockpit.embedding import HashingEmbedder
-from cockpit.tagger import fit_tagger, training_examples
-from cockpit.taxonomy import custom_taxonomy, load_taxonomy
+from cockpit.tagging.tagger import fit_tagger, training_examples
+from cockpit.tagging.taxonomy import custom_taxonomy, load_taxonomy
 from tests.test_taxonomy import write_custom, write_taxonomy
 
 EMBED = HashingEmbedder().embed
@@ -140,7 +140,7 @@ def test_empty_input(taxonomy):
 
 
 def test_few_shot_split_is_seeded_and_disjoint():
-    from cockpit.evaluation import few_shot_split
+    from cockpit.tagging.evaluation import few_shot_split
 
     labels = ["a"] * 5 + ["b"] * 3 + ["c"] * 1
     tr, te = few_shot_split(labels, 2, seed=1)
@@ -151,7 +151,7 @@ def test_few_shot_split_is_seeded_and_disjoint():
 
 
 def test_score_metrics():
-    from cockpit.evaluation import format_report, score
+    from cockpit.tagging.evaluation import format_report, score
 
     r = score(["a", "a", "b", "other"], ["a", "b", "b", "other"], "t", 3)
     assert r.accuracy == 0.75 and r.coverage == 0.75 and r.n_test == 4
@@ -162,7 +162,7 @@ def test_score_metrics():
 
 def test_evaluate_train_file_and_zero_shot_types(tmp_path, taxonomy):
     from cockpit.errors import CockpitError
-    from cockpit.evaluation import evaluate_file
+    from cockpit.tagging.evaluation import evaluate_file
 
     train = tmp_path / "train.csv"
     pd.DataFrame(

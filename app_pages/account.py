@@ -1,0 +1,350 @@
+"""Account: KPIs vs the previous window and peers, trend vs potential, mix, issues and actions."""
+
+import altair as alt
+import streamlit as st
+
+from cockpit import queries, ui
+from cockpit.brief import KIND_LABELS
+
+ctx = ui.context()
+con = ui.cursor(ctx.settings)
+ui.require_tables(con, "account")
+ui.require_account(
+    ctx, "Account", "Pick an account in the sidebar (or click one on the Portfolio page)."
+)
+
+acc = queries.account_summary(con, ctx.account_id)
+MIN_WEEKLY = 10  # weeks with fewer conversations are left out of the trend chart
+window = f"vs prior {acc['window_days'] or 28} d"
+
+
+def _delta_desc(percentile_key: str | None = None) -> str:
+    """'vs prior 28 d · 4th percentile': the change's baseline and the rank among peers."""
+    return window + (f" · {ui.percentile(acc.get(percentile_key))}" if percentile_key else "")
+
+
+def _num(value, fmt: str, unit: str = "") -> str | None:
+    return None if value is None else f"{value:{fmt}}{unit}"
+
+
+st.title(acc["name"])
+facts = [
+    ui.vertical_label(acc["vertical"]),
+    f"{acc['plan'].title()} plan" if acc.get("plan") else None,
+    f"ARR {ui.usd(acc['arr_usd'])}",
+    f"CSM {acc['csm'] or '—'}",
+    f"renews {acc['renewal_date']:%d %b %Y}" if acc.get("renewal_date") is not None else None,
+]
+st.caption(" · ".join(f for f in facts if f))
+
+
+def emerging_alerts(account_id: str) -> None:
+    """A note per emerging topic that grows fast in this account (owner: discovery)."""
+    for t in queries.account_emerging_alerts(con, account_id):
+        st.warning(
+            f"Emerging topic **{t['name']}** ({t['id']}) grows fast here: {t['recent']:,} "
+            f"conversations in the last 28 days, {t['previous']:,} in the 28 before. The taxonomy "
+            "cannot place it yet; see Topics → Emerging topics.",
+            icon=":material/trending_up:",
+        )
+
+
+emerging_alerts(ctx.account_id)
+
+# Two rows of three cards: at 1400 px six cards in one row truncate labels and deltas.
+# Delta descriptions carry the comparison window and the rank among all accounts.
+RATES = [  # (label, rate, its change in pts, definition, peer percentile column)
+    ("Automation rate", "automation_rate", "automation_rate_change_pts", "automation_rate",
+     "automation_percentile"),
+    ("AI involvement", "involvement_rate", "involvement_rate_change_pts", "involvement_rate",
+     "involvement_percentile"),
+    ("AI resolution", "ai_resolution_rate", "ai_resolution_rate_change_pts", "ai_resolution_rate",
+     "ai_resolution_percentile"),
+]  # fmt: skip
+for col, (label, rate, change, definition, rank) in zip(st.columns(3), RATES, strict=True):
+    col.metric(
+        label,
+        ui.pct(acc[rate], 1),
+        ui.pts(acc[change]),
+        help=ui.DEFINITIONS[definition] + " " + ui.DEFINITIONS["percentile"],
+        delta_description=_delta_desc(rank),
+        border=True,
+    )
+ops = st.columns(3)
+ops[0].metric(
+    "CSAT, AI / human",
+    f"{_num(acc['csat_ai'], '.2f') or '—'} / {_num(acc['csat_human'], '.2f') or '—'}",
+    _num(acc["csat_ai_change"], "+.2f", " AI"),
+    help=ui.DEFINITIONS["csat"] + " The change and the peer rank are for AI-resolved CSAT.",
+    delta_description=_delta_desc("csat_ai_percentile"),
+    border=True,
+)
+ops[1].metric(
+    "Median handle time",
+    _num(acc["handle_time_median_min"], ".1f", " min") or "—",
+    _num(acc["handle_time_median_change_min"], "+.1f", " min"),
+    delta_color="inverse",
+    help=ui.DEFINITIONS["handle_time"],
+    delta_description=window,
+    border=True,
+)
+ops[2].metric(
+    "Conversations",
+    f"{acc['conversations']:,.0f}" if acc["conversations"] is not None else "—",
+    _num(acc["conversations_change_pct"], "+.0f", "%"),
+    delta_color="off",
+    help=ui.DEFINITIONS["conversations"],
+    delta_description=window,
+    border=True,
+)
+
+left, right = st.columns([3, 2])
+with left:
+    st.subheader("Automation vs potential", help=ui.DEFINITIONS["potential"])
+    weekly = queries.account_weekly(con, ctx.account_id)
+    # A rate over a handful of conversations (e.g. the account's first days) is noise.
+    sparse = weekly["conversations"] < MIN_WEEKLY
+    weekly = weekly[~sparse]
+    base = alt.Chart(weekly).encode(x=alt.X("week:T", title=None, axis=alt.Axis(format="%b %Y")))
+    band = base.mark_area(opacity=0.18, color="#54A24B").encode(
+        y=alt.Y(
+            "potential_low:Q",
+            title="Automation rate",
+            axis=alt.Axis(format="%"),
+            scale=alt.Scale(domain=[0, 1]),
+        ),
+        y2="potential_high:Q",
+        tooltip=[
+            alt.Tooltip("potential_low:Q", title="Potential low", format=".0%"),
+            alt.Tooltip("potential_high:Q", title="Potential high", format=".0%"),
+        ],
+    )
+    pot = base.mark_line(color="#54A24B", strokeDash=[5, 4]).encode(y="potential:Q")
+    line = base.mark_line(point=True, color="#4C78A8", strokeWidth=2.5).encode(
+        y="automation_rate:Q",
+        tooltip=[
+            alt.Tooltip("week:T", title="Week of", format="%d %b %Y"),
+            alt.Tooltip("automation_rate:Q", title="Automation", format=".1%"),
+            alt.Tooltip("conversations:Q", title="Conversations", format=","),
+        ],
+    )
+    st.altair_chart((band + pot + line).properties(height=300), width="stretch")
+    st.caption(
+        f"Green band: potential {ui.pct(acc['potential_low'])}–{ui.pct(acc['potential_high'])} "
+        f"(point estimate {ui.pct(acc['potential'])}, gap {ui.pts(acc['gap_pts'])})."
+        + (
+            f" {sparse.sum()} week(s) with fewer than {MIN_WEEKLY} conversations not shown."
+            if sparse.any()
+            else ""
+        )
+    )
+with right:
+    st.subheader("Mix by automation type")
+    mix = queries.account_type_mix(con, ctx.account_id)
+    mix["label"] = mix["automation_rate"].map(lambda r: f"{ui.pct(r)} automated")
+    bars = (
+        alt.Chart(mix)
+        .mark_bar()
+        .encode(
+            y=alt.Y(
+                "automation_type:N",
+                title=None,
+                sort=list(ui.TYPE_COLORS),
+                axis=alt.Axis(labelExpr=ui.TYPE_LABEL_EXPR),
+            ),
+            x=alt.X("conversations:Q", title="Conversations in the window"),
+            color=ui.type_color(legend=False),
+            tooltip=[
+                alt.Tooltip("automation_type:N", title="Type"),
+                alt.Tooltip("conversations:Q", title="Conversations", format=","),
+                alt.Tooltip("share:Q", title="Share", format=".0%"),
+                alt.Tooltip("automation_rate:Q", title="Automation", format=".0%"),
+            ],
+        )
+    )
+    # The label sits inside the bar's start, so it never runs past the chart's right edge.
+    text = bars.mark_text(align="left", dx=6, color="white", fontWeight="bold").encode(
+        x=alt.datum(0), text="label:N", color=alt.value("white")
+    )
+    st.altair_chart((bars + text).properties(height=300), width="stretch")
+
+st.subheader("Where conversations go: type × topic")
+st.caption(
+    "Colour: automation rate · number: conversations in the window · ⚡ volume spike. "
+    "Click a cell to read its conversations."
+)
+cells = queries.account_cells(con, ctx.account_id)
+cells["label"] = cells["conversations"].map(ui.compact) + cells["spike"].map(
+    lambda s: " ⚡" if s else ""
+)
+# Busiest topics first; ids stay in the data so a click can filter the Conversations page.
+topic_order = (
+    cells.groupby("topic")["conversations"].sum().sort_values(ascending=False).index.tolist()
+)
+pick = alt.selection_point(name="cell", fields=["automation_type", "topic_id"])
+heat = alt.Chart(cells).encode(
+    x=alt.X(
+        "automation_type:N",
+        title=None,
+        sort=list(ui.TYPE_COLORS),
+        axis=alt.Axis(labelAngle=0, orient="top", labelExpr=ui.TYPE_LABEL_EXPR, labelFontSize=12),
+    ),
+    y=alt.Y(
+        "topic:N", title=None, sort=topic_order, axis=alt.Axis(labelLimit=260, labelFontSize=12)
+    ),
+)
+rect = (
+    heat.mark_rect(stroke="white", strokeWidth=2, cursor="pointer")
+    .encode(
+        color=alt.Color(
+            "automation_rate:Q",
+            title="Automation",
+            scale=alt.Scale(scheme="redyellowgreen", domain=[0, 1]),
+            legend=alt.Legend(format="%", orient="bottom"),
+        ),
+        opacity=alt.condition(pick, alt.value(1.0), alt.value(0.45)),
+        tooltip=[
+            alt.Tooltip("topic:N", title="Topic"),
+            alt.Tooltip("automation_type:N", title="Type"),
+            alt.Tooltip("conversations:Q", title="Conversations", format=","),
+            alt.Tooltip("automation_rate:Q", title="Automation", format=".0%"),
+            alt.Tooltip("trend_pts:Q", title="Trend (pts)", format="+.1f"),
+        ],
+    )
+    .add_params(pick)
+)
+# White numbers on the dark ends of the colour scale, dark ones in the light middle.
+labels = heat.mark_text(fontSize=12, cursor="pointer").encode(
+    text="label:N",
+    color=alt.condition(
+        "datum.automation_rate < 0.2 || datum.automation_rate > 0.8",
+        alt.value("white"),
+        alt.value("#1f2933"),
+    ),
+)
+
+
+def _open_cell() -> None:
+    chosen = st.session_state["acct_heat"].selection.get("cell") or []
+    if chosen:
+        c = chosen[0]
+        ui.go(
+            "app_pages/conversations.py",
+            **ui.conversations_state(ctx.account_id, c.get("automation_type"), c.get("topic_id")),
+        )
+
+
+st.altair_chart(
+    (rect + labels).properties(height=alt.Step(28)),
+    width="stretch",
+    key="acct_heat",
+    on_select=_open_cell,
+    selection_mode="cell",
+)
+
+issues_col, actions_col = st.container(), st.container()
+with issues_col:
+    st.subheader(
+        "Top issues", help="What holds automation back, ranked by unresolved volume × gap to peers."
+    )
+    issues = queries.account_top_issues(con, ctx.account_id)
+
+    st.dataframe(
+        issues.assign(
+            automation_pct=issues["automation_rate"] * 100,
+            benchmark_pct=issues["benchmark_rate"] * 100,
+            spike=issues["spike"].map(lambda s: "⚡" if s else ""),
+            automation_type=issues["automation_type"].map(ui.type_label),
+        )[
+            [
+                "rank",
+                "topic",
+                "automation_type",
+                "conversations",
+                "automation_pct",
+                "benchmark_pct",
+                "trend_pts",
+                "spike",
+                "hours_per_month",
+            ]
+        ],
+        key="acct_issues",
+        hide_index=True,
+        on_select=ui.open_row_conversations("acct_issues", issues, ctx.account_id),
+        selection_mode="single-row",
+        width="stretch",
+        column_config={
+            "rank": st.column_config.NumberColumn("#", width="small"),
+            "topic": "Topic",
+            "automation_type": "Type",
+            "conversations": st.column_config.NumberColumn("Conversations", format="compact"),
+            "automation_pct": st.column_config.NumberColumn("Automation", format="%.0f%%"),
+            "benchmark_pct": st.column_config.NumberColumn(
+                "Peers", format="%.0f%%", help="Benchmark automation of peers in the vertical"
+            ),
+            "trend_pts": st.column_config.NumberColumn("Trend", format="%+.1f pts"),
+            "spike": st.column_config.TextColumn("Spike", width="small"),
+            "hours_per_month": st.column_config.NumberColumn(
+                "Human hours",
+                format="%.1f h / mo",
+                help="Human handle time this issue costs per month",
+            ),
+        },
+    )
+    st.caption("Click a row to read the conversations behind it.")
+with actions_col:
+    st.subheader(
+        "Next best actions", help="What to deploy next and what it should bring, per month."
+    )
+    actions = queries.account_actions(con, ctx.account_id)
+
+    st.dataframe(
+        actions.assign(
+            kind=actions["kind"].map(lambda k: KIND_LABELS.get(k, k)),
+            topic=actions["topic"] + " · " + actions["automation_type"].map(ui.type_label),
+            confidence=actions["confidence"].astype(str).str.capitalize(),
+        )[
+            [
+                "rank",
+                "kind",
+                "topic",
+                "gain_pts",
+                "extra_ai_resolved_per_month",
+                "hours_saved_per_month",
+                "confidence",
+            ]
+        ],
+        key="acct_actions",
+        hide_index=True,
+        on_select=ui.open_row_conversations("acct_actions", actions, ctx.account_id),
+        selection_mode="single-row",
+        width="stretch",
+        column_config={
+            "rank": st.column_config.NumberColumn("#", width="small"),
+            "kind": "Action",
+            "topic": "Topic · type",
+            "gain_pts": st.column_config.NumberColumn(
+                "Gain", format="+%.1f pts", help="Expected automation gain"
+            ),
+            "extra_ai_resolved_per_month": st.column_config.NumberColumn(
+                "+AI-resolved",
+                format="%.0f / mo",
+                help="Extra conversations the AI resolves per month",
+            ),
+            "hours_saved_per_month": st.column_config.NumberColumn(
+                "Hours saved", format="%.1f h / mo", help="Human handle time saved per month"
+            ),
+            "confidence": st.column_config.TextColumn("Confidence", width="small"),
+        },
+    )
+    st.caption("Click a row to read the conversations behind it.")
+    # The reasoning is a sentence or two per action: too long for a grid cell.
+    with st.expander("Why these actions", icon=":material/lightbulb:", key="acct_why"):
+        st.markdown(
+            "\n".join(
+                f"{r.rank}. **{KIND_LABELS.get(r.kind, r.kind)}: {r.topic}** "
+                f"({ui.type_label(r.automation_type).lower()}) — {r.rationale}"
+                for r in actions.itertuples()
+            )
+            or "No action suggested."
+        )

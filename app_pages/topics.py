@@ -1,0 +1,189 @@
+"""Topics: what customers ask about across the portfolio, and what the product should build next."""
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from cockpit import queries, ui
+
+ctx = ui.context()
+con = ui.cursor(ctx.settings)
+ui.require_tables(con, "topics")
+
+st.title("Topics")
+vertical = st.selectbox(
+    "Vertical",
+    [ui.ALL, *queries.verticals(con)],
+    format_func=lambda v: "All verticals" if v == ui.ALL else ui.vertical_label(v),
+    key="tp_vertical",
+    bind="query-params",
+)
+vertical = None if vertical == ui.ALL else vertical
+TOP_TOPICS = 8
+st.caption(
+    "What customers contact support about across every account in the portfolio, and how much "
+    "of it the AI resolves. Figures cover the last 4 weeks unless a chart says otherwise."
+)
+
+share = queries.portfolio_type_share(con, vertical)
+if share.empty:
+    st.info(
+        "No topic volume for this vertical yet. Pick another vertical or run `cockpit refresh`."
+    )
+    st.stop()
+
+left, right = st.columns([2, 3])
+with left:
+    st.subheader("Share by automation type")
+    donut = alt.Chart(share).mark_arc(innerRadius=60).encode(
+        theta="conversations:Q",
+        color=ui.type_color(),
+        tooltip=[alt.Tooltip("automation_type:N", title="Type"),
+                 alt.Tooltip("conversations:Q", title="Conversations", format=","),
+                 alt.Tooltip("share:Q", title="Share", format=".0%"),
+                 alt.Tooltip("ai_resolved_share:Q", title="AI-resolved", format=".0%")],
+    )  # fmt: skip
+    st.altair_chart(donut.properties(height=280), width="stretch")
+    st.dataframe(
+        share.assign(
+            automation_type=share["automation_type"].map(ui.type_label),
+            share=share["share"] * 100,
+            ai_resolved_share=share["ai_resolved_share"] * 100,
+        )[["automation_type", "conversations", "share", "ai_resolved_share"]],
+        hide_index=True,
+        key="tp_share",
+        column_config={
+            "automation_type": "Type",
+            "conversations": st.column_config.NumberColumn("Conversations", format="compact"),
+            "share": st.column_config.NumberColumn("Share", format="%.0f%%"),
+            "ai_resolved_share": st.column_config.NumberColumn(
+                "AI-resolved",
+                format="%.0f%%",
+                help="Share of the type's conversations the AI resolved",
+            ),
+        },
+    )
+with right:
+    st.subheader("Topic demand over time")
+    demand = queries.topic_demand(con, vertical)
+    # Lines for the busiest topics: a stacked "all the rest" band would dwarf them.
+    top = demand.groupby("topic")["conversations"].sum().nlargest(TOP_TOPICS).index
+    demand = demand[demand["topic"].isin(top)]
+    demand = demand.groupby(["week", "topic"], as_index=False)["conversations"].sum()
+    # Leave out the ramp-up weeks at the very start of the data (a partial first week).
+    weekly_total = demand.groupby("week")["conversations"].sum()
+    full_weeks = weekly_total[weekly_total >= 0.5 * weekly_total.median()].index
+    demand = demand[demand["week"].isin(full_weeks)]
+    lines = alt.Chart(demand).mark_line(strokeWidth=2).encode(
+        x=alt.X("week:T", title=None, axis=alt.Axis(format="%b %Y")),
+        y=alt.Y("conversations:Q", title="Conversations per week"),
+        color=alt.Color("topic:N", title=f"Top {TOP_TOPICS} topics", scale=alt.Scale(scheme="tableau10"),
+                        sort=list(top), legend=alt.Legend(orient="right", labelLimit=200)),
+        tooltip=[alt.Tooltip("week:T", title="Week of", format="%d %b %Y"), alt.Tooltip("topic:N", title="Topic"),
+                 alt.Tooltip("conversations:Q", title="Conversations", format=",")],
+    )  # fmt: skip
+    st.altair_chart(lines.properties(height=340), width="stretch")
+
+grow_col, build_col = st.columns(2)
+with grow_col:
+    st.subheader("Growing fastest", help="Last 4 weeks against the 4 weeks before.")
+    growth = queries.topic_growth(con, vertical)
+    st.dataframe(
+        growth.assign(growth=growth["growth"] * 100)[
+            ["topic", "recent", "previous", "change", "growth"]
+        ],
+        hide_index=True,
+        key="tp_growth",
+        width="stretch",
+        column_config={
+            "topic": "Topic",
+            "recent": st.column_config.NumberColumn("Last 4 wk", format="compact"),
+            "previous": st.column_config.NumberColumn("4 wk before", format="compact"),
+            "change": st.column_config.NumberColumn("Change", format="%+d"),
+            "growth": st.column_config.NumberColumn("Growth", format="%+.0f%%"),
+        },
+    )
+with build_col:
+    st.subheader(
+        "Most unautomated volume",
+        help="Conversations the AI did not resolve, by type × topic: what the product team "
+        "should build next.",
+    )
+    todo = queries.topic_unautomated(con, vertical)
+    todo["cell"] = todo["topic"] + " · " + todo["automation_type"].map(ui.type_label)
+    bars = alt.Chart(todo).mark_bar().encode(
+        y=alt.Y("cell:N", title=None, sort="-x", axis=alt.Axis(labelLimit=320)),
+        x=alt.X("unautomated:Q", title="Not resolved by AI (last 4 weeks)"),
+        color=ui.type_color(legend=False),
+        tooltip=[alt.Tooltip("topic:N", title="Topic"), alt.Tooltip("automation_type:N", title="Type"),
+                 alt.Tooltip("unautomated:Q", title="Not AI-resolved", format=","),
+                 alt.Tooltip("ai_resolved_share:Q", title="AI-resolved", format=".0%")],
+    )  # fmt: skip
+    st.altair_chart(bars.properties(height=alt.Step(22)), width="stretch")
+
+
+# --- Emerging topics (owner: discovery): one self-contained block --------------------------------
+EMERGING_SHOWN = 10  # topics with their examples on the page; the CLI lists them all
+
+
+def emerging_topics_section(con, vertical: str | None) -> None:
+    """What the taxonomy cannot place yet, clustered into topics with stable ids."""
+    st.subheader(
+        "Emerging topics",
+        help="Groups of recent conversations the taxonomy could not place (tagged Other or "
+        "with a low topic confidence), found by clustering their meaning. Each keeps its id "
+        "across refreshes. Promote one with `cockpit topics promote ID --name …`, or hide it "
+        "with `cockpit topics dismiss ID`.",
+    )
+    topics = queries.emerging_topics(con, vertical=vertical)[:EMERGING_SHOWN]
+    if not topics:
+        st.caption(
+            "No emerging topics: everything recent fits the taxonomy, or too little does not."
+        )
+        return
+    weekly = queries.emerging_weekly(con, [t["id"] for t in topics])
+    series = weekly.pivot_table(
+        index="week", columns="cluster_id", values="conversations", fill_value=0
+    )
+    table = pd.DataFrame({
+        "name": [t["name"] for t in topics],
+        "likely_type": [ui.type_label(t["likely_type"]) if t["likely_type"] else "—" for t in topics],
+        "conversations": [t["conversations"] for t in topics],
+        "accounts": [t["accounts"] for t in topics],
+        "trend_pts": [t["trend_pts"] for t in topics],
+        "weekly": [series[t["id"]].tolist() if t["id"] in series else [] for t in topics],
+        "first_seen": [t["first_seen"] for t in topics],
+        "id": [t["id"] for t in topics],
+    })  # fmt: skip
+    st.dataframe(
+        table, hide_index=True, key="tp_emerging", width="stretch",
+        column_config={
+            "name": "Topic (distinctive terms)", "likely_type": "Likely type",
+            "conversations": st.column_config.NumberColumn("Conversations", format="compact"),
+            "accounts": st.column_config.NumberColumn("Accounts"),
+            "trend_pts": st.column_config.NumberColumn(
+                "Trend", format="%+.2f pts",
+                help="Share of the vertical's (or account's) conversations, last 4 weeks minus the 4 before"),
+            "weekly": st.column_config.LineChartColumn("Weekly volume"),
+            "first_seen": st.column_config.DateColumn("First seen"), "id": "ID",
+        },
+    )  # fmt: skip
+    texts = queries.conversation_texts(
+        con, [i for t in topics for i in t["example_conversation_ids"]]
+    )
+    for t in topics:
+        with st.expander(f"{t['name']} · {t['conversations']:,} conversations · {t['id']}"):
+            for cid in t["example_conversation_ids"]:
+                st.markdown(
+                    f"- {texts.get(cid, cid)[:300]}  \n  <small>{cid}</small>",
+                    unsafe_allow_html=True,
+                )
+            st.button(
+                f"Open its {t['conversations']:,} conversations", key=f"tp_em_open_{t['id']}",
+                icon=":material/forum:", on_click=ui.go,
+                args=("app_pages/conversations.py",),
+                kwargs={"conv_emerging": t["id"], "conv_type": None, "conv_topic": None, "conv_page": 1},
+            )  # fmt: skip
+
+
+emerging_topics_section(con, vertical)

@@ -1,0 +1,119 @@
+"""How numbers read, everywhere: the app's pages, the brief and the CLI format through here.
+
+Rates are fractions in [0, 1] (`pct`); differences of rates are percentage points (`pts`);
+a missing value (None or NaN) always reads as an em dash.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, date, datetime
+
+DASH = "—"
+
+
+def missing(x) -> bool:
+    """True for None, NaN and pandas' NA."""
+    if x is None:
+        return True
+    try:
+        return bool(x != x) or (isinstance(x, float) and math.isnan(x))  # NaN != NaN
+    except (TypeError, ValueError):  # pd.NA refuses bool()
+        return True
+
+
+def pct(x, digits: int = 0) -> str:
+    """0.423 → '42%'."""
+    return DASH if missing(x) else f"{x * 100:.{digits}f}%"
+
+
+def pts(x, digits: int = 1) -> str:
+    """3.25 → '+3.2 pts' (percentage points, always signed)."""
+    return DASH if missing(x) else f"{x:+.{digits}f} pts"
+
+
+def number(x, digits: int = 0) -> str:
+    """1234.5 → '1,234' (or '1,234.50' with digits=2)."""
+    return DASH if missing(x) else f"{x:,.{digits}f}"
+
+
+def signed(x, digits: int = 2) -> str:
+    """0.25 → '+0.25'."""
+    return DASH if missing(x) else f"{x:+.{digits}f}"
+
+
+def signed_pct(x) -> str:
+    """12.3 (already a percentage) → '+12%'."""
+    return DASH if missing(x) else f"{x:+.0f}%"
+
+
+def compact(n) -> str:
+    """12345 → '12.3k', 2_400_000 → '2.4M'."""
+    if missing(n):
+        return DASH
+    n = float(n)
+    for div, suffix in ((1e6, "M"), (1e3, "k")):
+        if abs(n) >= div:
+            return f"{n / div:.1f}{suffix}"
+    return f"{n:.0f}"
+
+
+def usd(n) -> str:
+    """240000 → '$240k', 1_250_000 → '$1.2M'."""
+    return DASH if missing(n) else "$" + compact(n).replace(".0k", "k").replace(".0M", "M")
+
+
+def hours(h) -> str:
+    """37.4 → '37 h'; a rounded '0 h' would read as nothing, so 0 < h < 0.5 → '<1 h'."""
+    if missing(h):
+        return DASH
+    return "<1 h" if 0 < h < 0.5 else f"{h:,.0f} h"
+
+
+def ordinal(n: int) -> str:
+    """4 → '4th', 22 → '22nd', 71 → '71st', 111 → '111th'."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def percentile(p, missing_text: str = "no peer rank") -> str:
+    """69 → '69th percentile' (accepts 0–1 fractions too)."""
+    if missing(p):
+        return missing_text
+    p = p * 100 if p <= 1 else p
+    return f"{ordinal(int(round(p)))} percentile"
+
+
+def rank(p) -> str:
+    """A percentile as a short ordinal: 0.69 or 69 → '69th'."""
+    if missing(p):
+        return DASH
+    p = p * 100 if p <= 1 else p
+    return ordinal(int(round(p)))
+
+
+def day(d) -> str:
+    """A date as '25 Nov 2026' (strings are cut to their date part)."""
+    if missing(d):
+        return DASH
+    if isinstance(d, (date, datetime)):
+        return f"{d:%d %b %Y}"
+    return str(d)[:10]
+
+
+def plural(n, word: str, many: str | None = None) -> str:
+    """1, 'conversation' → '1 conversation'; 3 → '3 conversations' (thousands separated)."""
+    return f"{number(n)} {word if n == 1 else (many or word + 's')}"
+
+
+def age(ts: datetime | None, now: datetime | None = None) -> str:
+    """How long ago `ts` (naive UTC) was: '3 h ago', '2 days ago'."""
+    if ts is None:
+        return "never"
+    now = now or datetime.now(UTC).replace(tzinfo=None)
+    secs = max(0.0, (now - ts).total_seconds())
+    if secs < 3600:
+        return f"{secs / 60:.0f} min ago"
+    if secs < 48 * 3600:
+        return f"{secs / 3600:.0f} h ago"
+    return f"{secs / 86400:.0f} days ago"

@@ -1,0 +1,69 @@
+"""Named read queries: the only SQL that reads for display (pages and CLI call these).
+
+Each takes a read-only connection (`store.read_only`) and returns plain Python or a DataFrame;
+everything reads precomputed tables. One module per screen area, one helper dialect (`common`).
+"""
+
+from cockpit.queries.account import (
+    account_actions,
+    account_cells,
+    account_summary,
+    account_top_issues,
+    account_type_mix,
+    account_weekly,
+)
+from cockpit.queries.accounts import ACCOUNT_TOP_N, account_report, accounts_list, backtest_history
+from cockpit.queries.brief import brief_report
+from cockpit.queries.common import PAGE_SIZE, PAGE_TABLES, meta_items, missing_tables
+from cockpit.queries.conversations import (
+    ConversationFilter,
+    conversation_date_bounds,
+    conversation_export,
+    conversation_page,
+    conversation_texts,
+    topic_options,
+)
+from cockpit.queries.emerging import (
+    EMERGING_ALERT_GROWTH,
+    EMERGING_ALERT_MIN,
+    account_emerging_alerts,
+    emerging_topic,
+    emerging_topics,
+    emerging_weekly,
+)
+from cockpit.queries.health import (
+    backtest_latest,
+    confidence_histogram,
+    quarantine_by_reason,
+    quarantine_count,
+    quarantine_sample,
+    recent_runs,
+    run_step_rows,
+    tag_coverage,
+)
+from cockpit.queries.portfolio import (
+    account_options,
+    csm_names,
+    portfolio_rows,
+    store_overview,
+    verticals,
+)
+from cockpit.queries.topics import (
+    portfolio_type_share,
+    topic_demand,
+    topic_growth,
+    topic_unautomated,
+)
+
+__all__ = [
+    "ACCOUNT_TOP_N", "EMERGING_ALERT_GROWTH", "EMERGING_ALERT_MIN", "account_emerging_alerts",
+    "emerging_topic", "emerging_topics", "emerging_weekly", "PAGE_SIZE", "PAGE_TABLES", "ConversationFilter", "account_actions",
+    "account_cells", "account_options", "account_report", "account_summary",
+    "account_top_issues", "account_type_mix", "account_weekly", "accounts_list",
+    "backtest_history", "backtest_latest", "brief_report", "confidence_histogram",
+    "conversation_date_bounds", "conversation_export", "conversation_page", "conversation_texts",
+    "csm_names", "meta_items", "missing_tables", "portfolio_rows", "portfolio_type_share",
+    "quarantine_by_reason", "quarantine_count", "quarantine_sample", "recent_runs",
+    "run_step_rows", "store_overview", "tag_coverage", "topic_demand", "topic_growth",
+    "topic_options", "topic_unautomated", "verticals",
+]  # fmt: skip

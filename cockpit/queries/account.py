@@ -1,0 +1,98 @@
+"""The Account page: summary, weekly trend, cells, type mix, top issues, actions."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import duckdb
+
+from cockpit.errors import UnknownAccountError
+from cockpit.queries.common import fetch_frame, isna, topic_names_sql
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def account_summary(con: duckdb.DuckDBPyConnection, account_id: str) -> dict:
+    """Who the account is plus its current-window metrics, changes, percentiles and potential."""
+    df = fetch_frame(
+        con,
+        """
+        SELECT a.*, m.* EXCLUDE (account_id),
+               p.potential, p.low AS potential_low, p.high AS potential_high, p.gap_pts,
+               p.method AS potential_method
+        FROM accounts a
+        LEFT JOIN account_metrics m USING (account_id)
+        LEFT JOIN potential p USING (account_id)
+        WHERE a.account_id = ?
+        """,
+        [account_id],
+    )
+    if df.empty:
+        raise UnknownAccountError(account_id)
+    return {k: (None if isna(v) else v) for k, v in df.iloc[0].to_dict().items()}
+
+
+def account_weekly(con: duckdb.DuckDBPyConnection, account_id: str) -> pd.DataFrame:
+    """Weekly automation, involvement and volume, with the account's potential band."""
+    return fetch_frame(
+        con,
+        """
+        SELECT w.week, w.conversations, w.automation_rate, w.involvement_rate,
+               w.ai_resolution_rate, p.potential, p.low AS potential_low, p.high AS potential_high
+        FROM weekly_metrics w LEFT JOIN potential p USING (account_id)
+        WHERE w.account_id = ? ORDER BY w.week
+        """,
+        [account_id],
+    )
+
+
+def account_cells(con: duckdb.DuckDBPyConnection, account_id: str) -> pd.DataFrame:
+    """The account's (automation type × topic) cells in the current window."""
+    return fetch_frame(
+        con,
+        f"""
+        SELECT c.automation_type, c.topic_id, coalesce(n.topic_name, c.topic_id) AS topic,
+               c.conversations, c.ai_resolved, c.automation_rate, c.share, c.trend_pts, c.spike
+        FROM cell_metrics c LEFT JOIN {topic_names_sql(con)} n USING (topic_id)
+        WHERE c.account_id = ? ORDER BY c.conversations DESC
+        """,
+        [account_id],
+    )
+
+
+def account_type_mix(con: duckdb.DuckDBPyConnection, account_id: str) -> pd.DataFrame:
+    """Volume and automation by automation type (current window)."""
+    return fetch_frame(
+        con,
+        """
+        SELECT automation_type, sum(conversations) AS conversations,
+               sum(ai_resolved) AS ai_resolved,
+               sum(ai_resolved) / nullif(sum(known_outcome), 0) AS automation_rate,
+               sum(conversations) / sum(sum(conversations)) OVER () AS share
+        FROM cell_metrics WHERE account_id = ? GROUP BY automation_type ORDER BY automation_type
+        """,
+        [account_id],
+    )
+
+
+def account_top_issues(con: duckdb.DuckDBPyConnection, account_id: str) -> pd.DataFrame:
+    """Ranked top issues of the account."""
+    return fetch_frame(
+        con,
+        "SELECT * EXCLUDE (account_id) FROM top_issues WHERE account_id = ? ORDER BY rank",
+        [account_id],
+    )
+
+
+def account_actions(con: duckdb.DuckDBPyConnection, account_id: str) -> pd.DataFrame:
+    """Ranked next best actions of the account, with the topic's display name."""
+    return fetch_frame(
+        con,
+        f"""
+        SELECT x.* EXCLUDE (account_id), coalesce(n.topic_name, x.topic_id) AS topic
+        FROM actions x LEFT JOIN {topic_names_sql(con)} n USING (topic_id)
+        WHERE x.account_id = ? ORDER BY x.rank
+        """,
+        [account_id],
+    )

@@ -1,0 +1,209 @@
+"""The DuckDB store: one file at `$COCKPIT_HOME/cockpit.duckdb`, migrations, connections.
+
+Concurrency model (DuckDB allows one writing process or many reading ones, never both):
+- Every writer (ingest, demo, refresh, backtest) goes through `writing(settings)`: it takes the
+  writer lock, copies the published file to `cockpit.duckdb.next`, works on the copy, and
+  atomically `os.replace`s it over the published file on success. Readers (the app, `status`,
+  `account`) therefore only ever see a complete state, and a killed writer leaves the published
+  file untouched (its `.next` is discarded by the next writer).
+- Readers use `read_only(path)`: an in-memory DuckDB with the file ATTACHed READ_ONLY, which
+  never takes the write lock.
+
+Every table's DDL lives in `cockpit.store.migrations`, applied to each writer's work copy.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+
+from cockpit.errors import NoDataError
+from cockpit.settings import Settings
+from cockpit.store.lock import writer_lock
+from cockpit.store.migrations import migrate
+
+log = logging.getLogger(__name__)
+
+SCHEMA = "main"
+
+
+def configure(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    """Thread count, memory cap and spill folder tuned for the 2-core machine."""
+    con.execute(f"SET threads = {int(settings.threads)}")
+    con.execute(f"SET memory_limit = '{settings.memory_limit}'")
+    tmp = settings.home / "tmp"
+    tmp.mkdir(parents=True, exist_ok=True)
+    con.execute(f"SET temp_directory = '{tmp}'")
+    con.execute("SET TimeZone = 'UTC'")
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _wal(path: Path) -> Path:
+    return path.with_name(path.name + ".wal")
+
+
+def _copy(src: Path, dst: Path) -> None:
+    """Copy the published file to the work copy (a seam tests use to interrupt a copy)."""
+    shutil.copyfile(src, dst)
+
+
+def _discard(path: Path, why: str) -> None:
+    for p in (path, _wal(path)):
+        if p.exists():
+            log.warning("Discarding %s %s", p, why)
+            p.unlink()
+
+
+def published_version(path: Path | str) -> tuple[int, int, int, int] | None:
+    """An identity of the published file's current version: (device, inode, mtime ns, size).
+
+    Every publish `os.replace`s a new file (new inode, fresh mtime) over the path, so a reader
+    that caches its connection keyed by this tuple notices a new state without a restart and
+    never mistakes one version for another. None when the file does not exist yet.
+    """
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+def _close_checkpointed(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Checkpoint and close; afterwards every change must be in `path` itself, none in a WAL."""
+    con.execute("CHECKPOINT")
+    con.close()
+    if _wal(path).exists():  # close() normally checkpoints; make sure, once, before giving up
+        again = duckdb.connect(str(path))
+        again.execute("CHECKPOINT")
+        again.close()
+    if _wal(path).exists():
+        raise RuntimeError(f"{_wal(path)} still exists after a checkpoint; not publishing")
+
+
+@contextlib.contextmanager
+def writing(
+    settings: Settings, command: str = "write", run_id: str | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the single writer on a copy of the published database; publish it atomically.
+
+    Takes the writer lock (`LockedError` at once if another writer runs), discards a `.next`
+    left by a killed writer, copies `cockpit.duckdb` to `cockpit.duckdb.next`, migrates it and
+    yields a connection to it. On normal exit the copy is checkpointed (no WAL left), closed,
+    fsynced and `os.replace`d over `cockpit.duckdb`, then the directory is fsynced: readers see
+    either the old complete file or the new one, never a mix, and a crash after the replace
+    cannot lose it. On an exception, or if the process is killed at any point, the published
+    file is left as it was and the copy is discarded (now, or by the next writer). When the
+    previous writer was killed, its run is recorded as failed in the run log (`runs`).
+    """
+    settings.home.mkdir(parents=True, exist_ok=True)
+    with writer_lock(settings.lock_path, command, run_id=run_id) as holder:
+        target = settings.db_path
+        nxt = target.with_name(target.name + ".next")
+        _discard(nxt, "left by an interrupted writer")
+        if target.exists():
+            _copy(target, nxt)
+            if _wal(target).exists():
+                # Someone wrote to the published file directly (not through writing()). Carry
+                # its WAL into the copy, where DuckDB replays it; the stale WAL must not stay
+                # next to the new file (DuckDB refuses to open a file with a foreign WAL).
+                log.warning("Found %s: folding it into the new version", _wal(target))
+                _copy(_wal(target), _wal(nxt))
+        con = duckdb.connect(str(nxt))
+        ok = False
+        try:
+            configure(con, settings)
+            migrate(con)
+            if holder.get("stale"):
+                import cockpit.store.runlog as runlog
+
+                runlog.record_interrupted(con, holder["stale"], detected_by=run_id or command)
+            yield con
+            _close_checkpointed(con, nxt)
+            ok = True
+        finally:
+            if not ok:
+                con.close()
+                _discard(nxt, "after a failed write")
+        _fsync(nxt)
+        os.utime(nxt)  # a fresh mtime for the new version (the app keys its reader on it)
+        if _wal(target).exists():
+            _wal(target).unlink()
+        os.replace(nxt, target)
+        _fsync(target.parent)
+        log.info("Published %s (%s)", target, command)
+
+
+def read_only(path: Path | str) -> duckdb.DuckDBPyConnection:
+    """A reader: in-memory DuckDB with the published file attached READ_ONLY as the default db.
+
+    It holds the version that was published when it was opened, even after a newer one replaces
+    it (the old inode stays readable while open); open a new reader when `published_version`
+    changes. Raises NoDataError when the file does not exist yet.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise NoDataError()
+    con = duckdb.connect(":memory:")
+    con.execute("SET TimeZone = 'UTC'")
+    escaped = str(path).replace("'", "''")
+    con.execute(f"ATTACH '{escaped}' AS c (READ_ONLY)")
+    con.execute("USE c")
+    return con
+
+
+@contextlib.contextmanager
+def reading(path: Path | str) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection (see `read_only`) closed when the block ends."""
+    con = read_only(path)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def fetch_one(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> tuple | None:
+    """The first row of a query, or None.
+
+    Uses fetchall(): in DuckDB 2.0 a `fetchone()` leaves the result unfinished, and the
+    connection then refuses new work (`ResourceInUseException`).
+    """
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0] if rows else None
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """True when `name` is a table or view in the connection's current database."""
+    row = fetch_one(
+        con,
+        "SELECT (SELECT count(*) FROM duckdb_tables() WHERE table_name = $1 "
+        "AND database_name = current_database()) + (SELECT count(*) FROM duckdb_views() "
+        "WHERE view_name = $1 AND database_name = current_database())",
+        [name],
+    )
+    return bool(row and row[0])
+
+
+def get_meta(con: duckdb.DuckDBPyConnection, key: str, default: str | None = None) -> str | None:
+    """A value from the `meta` table (default when absent)."""
+    if not table_exists(con, "meta"):
+        return default
+    row = fetch_one(con, "SELECT value FROM meta WHERE key = ?", [key])
+    return row[0] if row else default
+
+
+def set_meta(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
+    """Store a value in the `meta` table."""
+    con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])

@@ -1,0 +1,199 @@
+"""Tag corrections: a small SQLite file that the CLI and the app write while a refresh runs.
+
+SQLite in WAL mode with a busy timeout lets several processes append corrections safely; the
+DuckDB store could not (one writer at a time). The tag step reads the latest correction per
+conversation: it wins over the model (`tags.corrected = true`, confidences 1.0) and becomes a
+training example on the next run.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from cockpit.errors import CockpitError
+from cockpit.store.migrations import CORRECTIONS_DDL
+from cockpit.tagging.taxonomy import OTHER, Taxonomy
+
+COLUMNS = ["conversation_id", "automation_type", "topic_id", "corrected_by", "corrected_at", "note"]
+BUSY_TIMEOUT_MS = 10_000
+
+
+def _connect(path: Path | str) -> sqlite3.Connection:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
+    con.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    con.execute("PRAGMA journal_mode = WAL")
+    con.execute(CORRECTIONS_DDL)
+    return con
+
+
+def validate_correction(
+    taxonomy: Taxonomy,
+    automation_type: str,
+    topic_id: str,
+    vertical: str | None = None,
+    account_id: str | None = None,
+    check_account: bool = False,
+) -> None:
+    """Raise CockpitError when the type or topic id is unknown (listing the valid ids).
+
+    With `check_account`, the topic must also be valid for that account (vertical + custom).
+    """
+    if automation_type not in taxonomy.type_ids:
+        raise CockpitError(
+            f"unknown automation type {automation_type!r}; valid types: {', '.join(taxonomy.type_ids)}."
+        )
+    if check_account:
+        valid = [t.id for t in taxonomy.topics_for(vertical, account_id)] + [OTHER]
+        where = f" for account {account_id} ({vertical or 'no vertical'})"
+    else:
+        valid = taxonomy.topic_ids + [OTHER]
+        where = ""
+    if topic_id not in valid:
+        raise CockpitError(
+            f"unknown topic id {topic_id!r}{where}; valid topic ids: {', '.join(valid)}."
+        )
+
+
+def record_correction(
+    path: Path | str,
+    conversation_id: str,
+    automation_type: str,
+    topic_id: str,
+    by: str | None = None,
+    note: str | None = None,
+    taxonomy: Taxonomy | None = None,
+    at: datetime | None = None,
+) -> None:
+    """Append a correction (validated against `taxonomy` when given, else the project's)."""
+    if taxonomy is None:
+        from cockpit.tagging.taxonomy import load_taxonomy
+
+        taxonomy = load_taxonomy()
+    if not conversation_id:
+        raise CockpitError("a correction needs a conversation id.")
+    validate_correction(taxonomy, automation_type, topic_id)
+    stamp = (
+        (at or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds")
+    )
+    with closing(_connect(path)) as con, con:
+        con.execute(
+            "INSERT INTO corrections (conversation_id, automation_type, topic_id, corrected_by, "
+            "corrected_at, note) VALUES (?, ?, ?, ?, ?, ?)",
+            [conversation_id, automation_type, topic_id, by, stamp, note],
+        )
+
+
+def load_corrections(path: Path | str, latest: bool = True) -> pd.DataFrame:
+    """Corrections as a DataFrame (COLUMNS); with `latest`, only the newest per conversation."""
+    path = Path(path)
+    if not path.exists():
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
+    try:
+        with closing(_connect(path)) as con:
+            rows = con.execute(
+                f"SELECT {', '.join(COLUMNS)}, id FROM corrections ORDER BY id"
+            ).fetchall()
+    except sqlite3.DatabaseError as exc:
+        raise CockpitError(
+            f"{path}: cannot read corrections ({exc}). Move the file aside."
+        ) from None
+    frame = pd.DataFrame(rows, columns=COLUMNS + ["id"], dtype=object)
+    if latest and len(frame):
+        frame = frame.drop_duplicates("conversation_id", keep="last")
+    return frame.drop(columns="id").reset_index(drop=True)
+
+
+def apply_corrections(tags: pd.DataFrame, corrections: pd.DataFrame) -> pd.DataFrame:
+    """Tags with the corrected conversations overridden (confidence 1.0, corrected = true).
+
+    `tags` needs conversation_id, automation_type, type_confidence, topic_id, topic_confidence.
+    """
+    out = tags.copy()
+    out["corrected"] = False
+    if corrections is None or not len(corrections) or not len(out):
+        return out
+    latest = corrections.drop_duplicates("conversation_id", keep="last").set_index(
+        "conversation_id"
+    )
+    hit = out["conversation_id"].isin(latest.index)
+    if hit.any():
+        ids = out.loc[hit, "conversation_id"]
+        out.loc[hit, "automation_type"] = latest.loc[ids, "automation_type"].to_numpy()
+        out.loc[hit, "topic_id"] = latest.loc[ids, "topic_id"].to_numpy()
+        out.loc[hit, ["type_confidence", "topic_confidence"]] = 1.0
+        out.loc[hit, "corrected"] = True
+    return out
+
+
+EXPORT_COLUMNS = [
+    "conversation_id", "account_id", "automation_type", "type_confidence", "topic_id",
+    "topic_confidence", "taxonomy_version", "corrected",
+]  # fmt: skip
+
+
+def export_tags(con, out: Path | str) -> int:
+    """Write one CSV row per tagged conversation (EXPORT_COLUMNS) with DuckDB's COPY; return rows.
+
+    `con` is a reader (`store.read_only`); the file is streamed, whatever the number of rows.
+    """
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    query = (
+        "SELECT t.conversation_id, c.account_id, t.automation_type, round(t.type_confidence, 4) "
+        "AS type_confidence, t.topic_id, round(t.topic_confidence, 4) AS topic_confidence, "
+        "t.taxonomy_version, t.corrected FROM tags t LEFT JOIN conversations c USING (conversation_id) "
+        "ORDER BY t.conversation_id"
+    )
+    escaped = str(out).replace("'", "''")
+    con.execute(f"COPY ({query}) TO '{escaped}' (HEADER, DELIMITER ',')")
+    return con.execute("SELECT count(*) FROM tags").fetchall()[0][0]
+
+
+def conversation_scope(con, conversation_id: str) -> tuple[str, str | None] | None:
+    """(account_id, vertical) of a stored conversation, or None when it is not in the store."""
+    rows = con.execute(
+        "SELECT c.account_id, a.vertical FROM conversations c "
+        "LEFT JOIN accounts a USING (account_id) WHERE c.conversation_id = ?",
+        [conversation_id],
+    ).fetchall()
+    return rows[0] if rows else None
+
+
+def correct(
+    con,
+    corrections_path: Path | str,
+    taxonomy: Taxonomy,
+    conversation_id: str,
+    automation_type: str,
+    topic_id: str,
+    *,
+    by: str | None,
+    note: str | None = None,
+) -> None:
+    """Record a corrected tag: the one path the CLI and the app both take.
+
+    `con` reads the published store: the conversation must exist there, and the topic must be
+    valid for its account (shared + the account's vertical + its custom topics, or `other`).
+    Raises CockpitError naming what is wrong, and records nothing then.
+    """
+    scope = conversation_scope(con, conversation_id)
+    if scope is None:
+        raise CockpitError(
+            f"no conversation {conversation_id!r} in the store; check the id "
+            "(e.g. with `cockpit export tags --out tags.csv`)."
+        )
+    account_id, vertical = scope
+    validate_correction(
+        taxonomy, automation_type, topic_id, vertical, account_id, check_account=True
+    )
+    record_correction(
+        corrections_path, conversation_id, automation_type, topic_id,
+        by=by, note=note, taxonomy=taxonomy,
+    )  # fmt: skip

@@ -1,0 +1,166 @@
+"""The shared sidebar, the page context and moving between pages (state kept in the URL)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import streamlit as st
+
+from cockpit import formats, queries
+from cockpit.errors import NoDataError
+from cockpit.settings import Settings
+from cockpit.ui.data import cursor, settings
+
+NO_DATA = "No data yet — run `cockpit demo` or `cockpit ingest` first, then reload this page."
+ALL = "__all__"  # the "no filter" value of selectboxes bound to the URL
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every page gets from the sidebar."""
+
+    settings: Settings
+    csm: str | None
+    account_id: str | None
+    accounts: dict[str, str]  # id → name, in the CSM's book
+    as_of: date | None
+
+
+def _none_if_all(v: str | None) -> str | None:
+    return None if v in (None, ALL, "") else v
+
+
+def url_seed(key: str, options) -> None:
+    """Seed a widget from the URL on a session's first run; drop values not offered.
+
+    Widgets whose options are ids (accounts, CSMs, types, topics) keep the id in the URL, so they
+    sync `st.query_params` themselves (`url_seed` before, `url_sync` after the widget) rather than
+    using `bind="query-params"`, which writes the formatted label and ignores values set in code
+    (e.g. by a click-through from another page).
+    """
+    if key not in st.session_state:
+        # The URL wins; else the last value this session picked (a click in the navigation
+        # clears the query string and Streamlit may drop the widget's state on a page switch).
+        value = st.query_params.get(key) or st.session_state.get(f"_keep_{key}")
+        st.session_state[key] = value if value in options else ALL
+    elif st.session_state[key] != ALL and st.session_state[key] not in options:
+        st.session_state[key] = ALL
+
+
+def url_sync(key: str, value: str) -> None:
+    """Write a widget's id value into the URL (or remove it when it is the no-filter value)."""
+    st.session_state[f"_keep_{key}"] = value
+    if value in (None, ALL):
+        st.query_params.pop(key, None)
+    elif st.query_params.get(key) != value:
+        st.query_params[key] = value
+
+
+def sidebar() -> Context:
+    """Render the shared sidebar; on an empty store show the guidance and stop.
+
+    The CSM filter and account picker live in the URL (`?csm=...&account=...`) so any view can
+    be shared as a link.
+    """
+    cfg = settings()
+    try:
+        con = cursor(cfg)
+        overview = queries.store_overview(con)
+    except NoDataError:
+        overview = {"accounts": 0}
+    if not overview["accounts"]:
+        st.info(NO_DATA)
+        st.stop()
+    with st.sidebar:
+        as_of = overview["as_of"]
+        st.caption(
+            f"Data as of **{as_of:%d %b %Y}**" if as_of else "Data as-of date unknown",
+            help="End of the latest complete window the metrics cover.",
+        )
+        last = overview["last_success_at"]
+        fresh = f"Last successful refresh: {formats.age(last)}"
+        if overview["last_run_status"] not in (None, "success"):
+            fresh += f" · latest run **{overview['last_run_status']}**"
+        st.caption(fresh)
+        csms = queries.csm_names(con)
+        url_seed("csm", csms)
+        csm = st.selectbox(
+            "CSM",
+            [ALL, *csms],
+            format_func=lambda v: "All CSMs" if v == ALL else v,
+            key="csm",
+            help="Show only this CSM's book of accounts.",
+        )
+        url_sync("csm", csm)
+        csm = _none_if_all(csm)
+        accounts = queries.account_options(con, csm)
+        url_seed("account", accounts)
+        account = st.selectbox(
+            "Account",
+            [ALL, *accounts],
+            format_func=lambda v: "All accounts" if v == ALL else accounts.get(v, v),
+            key="account",
+            help="The account the Account, Conversations and Brief pages show.",
+        )
+        url_sync("account", account)
+    return Context(cfg, csm, _none_if_all(account), accounts, as_of)
+
+
+def require_account(ctx: Context, title: str, hint: str) -> None:
+    """On a page about one account: without a picked account, show the title and hint and stop."""
+    if ctx.account_id is None:
+        st.title(title)
+        st.info(hint)
+        st.stop()
+
+
+def context() -> Context:
+    """The context app.py stored for this run (pages call this)."""
+    ctx = st.session_state.get("_context")
+    if ctx is None:  # a page run outside app.py
+        ctx = sidebar()
+    return ctx
+
+
+def go(page: str, **state) -> None:
+    """Callback: set widget state (e.g. account=..., conv_topic=...) and switch to `page`.
+
+    Runs as an `on_click` / `on_select` callback, i.e. before the sidebar widgets are created,
+    which is the only moment their bound values may change. `follow()` then switches page.
+    """
+    for key, value in state.items():
+        st.session_state[key] = ALL if value is None else value
+    st.session_state["_goto"] = page
+
+
+def open_row_conversations(key: str, frame, account_id: str | None):
+    """An on_select callback: open Conversations filtered to the selected row's type and topic."""
+
+    def _open() -> None:
+        rows = st.session_state[key].selection.rows
+        if rows:
+            r = frame.iloc[rows[0]]
+            go(
+                "app_pages/conversations.py",
+                **conversations_state(account_id, r["automation_type"], r["topic_id"]),
+            )
+
+    return _open
+
+
+def follow() -> None:
+    """In app.py, after st.navigation: perform a page switch requested by `go`."""
+    page = st.session_state.pop("_goto", None)
+    if page:
+        st.switch_page(page)
+
+
+def conversations_state(
+    account_id: str | None = None, automation_type: str | None = None, topic_id: str | None = None
+) -> dict:
+    """Widget state that opens the Conversations page filtered to an account, type and topic."""
+    state = {"conv_type": automation_type, "conv_topic": topic_id, "conv_page": 1}
+    if account_id:
+        state["account"] = account_id
+    return state

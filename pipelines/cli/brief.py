@@ -1,0 +1,41 @@
+"""`cockpit brief`: the pre-call brief."""
+
+from __future__ import annotations
+
+import click
+
+from pipelines.cli.group import cli, settings_from
+
+
+@cli.command()
+@click.argument("account_id")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["md", "html"]),
+    default="md",
+    show_default=True,
+    help="Markdown, or standalone printable HTML (print it to PDF from a browser).",
+)
+@click.option(
+    "--out", type=click.Path(dir_okay=False, writable=True), help="Write here instead of stdout."
+)
+@click.pass_context
+def brief(ctx: click.Context, account_id: str, fmt: str, out: str | None) -> None:
+    """Write the pre-call brief of ACCOUNT_ID (reads the store read-only).
+
+    Example: cockpit brief acme --format html --out brief.html
+    """
+    from pathlib import Path
+
+    from cockpit import brief as brief_mod
+    from cockpit import queries, store
+
+    with store.reading(settings_from(ctx).db_path) as con:
+        report = queries.brief_report(con, account_id)
+    text = brief_mod.to_html(report) if fmt == "html" else brief_mod.to_markdown(report)
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+        click.echo(f"Wrote {out}", err=True)
+    else:
+        click.echo(text, nl=False)
