@@ -41,8 +41,9 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import yaml  # noqa: E402
 
-from cockpit import queries, runlog, store  # noqa: E402
+from cockpit import queries, store  # noqa: E402
 from cockpit.settings import Settings  # noqa: E402
+from cockpit.store import runlog  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 CACHE = ROOT / "var" / "bench" / "topics-embeddings.duckdb"
@@ -133,15 +134,23 @@ def family_scores(con, name: str, frame: pd.DataFrame) -> dict:
         ).fetchall()
     }
     family &= present
+    candidates = {
+        r[0]
+        for r in con.execute(
+            "SELECT conversation_id FROM emerging_points WHERE conversation_id LIKE ?",
+            [f"{name}-%"],
+        ).fetchall()
+    }
+    ceiling = len(family & candidates) / max(len(family), 1)
     topics = [t for t in queries.emerging_topics(con) if t["vertical"] == frame["vertical"].iloc[0]]
     if not topics:
-        return {"id": None, "purity": 0.0, "coverage": 0.0, "topics": 0}
+        return {"id": None, "purity": 0.0, "coverage": 0.0, "topics": 0, "ceiling": ceiling}
     best = max(topics, key=lambda t: len(family & set(t["conversation_ids"])))
     shared = len(family & set(best["conversation_ids"]))
     return {
         "id": best["id"], "name": best["name"], "likely_type": best["likely_type"],
         "size": best["conversations"], "purity": shared / max(best["conversations"], 1),
-        "coverage": shared / max(len(family), 1), "topics": len(topics),
+        "coverage": shared / max(len(family), 1), "topics": len(topics), "ceiling": ceiling,
         "others": [(t["name"], t["conversations"]) for t in topics if t is not best][:6],
     }  # fmt: skip
 
@@ -235,7 +244,8 @@ def main() -> None:
                     print(
                         f"  {name}: {s['id']} {s.get('name', '')!r} ({s.get('likely_type')}): "
                         f"purity {s['purity']:.2f}, coverage {s['coverage']:.2f}, size "
-                        f"{s.get('size', 0)}, id {kept}; {s['topics']} topics shown in the vertical"
+                        f"{s.get('size', 0)}, id {kept}; {s['topics']} topics shown in the vertical; "
+                        f"{s['ceiling']:.0%} of the family were candidates (other / low confidence)"
                     )
                     if phase == 0:
                         print(f"    other topics shown: {s.get('others')}")
