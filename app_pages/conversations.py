@@ -82,9 +82,11 @@ def _emerging_filter() -> str | None:
         st.session_state["conv_emerging"] = st.query_params.get("conv_emerging", ui.ALL)
     cid = st.session_state["conv_emerging"]
     if cid in (None, "", ui.ALL):
-        st.query_params.pop("conv_emerging", None)
+        if "conv_emerging" in st.query_params:  # touch the URL only when it changes
+            del st.query_params["conv_emerging"]
         return None
-    st.query_params["conv_emerging"] = cid
+    if st.query_params.get("conv_emerging") != cid:
+        st.query_params["conv_emerging"] = cid
     left, right = st.columns([4, 1], vertical_alignment="center")
     left.info(f"Only the conversations of emerging topic **{cid}**.", icon=":material/filter_alt:")
     right.button("Show all", key="conv_emerging_clear", on_click=st.session_state.update, kwargs={"conv_emerging": ui.ALL})  # fmt: skip
