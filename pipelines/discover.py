@@ -190,9 +190,14 @@ def _recluster(con, run_id, vertical, model_id, examples, ids: _Ids, now, counts
     previous_points = con.execute(
         "SELECT conversation_id, cluster_id FROM emerging_points WHERE vertical = ?", [vertical]
     ).df()
-    result = discovery.cluster_vertical(
-        vertical, frame, vectors, previous, previous_points, examples, ids, seed=SEED
-    )
+    from threadpoolctl import threadpool_limits
+
+    # One BLAS thread: many small matrix products; a thread pool on the 2 shared cores spins
+    # (measured: 46,000 candidates re-clustered in 26 s with one thread, 38 s with the pool).
+    with threadpool_limits(limits=1, user_api="blas"):
+        result = discovery.cluster_vertical(
+            vertical, frame, vectors, previous, previous_points, examples, ids, seed=SEED
+        )
     clusters = result.clusters.assign(updated_run_id=run_id, updated_at=now)
     promoted = con.execute(
         "SELECT cluster_id, promoted_topic_id FROM emerging_topics "

@@ -32,11 +32,9 @@ def likely_type(
     )
     k = min(LIKELY_TYPE_K, sims.shape[1])
     nearest = np.argpartition(-sims, k - 1, axis=1)[:, :k]
-    votes = dict.fromkeys(AUTOMATION_TYPES, 0.0)
-    for row, cols in enumerate(nearest):
-        for j in cols:
-            if types[j] in votes:
-                votes[types[j]] += max(float(sims[row, j]), 0.0)
+    weights = np.maximum(np.take_along_axis(sims, nearest, axis=1), 0.0)
+    kinds = types[nearest]
+    votes = {t: float(weights[kinds == t].sum()) for t in AUTOMATION_TYPES}
     total = sum(votes.values())
     if total <= 0:
         return None, 0.0

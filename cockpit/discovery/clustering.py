@@ -86,7 +86,12 @@ def centroids_of(vectors: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
 def _hdbscan_labels(x: np.ndarray) -> np.ndarray:
     from sklearn.cluster import HDBSCAN
 
-    distances = np.clip(1.0 - x.astype(np.float64) @ x.T.astype(np.float64), 0.0, 2.0)
+    x = np.ascontiguousarray(x, dtype=np.float32)
+    sims = x @ x.T  # float32 BLAS: ~4x faster than float64; HDBSCAN then needs float64
+    np.subtract(1.0, sims, out=sims)
+    np.clip(sims, 0.0, 2.0, out=sims)
+    distances = sims.astype(np.float64)
+    del sims
     size = max(MIN_CLUSTER_SIZE, int(round(MIN_CLUSTER_SHARE * len(x))))
     model = HDBSCAN(
         min_cluster_size=size,
