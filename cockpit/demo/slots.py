@@ -12,8 +12,7 @@ from datetime import date, timedelta
 import numpy as np
 
 import cockpit.demo.phrases as ph
-
-LUHN_VALID_SHARE = 0.6
+from cockpit.demo.params import LUHN_VALID_SHARE
 
 S = np.dtypes.StringDType()
 
