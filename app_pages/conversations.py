@@ -75,6 +75,26 @@ with st.container(key="conv_filters", border=True):
 ui.url_sync("conv_type", kind)
 ui.url_sync("conv_topic", topic)
 
+
+def _emerging_filter() -> str | None:
+    """The emerging topic a click-through on the Topics page asked for (kept in the URL)."""
+    if "conv_emerging" not in st.session_state:
+        st.session_state["conv_emerging"] = st.query_params.get("conv_emerging", ui.ALL)
+    cid = st.session_state["conv_emerging"]
+    if cid in (None, "", ui.ALL):
+        if "conv_emerging" in st.query_params:  # touch the URL only when it changes
+            del st.query_params["conv_emerging"]
+        return None
+    if st.query_params.get("conv_emerging") != cid:
+        st.query_params["conv_emerging"] = cid
+    left, right = st.columns([4, 1], vertical_alignment="center")
+    left.info(f"Only the conversations of emerging topic **{cid}**.", icon=":material/filter_alt:")
+    right.button("Show all", key="conv_emerging_clear", on_click=st.session_state.update, kwargs={"conv_emerging": ui.ALL})  # fmt: skip
+    return cid
+
+
+emerging = _emerging_filter()
+
 start, end = (dates[0], dates[1]) if isinstance(dates, tuple) and len(dates) == 2 else (None, None)
 flt = queries.ConversationFilter(
     account_ids=(ctx.account_id,) if ctx.account_id else tuple(ctx.accounts),
@@ -85,6 +105,7 @@ flt = queries.ConversationFilter(
     start=start,
     end=end,
     text=text,
+    emerging_id=emerging,
 )
 _, total = queries.conversation_page(con, flt, 1, 1)
 n_pages = max(1, -(-total // queries.PAGE_SIZE))

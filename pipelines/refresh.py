@@ -34,7 +34,7 @@ from pipelines.inbox import InboxStep
 log = logging.getLogger(__name__)
 
 # After the inbox, in this order; each is `pipelines.<name>` exposing run(ctx) -> dict.
-STEP_MODULES = ("embed", "tag", "score", "backtest")
+STEP_MODULES = ("embed", "tag", "discover", "score", "backtest")
 # Step counts that make a run `partial` when positive.
 PARTIAL_COUNTS = ("rows_quarantined", "files_refused")
 

@@ -201,6 +201,47 @@ def _m008_potential_columns(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {col} {typ}")
 
 
+def _m009_emerging_topics(con: duckdb.DuckDBPyConnection) -> None:
+    """Emerging topics (cockpit.discovery): clusters with stable ids, their points, their events.
+
+    Source of truth rather than derived: ids, first_seen, dismissals and promotions must survive
+    every refresh, so the discover step updates these tables instead of rebuilding them.
+    """
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS emerging_topics (
+            cluster_id VARCHAR PRIMARY KEY, vertical VARCHAR, scope VARCHAR, account_id VARCHAR,
+            status VARCHAR, name VARCHAR, terms VARCHAR[], likely_type VARCHAR,
+            type_confidence DOUBLE, size INTEGER, coherence DOUBLE, assign_threshold DOUBLE,
+            central_conversation_id VARCHAR, example_conversation_ids VARCHAR[],
+            first_seen TIMESTAMP, merged_into VARCHAR, centroid FLOAT[], shown BOOLEAN,
+            promoted_topic_id VARCHAR, updated_run_id VARCHAR, updated_at TIMESTAMP)
+        """
+    )
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS emerging_points (
+            conversation_id VARCHAR PRIMARY KEY, vertical VARCHAR, cluster_id VARCHAR,
+            similarity DOUBLE)
+        """
+    )
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS emerging_events (
+            run_id VARCHAR, event_at TIMESTAMP, event VARCHAR, cluster_id VARCHAR,
+            other_cluster_id VARCHAR, detail VARCHAR)
+        """
+    )
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS emerging_scopes (
+            vertical VARCHAR PRIMARY KEY, fingerprint VARCHAR, candidates INTEGER,
+            clustered_candidates INTEGER, added_since_clustering INTEGER,
+            clustered_at TIMESTAMP, run_id VARCHAR)
+        """
+    )
+
+
 # (version, name, function). Append only; never edit an applied migration.
 MIGRATIONS: list[tuple[int, str, Callable[[duckdb.DuckDBPyConnection], None]]] = [
     (1, "input tables, quarantine, ingested files", _m001_input_tables),
@@ -211,6 +252,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[duckdb.DuckDBPyConnection], None]]] =
     (6, "backtest runs and results", _m006_backtest),
     (7, "derived tables", _m007_derived_tables),
     (8, "potential interval, window, floor; thin evidence", _m008_potential_columns),
+    (9, "emerging topics", _m009_emerging_topics),
 ]
 
 
