@@ -305,7 +305,8 @@ def _write_quarantine(con) -> None:
     ]  # fmt: skip
     for r in rows:
         con.execute(
-            "INSERT INTO quarantine VALUES (?,?,?,?,?,?,?,?)",
+            "INSERT INTO quarantine (file, table_name, row_number, column_name, reason, raw, "
+            "run_id, quarantined_at) VALUES (?,?,?,?,?,?,?,?)",
             [*r, "run-003", datetime(2026, 11, 23, 2, 0, 5)],
         )
 

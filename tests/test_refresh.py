@@ -59,7 +59,8 @@ def fake_ingest(con, paths, table=None, run_id=None, progress=None):
             )
         for cid, *_ in bad:
             con.execute(
-                "INSERT INTO quarantine VALUES (?, 'conversations', 0, 'text', 'empty', ?, ?, now())",
+                "INSERT INTO quarantine (file, table_name, row_number, column_name, reason, raw, "
+                "run_id, quarantined_at) VALUES (?, 'conversations', 0, 'text', 'empty', ?, ?, now())",
                 [str(p), cid, run_id],
             )
         con.execute(

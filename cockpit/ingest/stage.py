@@ -20,10 +20,7 @@ Decisions:
 
 from __future__ import annotations
 
-import codecs
 import csv
-import gzip
-import io
 import json
 import re
 from collections import deque
@@ -39,9 +36,9 @@ import pyarrow.parquet as pq
 from cockpit import contract
 from cockpit.errors import MissingColumnsError
 from cockpit.ingest import privacy
+from cockpit.ingest.encoding import Refusal, detect_encoding, lines
 
 BATCH_ROWS = 50_000  # records per Arrow batch: bounded memory, few DuckDB round trips
-SAMPLE_BYTES = 1 << 16  # enough to detect an encoding, small enough to read twice
 RAW_CHARS = 2_000  # raw text kept per quarantined record (masked), so quarantine stays small
 # A multi-line record may grow to this many times the value limit before its first line is
 # declared malformed (bounds memory when a quote is never closed).
@@ -50,10 +47,6 @@ DELIMITERS = (",", ";", "\t", "|")
 # Text columns masked by `privacy.mask_text`; id and account columns by `mask_identifier`.
 MASKED_COLUMNS = {("conversations", "text"), ("messages", "body")}
 IDENTIFIER_COLUMNS = {"account_id", "conversation_id", "csm", "name"}
-
-
-class Refusal(Exception):
-    """The file cannot be staged as a whole; the message says why and what to do."""
 
 
 @dataclass
@@ -80,93 +73,6 @@ def create_tables(con: duckdb.DuckDBPyConnection, table: str) -> None:
         "CREATE OR REPLACE TEMP TABLE _rejrec (_file VARCHAR, _hash VARCHAR, _row BIGINT, "
         "_lines VARCHAR, column_name VARCHAR, reason VARCHAR, raw VARCHAR)"
     )
-
-
-# --- encodings ----------------------------------------------------------------------------------
-
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
-
-
-def _open_binary(path: Path):
-    return gzip.open(path, "rb") if path.name.lower().endswith(".gz") else open(path, "rb")
-
-
-def detect_encoding(path: Path, declared: str | None = None) -> str:
-    """The encoding to read `path` with (see the module doc); Refusal when none fits."""
-    with _open_binary(path) as fh:
-        sample = fh.read(SAMPLE_BYTES)
-    if not sample:
-        raise Refusal(f"{path}: the file is empty (0 bytes); export it again with a header row.")
-    for bom, name in _BOMS:
-        if sample.startswith(bom):
-            return name
-    if declared:
-        try:
-            return codecs.lookup(declared).name
-        except LookupError:
-            raise Refusal(
-                f"{path}: unknown encoding {declared!r}; pass a Python codec name such as "
-                f"utf-8, cp1252, latin-1 or utf-16."
-            ) from None
-    text = sample.decode("utf-8", errors="replace")
-    if len(sample) == SAMPLE_BYTES:  # a character may be cut at the end of the sample
-        text = text[:-1]
-    bad = text.count("\ufffd")
-    if sample.count(0) * 4 < len(sample) and (
-        bad == 0 or sum(ord(c) > 127 for c in text) - bad > bad
-    ):
-        return "utf-8"  # invalid lines, if any, are quarantined one by one
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(sample).best()
-    if best is None:
-        raise Refusal(
-            f"{path}: not UTF-8 and its encoding could not be detected; convert it to UTF-8 "
-            f"or pass --encoding (e.g. --encoding cp1252)."
-        )
-    return codecs.lookup(best.encoding).name
-
-
-def _wide(encoding: str) -> bool:
-    return codecs.lookup(encoding).name.startswith(("utf-16", "utf-32"))
-
-
-_LONE_CR = re.compile(rb"(?<=\r)(?!\n)")
-
-
-def _lines(path: Path, encoding: str) -> Iterator[tuple[str | None, str]]:
-    """(decoded line or None when undecodable, printable line) with its line ending kept."""
-    if _wide(encoding):
-        with _open_binary(path) as raw:
-            fh = io.TextIOWrapper(raw, encoding=encoding, errors="strict", newline="")
-            try:
-                for line in fh:
-                    yield line, line
-            except UnicodeDecodeError as exc:
-                raise Refusal(
-                    f"{path}: not valid {encoding} ({exc.reason}); export it again as UTF-8."
-                ) from None
-        return
-    with _open_binary(path) as fh:
-        for blob in fh:
-            parts = _LONE_CR.split(blob) if b"\r" in blob[:-2] else (blob,)
-            for part in parts:
-                if not part:
-                    continue
-                try:
-                    yield part.decode(encoding), ""
-                except UnicodeDecodeError as exc:
-                    yield (
-                        None,
-                        f"invalid encoding (not {encoding}) at byte {exc.start}: "
-                        + (part.decode(encoding, errors="replace")),
-                    )
 
 
 # --- CSV records ----------------------------------------------------------------------------------
@@ -199,7 +105,7 @@ def csv_records(
     The header is the first non-blank record. A record that cannot be parsed yields fields None
     and its raw text (the reason is decided by the caller, which knows the header width).
     """
-    source = _lines(path, encoding)
+    source = lines(path, encoding)
     pushed: deque[tuple[int, str | None, str]] = deque()
     lineno = 0
 
@@ -417,7 +323,7 @@ def stage_jsonl(b: _Batcher, path: Path, table: str, encoding: str) -> list[str]
     names = {n: n for n in b.names}
     seen: set[str] = set()
     row = 0
-    for no, (line, printable) in enumerate(_lines(path, encoding), start=1):
+    for no, (line, printable) in enumerate(lines(path, encoding), start=1):
         if line is None:
             row += 1
             b.reject(row, str(no), None, "unreadable record: " + printable.split(":", 1)[0],

@@ -145,9 +145,13 @@ def export_tags(con, out: Path | str) -> int:
     """
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
+    from cockpit.formats import csv_cell_sql  # texts never start like a spreadsheet formula
+
     query = (
-        "SELECT t.conversation_id, c.account_id, t.automation_type, round(t.type_confidence, 4) "
-        "AS type_confidence, t.topic_id, round(t.topic_confidence, 4) AS topic_confidence, "
+        f"SELECT {csv_cell_sql('t.conversation_id')} AS conversation_id, "
+        f"{csv_cell_sql('c.account_id')} AS account_id, t.automation_type, "
+        "round(t.type_confidence, 4) AS type_confidence, "
+        f"{csv_cell_sql('t.topic_id')} AS topic_id, round(t.topic_confidence, 4) AS topic_confidence, "
         "t.taxonomy_version, t.corrected FROM tags t LEFT JOIN conversations c USING (conversation_id) "
         "ORDER BY t.conversation_id"
     )
