@@ -15,8 +15,14 @@ from pipelines.cli.group import cli, echo_json, settings_from
 )
 @click.option("--full", is_flag=True, help="Rebuild everything from the stored conversations.")
 @click.option("--quiet", is_flag=True, help="No progress output (errors are still shown).")
+@click.option(
+    "--init", is_flag=True,
+    help="Start from an empty store even though caches or inbox history exist (store lost).",
+)  # fmt: skip
 @click.pass_context
-def refresh_command(ctx: click.Context, inbox: str | None, full: bool, quiet: bool) -> None:
+def refresh_command(
+    ctx: click.Context, inbox: str | None, full: bool, quiet: bool, init: bool
+) -> None:
     """Load new files from the inbox and bring every derived table up to date.
 
     Steps: inbox → embed → tag → score → backtest, on a copy that replaces the published
@@ -36,7 +42,11 @@ def refresh_command(ctx: click.Context, inbox: str | None, full: bool, quiet: bo
     install_sigterm_handler()
     try:
         result = refresh(
-            settings, inbox=inbox, full=full, progress_mode="quiet" if quiet else "auto"
+            settings,
+            inbox=inbox,
+            full=full,
+            progress_mode="quiet" if quiet else "auto",
+            init=init,
         )
     except LockedError as exc:
         click.echo(f"Error: {exc}", err=True)
