@@ -359,3 +359,58 @@ def test_wrong_field_count_is_quarantined_alone(settings, tmp_path, accounts):
     assert rows(settings, "SELECT reason FROM quarantine") == [
         ("expected 7 fields (as in the header), found 8",)
     ]
+
+
+def test_cli_quarantine_list_retry_export(settings, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from pipelines.cli import cli
+
+    monkeypatch.setenv("COCKPIT_HOME", str(settings.home))
+    monkeypatch.setenv("COCKPIT_EMBEDDER", "hashing")
+    write(tmp_path / "accounts.csv", "account_id,name\na1,Acme\n")
+    c = write(
+        tmp_path / "conversations.csv",
+        HEADER + good(1, "a9") + "=cmd|calc,a1,2026-11-25,t,chat,9,true\n",
+    )
+    runner = CliRunner()
+    assert runner.invoke(cli, ["ingest", str(tmp_path)]).exit_code == 0
+    listed = runner.invoke(cli, ["quarantine", "list"])
+    assert listed.exit_code == 0, listed.output
+    assert "quarantined records  2 (1 waiting for a parent)" in listed.output
+    assert "[waits for accounts]" in listed.output and "line 2" in listed.output
+    out = tmp_path / "q.csv"
+    exported = runner.invoke(cli, ["quarantine", "export", "--out", str(out)])
+    assert exported.exit_code == 0 and "wrote 2 quarantine rows" in exported.output
+    assert "\n=" not in out.read_text() and ",=" not in out.read_text()
+    write(tmp_path / "more" / "accounts_9.csv", "account_id,name\na9,Nine\n")
+    with store.writing(settings, "ingest") as con:  # load the parent without a retry
+        from cockpit.ingest.load import _ingest_file
+
+        _ingest_file(
+            con,
+            tmp_path / "more" / "accounts_9.csv",
+            "accounts",
+            "r",
+            settings.ingest_limits(),
+            None,
+        )
+    retried = runner.invoke(cli, ["quarantine", "retry"])
+    assert retried.exit_code == 0, retried.output
+    assert "conversations retried 1, loaded 1, still quarantined 0" in retried.output
+
+
+def test_data_health_shows_what_waits(settings, tmp_path):
+    write(tmp_path / "accounts.csv", "account_id,name\na1,Acme\n")
+    ingest(
+        settings,
+        tmp_path / "accounts.csv",
+        write(tmp_path / "conversations.csv", HEADER + good(1, "a9")),
+    )
+    with store.reading(settings.db_path) as con:
+        from cockpit import queries
+
+        waiting = queries.quarantine_waiting(con)
+    assert waiting[["table_name", "waiting_for", "missing_id", "rows"]].values.tolist() == [
+        ["conversations", "accounts", "a9", 1]
+    ]

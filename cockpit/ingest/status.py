@@ -74,3 +74,51 @@ def status_summary(con: duckdb.DuckDBPyConnection, top_reasons: int = 5) -> dict
             "share": tagged / total if total else 0.0,
         }
     return summary
+
+
+def quarantine_list(con: duckdb.DuckDBPyConnection, limit: int = 20) -> dict[str, Any]:
+    """What waits in quarantine: counts by table, reason and waited-for parent, latest rows."""
+    groups = con.execute(
+        "SELECT table_name, reason, waiting_for, count(DISTINCT (file, row_number)) AS n "
+        "FROM quarantine GROUP BY ALL ORDER BY n DESC, table_name, reason"
+    ).fetchall()
+    latest = con.execute(
+        "SELECT file, table_name, row_number, lines, column_name, reason, waiting_for "
+        "FROM quarantine ORDER BY quarantined_at DESC, file, row_number LIMIT ?",
+        [int(limit)],
+    ).fetchall()
+    keys = ("file", "table", "row_number", "lines", "column", "reason", "waiting_for")
+    return {
+        "records": int(_first(con, "SELECT count(DISTINCT (file, row_number)) FROM quarantine")[0]),
+        "waiting": int(
+            _first(
+                con,
+                "SELECT count(DISTINCT (file, row_number)) FROM quarantine "
+                "WHERE waiting_for IS NOT NULL",
+            )[0]
+        ),
+        "by_reason": [
+            {"table": t, "reason": r, "waiting_for": w, "records": n} for t, r, w, n in groups
+        ],
+        "latest": [dict(zip(keys, row, strict=True)) for row in latest],
+    }
+
+
+def export_quarantine(con: duckdb.DuckDBPyConnection, out) -> int:
+    """Write every quarantine row to CSV (raw texts are masked; formula prefixes neutralised)."""
+    from pathlib import Path
+
+    from cockpit.formats import csv_cell_sql
+
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    cols = ["file", "table_name", "row_number", "lines", "column_name", "reason", "raw",
+            "waiting_for", "run_id", "quarantined_at"]  # fmt: skip
+    text = {"file", "lines", "column_name", "reason", "raw"}
+    select = ", ".join(f"{csv_cell_sql(c)} AS {c}" if c in text else c for c in cols)
+    escaped = str(out).replace("'", "''")
+    con.execute(
+        f"COPY (SELECT {select} FROM quarantine ORDER BY file, row_number, column_name) "
+        f"TO '{escaped}' (HEADER, DELIMITER ',')"
+    )
+    return int(_first(con, "SELECT count(*) FROM quarantine")[0])

@@ -4,7 +4,15 @@
 module and register themselves on import.
 """
 
-from pipelines.cli import brief, demo, ingest, refresh, scoring, tagging  # noqa: F401  (commands)
+from pipelines.cli import (  # noqa: F401  (commands)
+    brief,
+    demo,
+    ingest,
+    quarantine,
+    refresh,
+    scoring,
+    tagging,
+)
 from pipelines.cli.group import cli
 
 
