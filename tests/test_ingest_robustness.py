@@ -369,7 +369,7 @@ def test_cli_quarantine_list_retry_export(settings, tmp_path, monkeypatch):
     monkeypatch.setenv("COCKPIT_HOME", str(settings.home))
     monkeypatch.setenv("COCKPIT_EMBEDDER", "hashing")
     write(tmp_path / "accounts.csv", "account_id,name\na1,Acme\n")
-    c = write(
+    write(
         tmp_path / "conversations.csv",
         HEADER + good(1, "a9") + "=cmd|calc,a1,2026-11-25,t,chat,9,true\n",
     )

@@ -63,6 +63,16 @@ def detect_encoding(path: Path, declared: str | None = None) -> str:
     from charset_normalizer import from_bytes
 
     best = from_bytes(sample).best()
+    if best is not None and _wide(best.encoding):
+        return codecs.lookup(best.encoding).name
+    # On a short sample the detector's single-byte guesses are unreliable (cp775, cp1125, ...
+    # for plain Western text): a sample that cp1252 decodes is taken as cp1252, the encoding of
+    # Excel's Windows exports, and the file report says so.
+    try:
+        sample.decode("cp1252")
+        return "cp1252"
+    except UnicodeDecodeError:
+        pass
     if best is None:
         raise Refusal(
             f"{path}: not UTF-8 and its encoding could not be detected; convert it to UTF-8 "

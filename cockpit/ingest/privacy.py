@@ -96,7 +96,7 @@ _KEY_RE = re.compile(r"\b[spr]k_(?:live|test)_[0-9A-Za-z]{8,}")
 _PASSWORD_RE = re.compile(
     r"(?i)\b(password|passcode|passwd|pass ?phrase|pin(?: code| number)?)\b"
     r"(\s*(?:is|was|=|:|-)\s*|\s+(?=\S*\d))"
-    r"(\S+?)(?=[.,;!?)\]]*(?:\s|$))"
+    r"(?!\[[A-Z]+\])(\S+?)(?=[.,;!?)\]]*(?:\s|$))"  # an earlier placeholder is no value
 )
 _UPS_RE = re.compile(r"\b1Z[0-9A-Z]{16}\b")
 _IBAN_RE = re.compile(
