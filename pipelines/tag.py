@@ -27,7 +27,7 @@ from cockpit.embedding import (
     cached_embed,
     embedder_model_id,
 )
-from cockpit.tagging.corrections import apply_corrections, load_corrections
+from cockpit.tagging.corrections import apply_corrections, sync_corrections
 from cockpit.tagging.tagger import fit_tagger
 from cockpit.tagging.taxonomy import OTHER, Taxonomy, load_taxonomy
 from pipelines import embed as embed_step
@@ -78,7 +78,9 @@ def run(ctx: StepContext) -> dict[str, float]:
         or store.get_meta(con, "model_id") != model_id
     )
 
-    corrections = _valid_corrections(con, taxonomy, load_corrections(settings.corrections_path))
+    corrections = _valid_corrections(
+        con, taxonomy, sync_corrections(con, settings.corrections_path)
+    )
     con.register(
         "_corr", corrections[["conversation_id", "automation_type", "topic_id"]].astype(object)
     )

@@ -201,3 +201,41 @@ def correct(
         corrections_path, conversation_id, automation_type, topic_id,
         by=by, note=note, taxonomy=taxonomy,
     )  # fmt: skip
+
+
+def sync_corrections(con, path: Path | str) -> pd.DataFrame:
+    """Keep corrections in both places; return the latest per conversation (`load_corrections`).
+
+    Every correction of `corrections.sqlite` is copied into the published store
+    (`applied_corrections`, by id). When the file lost corrections the store holds (deleted,
+    replaced by an older copy), they are written back to it and the loss is logged, so a lost
+    file never silently undoes a correction. `con` is the writer's connection.
+    """
+    import logging
+
+    log = logging.getLogger(__name__)
+    path = Path(path)
+    stored = con.execute(
+        f"SELECT id, {', '.join(COLUMNS)} FROM applied_corrections ORDER BY id"
+    ).fetchall()
+    if not stored and not path.exists():
+        return load_corrections(path)
+    with closing(_connect(path)) as sq, sq:
+        have = {r[0] for r in sq.execute("SELECT id FROM corrections").fetchall()}
+        lost = [r for r in stored if r[0] not in have]
+        if lost:
+            log.warning(
+                "%s lacked %d correction(s) kept in the published store; restored them",
+                path, len(lost),
+            )  # fmt: skip
+            sq.executemany(
+                "INSERT INTO corrections (id, conversation_id, automation_type, topic_id, "
+                "corrected_by, corrected_at, note) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                lost,
+            )
+        rows = sq.execute(f"SELECT id, {', '.join(COLUMNS)} FROM corrections").fetchall()
+    if rows:
+        con.executemany(
+            "INSERT OR REPLACE INTO applied_corrections VALUES (?, ?, ?, ?, ?, ?, ?)", rows
+        )
+    return load_corrections(path)
