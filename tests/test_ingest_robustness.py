@@ -414,3 +414,20 @@ def test_data_health_shows_what_waits(settings, tmp_path):
     assert waiting[["table_name", "waiting_for", "missing_id", "rows"]].values.tolist() == [
         ["conversations", "accounts", "a9", 1]
     ]
+
+
+def test_memory_limit_cannot_carry_sql(tmp_path):
+    from cockpit.errors import SettingsError
+
+    with pytest.raises(SettingsError) as exc:
+        Settings.from_env({"COCKPIT_MEMORY_LIMIT": "1GB'; CREATE TABLE pwned AS SELECT 1; --"})
+    assert str(exc.value).startswith("COCKPIT_MEMORY_LIMIT must be a size such as 4GB")
+    assert Settings.from_env({"COCKPIT_MEMORY_LIMIT": "512MiB"}).memory_limit == "512MiB"
+
+
+def test_a_quote_in_the_home_path_breaks_no_writer(tmp_path, accounts):
+    home = tmp_path / "o'brien home"
+    settings = Settings(home=home, embedder="hashing")
+    c = write(tmp_path / "conversations.csv", HEADER + good(1))
+    assert ingest(settings, accounts, c).files[1].loaded == 1
+    assert rows(settings, "SELECT current_setting('temp_directory')")[0][0] != ""
