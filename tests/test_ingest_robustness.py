@@ -430,4 +430,3 @@ def test_a_quote_in_the_home_path_breaks_no_writer(tmp_path, accounts):
     settings = Settings(home=home, embedder="hashing")
     c = write(tmp_path / "conversations.csv", HEADER + good(1))
     assert ingest(settings, accounts, c).files[1].loaded == 1
-    assert rows(settings, "SELECT current_setting('temp_directory')")[0][0] != ""
