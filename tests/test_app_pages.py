@@ -165,7 +165,8 @@ def test_conversations_follow_the_sidebar_account(home):
 
 
 def test_a_correction_is_stored_and_shown(home, tmp_path, monkeypatch):
-    corrections = pytest.importorskip("cockpit.tagging.corrections")
+    from cockpit.tagging import corrections
+
     at = open_page("conversations", account="acme")
     cid = at.dataframe[0].value["conversation_id"].iloc[0]
     at.selectbox(key="fix_id").select(cid)
@@ -214,3 +215,10 @@ def test_data_health_shows_what_waits_in_quarantine(home):
 def test_pages_hold_no_sql():
     for path in [ROOT / "app.py", *(ROOT / "app_pages").glob("*.py")]:
         assert "select " not in path.read_text(encoding="utf-8").lower(), path
+
+
+def test_account_and_data_health_show_the_uncertain_count(home):
+    account = [c.value for c in open_page("account", account="acme").caption]
+    health = [c.value for c in open_page("data_health").caption]
+    assert any(c.startswith("Uncertain type: ") for c in account), account
+    assert any(c.startswith("Uncertain type: ") for c in health), health

@@ -33,9 +33,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+import cockpit.ingest.privacy as privacy
 from cockpit import contract
 from cockpit.errors import MissingColumnsError
-from cockpit.ingest import privacy
 from cockpit.ingest.encoding import Refusal, detect_encoding, lines
 
 BATCH_ROWS = 50_000  # records per Arrow batch: bounded memory, few DuckDB round trips

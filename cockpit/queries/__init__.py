@@ -33,6 +33,7 @@ from cockpit.queries.health import (
     recent_runs,
     run_step_rows,
     tag_coverage,
+    uncertain_counts,
 )
 from cockpit.queries.portfolio import (
     account_options,
@@ -58,5 +59,5 @@ __all__ = [
     "quarantine_by_reason", "quarantine_count", "quarantine_sample", "quarantine_waiting",
     "recent_runs",
     "run_step_rows", "store_overview", "tag_coverage", "topic_demand", "topic_growth",
-    "topic_options", "topic_unautomated", "verticals",
+    "topic_options", "topic_unautomated", "uncertain_counts", "verticals",
 ]  # fmt: skip
