@@ -9,6 +9,7 @@ from pipelines.cli import (  # noqa: F401  (each module registers its commands)
     brief,
     demo,
     ingest,
+    quarantine,
     refresh,
     scoring,
     tagging,
