@@ -38,6 +38,20 @@ facts = [
 ]
 st.caption(" · ".join(f for f in facts if f))
 
+
+def emerging_alerts(account_id: str) -> None:
+    """A note per emerging topic that grows fast in this account (owner: discovery)."""
+    for t in queries.account_emerging_alerts(con, account_id):
+        st.warning(
+            f"Emerging topic **{t['name']}** ({t['id']}) grows fast here: {t['recent']:,} "
+            f"conversations in the last 28 days, {t['previous']:,} in the 28 before. The taxonomy "
+            "cannot place it yet; see Topics → Emerging topics.",
+            icon=":material/trending_up:",
+        )
+
+
+emerging_alerts(ctx.account_id)
+
 # Two rows of three cards: at 1400 px six cards in one row truncate labels and deltas.
 # Delta descriptions carry the comparison window and the rank among all accounts.
 RATES = [  # (label, rate, its change in pts, definition, peer percentile column)
