@@ -28,9 +28,9 @@ from typing import Any
 
 import duckdb
 
+import cockpit.ingest.stage as stage
 from cockpit import contract
 from cockpit.errors import UnknownTableError
-from cockpit.ingest import stage
 from cockpit.ingest.validate import Limits, build_typed, lit, q, quarantine_errors
 
 log = logging.getLogger(__name__)
