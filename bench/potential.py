@@ -50,7 +50,7 @@ class Book:
 
 def demo_book(home: Path) -> Book:
     """The demo workspace under `home`."""
-    from cockpit.demo.world import UNKNOWN_OUTCOME_RATE
+    from cockpit.demo.params import UNKNOWN_OUTCOME_RATE
 
     con = store.read_only(home / "cockpit.duckdb")
     truth = con.execute(

@@ -48,6 +48,9 @@ QUALITY_RATIO = 0.7
 DEFAULT_HANDLE_MIN = 10.0
 MAX_ISSUES = 10
 MAX_ACTIONS = 10
+# An enabler action must add at least 0.05 pts to the potential (one conversation in 2,000):
+# below that it is a zero-value sentence, not an action.
+MIN_GAIN_PTS = 0.05
 # Known outcomes a cell needs before it can rank first: with fewer than 20 a rate is ±11 pts
 # (binomial at 50%), so the cell is flagged "thin evidence" and ranked after the others.
 MIN_EVIDENCE_CONVERSATIONS = 20
@@ -246,7 +249,7 @@ def next_best_actions(
     hours = _hours_per_unresolved(df)
     bench = df["benchmark_rate"]
     has = df["enabler"].notna() & bench.notna()
-    missing = has & ~df["enabler_live"] & (df["contribution_pts"] > 0)
+    missing = has & ~df["enabler_live"] & (df["contribution_pts"] > MIN_GAIN_PTS)
     weak_live = (
         has
         & df["enabler_live"]
@@ -281,6 +284,9 @@ def next_best_actions(
     df["gain_pts"] = 100 * df["share"] * uplift
     df["thin_evidence"] = df["known_outcome"] < MIN_EVIDENCE_CONVERSATIONS
     df["hours_saved_per_month"] = df["extra_ai_resolved_per_month"] * hours
+    # Rounded: DuckDB's parallel sums of handle times may differ in the last bits between runs.
+    for col in ("extra_ai_resolved_per_month", "gain_pts", "hours_saved_per_month"):
+        df[col] = df[col].round(6)
     df["topic"] = [names.get(t, t) for t in df["topic_id"]]
     df["confidence"] = [_confidence(r) for r in df.itertuples(index=False)]
     df["rationale"] = [_rationale(r, facts) for r in df.itertuples(index=False)]

@@ -10,7 +10,9 @@ Model, per vertical × cell (c) over the accounts (a) that have the cell, on the
     not working:  p = sigmoid(L_lo[c] + δ[a])        (L_lo < L_hi)
     ai_resolved[a, c] ~ Binomial(known[a, c], p)
 with a prior probability of "working" per setup state (setup says live / setup says not live /
-no setup), fitted by EM. δ[a] is the account's quality: the known-outcome-weighted mean logit
+no setup), fitted by EM; a cell `setup` calls not live is taken as not working (the enabler is
+what the potential is about: a peer without it is no benchmark), one it calls live may still
+fail (partial deployment, wrong setup, other cells' conversations). δ[a] is the account's quality: the known-outcome-weighted mean logit
 deviation of its cells from the level of their component, shrunk by empirical Bayes (weight τ² / (τ² + s²_a),
 τ² = the between-account variance left after binomial noise, estimated per book: a book whose
 accounts do not differ gets δ = 0).
@@ -27,9 +29,12 @@ import numpy as np
 import pandas as pd
 
 VCELL = ["vertical", "automation_type", "topic_id"]
-# Prior P(working) per setup state before EM; EM re-estimates them (with one pseudo-cell of this
-# prior, so a state with few cells stays near it). Setup is usually right, hence 0.9 / 0.1.
+# Prior P(working) per setup state before EM; EM re-estimates them with `PRIOR_CELLS`
+# pseudo-cells of this prior, so a book with few cells keeps trusting its setup (one cell that
+# `setup` calls not live but resolves well must not make every "not live" doubtful). Setup is
+# usually right, hence 0.9 / 0.1.
 PRIOR_WORKING = {"live": 0.9, "not_live": 0.1, "unknown": 0.5}
+PRIOR_CELLS = 10.0
 # EM iterations: the levels and posteriors settle within ~20 on both books; 40 leaves margin
 # (the account effect is refreshed every 5).
 EM_ITERATIONS = 40
@@ -95,6 +100,7 @@ def _account_effect(frame: pd.DataFrame, work: np.ndarray) -> tuple[pd.Series, p
         tau2 = max(float(raw[fin].var(ddof=1)) - float(noise[fin].mean()), 0.0)
     weight = tau2 / (tau2 + noise) if tau2 > 0 else noise * 0.0
     delta = (weight * raw).fillna(0.0)
+    delta = delta - delta.mean()  # the levels carry the mean: δ only says how accounts differ
     var = (weight * noise.where(np.isfinite(noise), 0.0)).fillna(0.0)  # posterior variance
     return delta, var
 
@@ -117,6 +123,7 @@ def fit_mixture(cells: pd.DataFrame) -> pd.DataFrame:
     pooled = (np.bincount(group, k, n_groups) + 0.5) / (np.bincount(group, n, n_groups) + 1.0)
     hi, lo = _logit(pooled) + 0.5, _logit(pooled) - 1.5
     prior_state = dict(PRIOR_WORKING)
+    trust_off = state == "not_live"
     df["L_hi"], df["L_lo"], df["delta"] = 0.0, 0.0, 0.0
     delta_var = pd.Series(0.0, index=pd.Index(df["account_id"].unique()))
     for it in range(EM_ITERATIONS):
@@ -127,10 +134,11 @@ def fit_mixture(cells: pd.DataFrame) -> pd.DataFrame:
         l1 = _binom_loglik(k, n, _sigmoid(hi[group] + offset)) + np.log(np.clip(pi, EPS, 1))
         l0 = _binom_loglik(k, n, _sigmoid(lo[group] + offset)) + np.log(np.clip(1 - pi, EPS, 1))
         work = 1.0 / (1.0 + np.exp(np.clip(l0 - l1, -50, 50)))
-        # Re-estimate the setup-state priors (one pseudo-cell of the initial prior each).
+        work[trust_off] = 0.0  # `setup` says not live: trusted (a live cell may still fail)
+        # Re-estimate the setup-state priors (`PRIOR_CELLS` pseudo-cells of the initial prior).
         for st, p0 in PRIOR_WORKING.items():
             m = state == st
-            prior_state[st] = float((work[m].sum() + p0) / (m.sum() + 1.0))
+            prior_state[st] = float((work[m].sum() + PRIOR_CELLS * p0) / (m.sum() + PRIOR_CELLS))
         if it % 5 == 4:
             df["L_hi"], df["L_lo"], df["p_work"] = hi[group], lo[group], work
             delta, delta_var = _account_effect(df, work)

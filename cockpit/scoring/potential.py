@@ -18,7 +18,8 @@ README "Potential"):
 3. Working / not-working mixture per vertical × cell, fitted by EM with an account quality effect
    δ_a shrunk by empirical Bayes (`cockpit.scoring.mixture`): it gives p_full = the rate where the
    cell works, adjusted for the account, and p_work = P(this account's cell works | its outcomes,
-   its setup state). A cell that `setup` calls live but that resolves far below its peers
+   its setup state; 0 where `setup` says not live). A cell that `setup` calls live but that
+   resolves far below its peers
    (partial deployment, wrong setup, other cells' conversations) gets a low p_work.
 4. Target of each cell: target_c = p_work · ρ̃_c + (1 − p_work) · p_full, ρ̃_c = its own rate
    shrunk to p_full with `own_prior` pseudo-conversations; cells that need no enabler ('unknown'
@@ -107,13 +108,14 @@ class PotentialParams:
     # Multiplier of the mixture's standard deviation in the likely range until the workspace's
     # own conformal scale (from ≥ 10 realised backtest accounts) replaces it. The mixture's sd
     # leaves out what it cannot see (intent mix within a cell, a setup that is wrong); the scale
-    # that covers 80% of accounts was 1.36 on the demo and 1.44 on the evaluation book: 1.4 is
-    # the mean of the two leave-one-book-out choices (README "Potential").
+    # that covers 80% of accounts was 1.34 on the demo and 1.40 on the evaluation book; each
+    # applied to the other book covers 75% / 83%; 1.4 (README "Potential").
     interval_scale: float = 1.4
     # How much of the tagger's doubt (1 − type × topic confidence) is taken as tagging noise
     # when cleaning a cell's own rate (0 = trust the tags, 1 = the confidences in full). Chosen
-    # leave-one-book-out over {0, 0.3, 0.5, 0.65, 0.8, 1}: the demo and the evaluation book both
-    # pick 0.65 (full weight over-corrects: some doubt is between cells with the same status).
+    # leave-one-book-out over {0, 0.5, 0.65, 0.8, 1}: the demo picks 0.65, the evaluation book
+    # 0.8 (0.65 has the lowest summed MAE; full weight over-corrects: some of the doubt is
+    # between cells with the same status).
     noise_weight: float = 0.65
 
 
