@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cockpit import store
+from cockpit import engine, store
 from cockpit.errors import LockedError, StoreMissingError
 from cockpit.progress import make_progress
 from cockpit.settings import Settings
@@ -34,7 +34,7 @@ from pipelines.inbox import InboxStep
 log = logging.getLogger(__name__)
 
 # After the inbox, in this order; each is `pipelines.<name>` exposing run(ctx) -> dict.
-STEP_MODULES = ("embed", "tag", "score", "backtest")
+STEP_MODULES = ("embed", "tag", "discover", "score", "backtest")
 # Step counts that make a run `partial` when positive.
 PARTIAL_COUNTS = ("rows_quarantined", "files_refused")
 
@@ -204,6 +204,8 @@ def refresh(
         reporter.message(f"refresh {run_id}: failed, nothing published — {error}")
         reporter.close()
         return RunResult(run_id, "failed", runlog.EXIT_FAILED, _counts(records), error)
+    finally:
+        engine.shutdown(settings)  # stops a local Ray cluster this run started
     for step in step_list:
         if step.after_publish is not None:
             try:

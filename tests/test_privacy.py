@@ -144,10 +144,10 @@ def test_identifiers_that_are_emails_become_stable_pseudonyms():
     assert mask_identifier("acc_0001") == "acc_0001"
 
 
-def test_migration_9_masks_stored_rows_with_the_new_rules(tmp_path):
+def test_migration_11_masks_stored_rows_with_the_new_rules(tmp_path):
     con = duckdb.connect(str(tmp_path / "old.duckdb"))
     store.migrate(con)
-    con.execute("DELETE FROM schema_migrations WHERE version = 9")
+    con.execute("DELETE FROM schema_migrations WHERE version = 11")
     con.execute("INSERT INTO accounts (account_id, name) VALUES ('boss@acme.com', 'Acme')")
     con.execute(
         "INSERT INTO conversations (conversation_id, account_id, created_at, text) "
@@ -156,7 +156,7 @@ def test_migration_9_masks_stored_rows_with_the_new_rules(tmp_path):
     con.execute(
         "INSERT INTO quarantine (file, raw) VALUES ('f', '{\"text\": \"ghp_0123456789abcdefghijABCDEFGHIJ012345\"}')"
     )
-    assert 9 in store.migrate(con)
+    assert 11 in store.migrate(con)
     text, acc = con.execute("SELECT text, account_id FROM conversations").fetchall()[0]
     assert text == "my password is [PASSWORD], ssn [SSN]"
     assert acc.startswith("email-")

@@ -230,6 +230,7 @@ def test_default_steps_are_in_the_documented_order(settings):
         "inbox",
         "embed",
         "tag",
+        "discover",
         "score",
         "backtest",
     ]

@@ -26,6 +26,7 @@ class ConversationFilter:
     start: date | None = None
     end: date | None = None  # inclusive
     text: str | None = None
+    emerging_id: str | None = None  # members of one emerging topic (cockpit.discovery)
 
 
 def _conversation_where(f: ConversationFilter) -> tuple[str, list]:
@@ -56,6 +57,11 @@ def _conversation_where(f: ConversationFilter) -> tuple[str, list]:
     if f.text and f.text.strip():
         clauses.append("c.text ILIKE ?")
         params.append(f"%{f.text.strip()}%")
+    if f.emerging_id:
+        clauses.append(
+            "c.conversation_id IN (SELECT conversation_id FROM emerging_points WHERE cluster_id = ?)"
+        )
+        params.append(f.emerging_id)
     return " AND ".join(clauses), params
 
 

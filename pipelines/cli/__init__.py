@@ -4,7 +4,8 @@
 module and register themselves on import.
 """
 
-from pipelines.cli import (  # noqa: F401  (commands)
+from pipelines.cli import (  # noqa: F401  (each module registers its commands)
+    audit,
     brief,
     demo,
     ingest,
@@ -12,6 +13,7 @@ from pipelines.cli import (  # noqa: F401  (commands)
     refresh,
     scoring,
     tagging,
+    topics,
 )
 from pipelines.cli.group import cli
 
