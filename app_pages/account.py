@@ -28,12 +28,12 @@ def _num(value, fmt: str, unit: str = "") -> str | None:
     return None if value is None else f"{value:{fmt}}{unit}"
 
 
-st.title(acc["name"])
+st.title(ui.text(acc["name"]))  # data is text, never Markdown
 facts = [
     ui.vertical_label(acc["vertical"]),
-    f"{acc['plan'].title()} plan" if acc.get("plan") else None,
+    f"{ui.text(acc['plan'].title())} plan" if acc.get("plan") else None,
     f"ARR {ui.usd(acc['arr_usd'])}",
-    f"CSM {acc['csm'] or '—'}",
+    f"CSM {ui.text(acc['csm'] or '—')}",
     f"renews {acc['renewal_date']:%d %b %Y}" if acc.get("renewal_date") is not None else None,
 ]
 st.caption(" · ".join(f for f in facts if f))
@@ -353,8 +353,8 @@ with actions_col:
     with st.expander("Why these actions", icon=":material/lightbulb:", key="acct_why"):
         st.markdown(
             "\n".join(
-                f"{r.rank}. **{KIND_LABELS.get(r.kind, r.kind)}: {r.topic}** "
-                f"({ui.type_label(r.automation_type).lower()}) — {r.rationale}"
+                f"{r.rank}. **{KIND_LABELS.get(r.kind, r.kind)}: {ui.text(r.topic)}** "
+                f"({ui.type_label(r.automation_type).lower()}) — {ui.text(r.rationale)}"
                 for r in actions.itertuples()
             )
             or "No action suggested."

@@ -340,7 +340,8 @@ def _validate_and_load(
     fr.loaded = _count(
         con,
         f"INSERT INTO {tgt} ({all_cols}) SELECT {all_cols} FROM _final f "
-        f"WHERE {live} AND NOT EXISTS (SELECT 1 FROM {tgt} tgt WHERE {match})",
+        f"WHERE {live} AND NOT EXISTS (SELECT 1 FROM {tgt} tgt WHERE {match}) "
+        "ORDER BY f._file, f._row",  # file order: the same input gives the same database
     )
     valid = fr.rows_read - fr.quarantined
     fr.unchanged = valid - fr.loaded - fr.updated - fr.stale

@@ -10,6 +10,7 @@
 
 from cockpit.brief import vertical_label
 from cockpit.formats import age, compact, hours, ordinal, pct, percentile, pts, usd
+from cockpit.formats import md_text as _md_text
 from cockpit.ui.auth import can, gate, identity
 from cockpit.ui.charts import TYPE_COLORS, TYPE_LABEL_EXPR, TYPE_LABELS, type_color, type_label
 from cockpit.ui.data import (
@@ -41,5 +42,10 @@ __all__ = [
     "age", "can", "compact", "context", "conversations_state", "correct_tag", "corrections_audit",
     "cursor", "follow", "gate", "go", "hours", "identity", "open_row_conversations", "ordinal",
     "overrides_audit", "pct", "percentile", "pts", "require_account", "require_tables", "settings", "sidebar", "type_color", "type_label", "url_seed", "url_sync",
-    "usd", "vertical_label",
+    "usd", "vertical_label", "text",
 ]  # fmt: skip
+
+
+def text(value) -> str:
+    """Data shown inside Markdown (titles, captions): every Markdown mark escaped."""
+    return _md_text(value, streamlit=True)
