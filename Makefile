@@ -24,7 +24,7 @@ $(STAMP): pyproject.toml
 
 run: install
 	@$(BIN)/cockpit demo --if-missing
-	$(BIN)/streamlit run app.py --server.port 8501 --server.headless true --browser.gatherUsageStats false
+	$(BIN)/cockpit app --port 8501
 
 test: install
 	$(BIN)/ruff check .

@@ -38,6 +38,20 @@ facts = [
 ]
 st.caption(" · ".join(f for f in facts if f))
 
+
+def emerging_alerts(account_id: str) -> None:
+    """A note per emerging topic that grows fast in this account (owner: discovery)."""
+    for t in queries.account_emerging_alerts(con, account_id):
+        st.warning(
+            f"Emerging topic **{t['name']}** ({t['id']}) grows fast here: {t['recent']:,} "
+            f"conversations in the last 28 days, {t['previous']:,} in the 28 before. The taxonomy "
+            "cannot place it yet; see Topics → Emerging topics.",
+            icon=":material/trending_up:",
+        )
+
+
+emerging_alerts(ctx.account_id)
+
 # Two rows of three cards: at 1400 px six cards in one row truncate labels and deltas.
 # Delta descriptions carry the comparison window and the rank among all accounts.
 RATES = [  # (label, rate, its change in pts, definition, peer percentile column)
@@ -117,8 +131,10 @@ with left:
     )
     st.altair_chart((band + pot + line).properties(height=300), width="stretch")
     st.caption(
-        f"Green band: potential {ui.pct(acc['potential_low'])}–{ui.pct(acc['potential_high'])} "
-        f"(point estimate {ui.pct(acc['potential'])}, gap {ui.pts(acc['gap_pts'])})."
+        f"Green band: potential, likely range {ui.pct(acc['potential_low'])}–"
+        f"{ui.pct(acc['potential_high'])} (point estimate {ui.pct(acc['potential'])}, gap "
+        f"{ui.pts(acc['gap_pts'])} over today's {ui.pct(acc.get('potential_rate_today'))} "
+        f"in the last {acc.get('potential_window_days') or 90} days)."
         + (
             f" {sparse.sum()} week(s) with fewer than {MIN_WEEKLY} conversations not shown."
             if sparse.any()

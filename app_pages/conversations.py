@@ -75,6 +75,26 @@ with st.container(key="conv_filters", border=True):
 ui.url_sync("conv_type", kind)
 ui.url_sync("conv_topic", topic)
 
+
+def _emerging_filter() -> str | None:
+    """The emerging topic a click-through on the Topics page asked for (kept in the URL)."""
+    if "conv_emerging" not in st.session_state:
+        st.session_state["conv_emerging"] = st.query_params.get("conv_emerging", ui.ALL)
+    cid = st.session_state["conv_emerging"]
+    if cid in (None, "", ui.ALL):
+        if "conv_emerging" in st.query_params:  # touch the URL only when it changes
+            del st.query_params["conv_emerging"]
+        return None
+    if st.query_params.get("conv_emerging") != cid:
+        st.query_params["conv_emerging"] = cid
+    left, right = st.columns([4, 1], vertical_alignment="center")
+    left.info(f"Only the conversations of emerging topic **{cid}**.", icon=":material/filter_alt:")
+    right.button("Show all", key="conv_emerging_clear", on_click=st.session_state.update, kwargs={"conv_emerging": ui.ALL})  # fmt: skip
+    return cid
+
+
+emerging = _emerging_filter()
+
 start, end = (dates[0], dates[1]) if isinstance(dates, tuple) and len(dates) == 2 else (None, None)
 flt = queries.ConversationFilter(
     account_ids=(ctx.account_id,) if ctx.account_id else tuple(ctx.accounts),
@@ -85,6 +105,7 @@ flt = queries.ConversationFilter(
     start=start,
     end=end,
     text=text,
+    emerging_id=emerging,
 )
 _, total = queries.conversation_page(con, flt, 1, 1)
 n_pages = max(1, -(-total // queries.PAGE_SIZE))
@@ -149,7 +170,7 @@ def _save_correction() -> None:
     cid = st.session_state["fix_id"]
     new_type, new_topic = st.session_state["fix_type"], st.session_state["fix_topic"]
     try:
-        ui.correct_tag(ctx.settings, cid, new_type, new_topic, by="app")
+        ui.correct_tag(ctx.settings, cid, new_type, new_topic, ui.identity())
     except CockpitError as exc:
         st.session_state["_fix_error"] = str(exc)
         return
@@ -160,6 +181,20 @@ def _save_correction() -> None:
     )
 
 
+AUDIT_COLUMNS = {
+    "corrected_at": "When (UTC)", "corrected_by": "Who", "source": "From", "conversation_id": "ID",
+    "old_automation_type": "Old type", "automation_type": "New type", "old_topic_id": "Old topic",
+    "topic_id": "New topic", "note": "Note",
+}  # fmt: skip
+audit = ui.corrections_audit(ctx.settings, rows["conversation_id"].tolist())
+if not audit.empty:
+    with st.expander(f"Correction history ({len(audit)})", icon=":material/history:"):
+        st.dataframe(audit[list(AUDIT_COLUMNS)], hide_index=True, key="conv_audit",
+                     column_config=AUDIT_COLUMNS)  # fmt: skip
+
+if not ui.can("correct"):
+    st.caption(f"Read-only: your role ({ui.identity().role}) cannot correct tags.")
+    st.stop()
 with st.expander("Correct a tag", icon=":material/edit:"):
     with st.form("conv_fix", border=False):
         c1, c2, c3 = st.columns([2, 1, 1])

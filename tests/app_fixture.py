@@ -305,9 +305,12 @@ def _write_quarantine(con) -> None:
     ]  # fmt: skip
     for r in rows:
         con.execute(
-            "INSERT INTO quarantine VALUES (?,?,?,?,?,?,?,?)",
+            "INSERT INTO quarantine (file, table_name, row_number, column_name, reason, raw, "
+            "run_id, quarantined_at) VALUES (?,?,?,?,?,?,?,?)",
             [*r, "run-003", datetime(2026, 11, 23, 2, 0, 5)],
         )
+    # Rows refused for a missing account wait for it (the page's "waiting" block).
+    con.execute("UPDATE quarantine SET waiting_for = 'accounts' WHERE column_name = 'account_id'")
 
 
 def _write_derived(con, rng: random.Random, conv_cells: dict) -> None:
@@ -337,7 +340,7 @@ def _write_derived(con, rng: random.Random, conv_cells: dict) -> None:
              rng.randint(10, 95), rng.randint(10, 95), rng.randint(10, 95), rng.randint(10, 95))
         )  # fmt: skip
         gap = round((a.potential - cur["automation_rate"]) * 100, 2)
-        potential.append((a.account_id, cur["automation_rate"], a.potential, a.potential - 0.06, a.potential + 0.05, gap, "peer_benchmark"))  # fmt: skip
+        potential.append((a.account_id, cur["automation_rate"], a.potential, a.potential - 0.06, a.potential + 0.05, gap, "peer_benchmark", 0.04, 90, False))  # fmt: skip
         scored = []
         for c, (typ, topic, share, bench) in enumerate(CELLS[a.vertical]):
             vol = int(cur["conversations"] * share)
@@ -423,7 +426,7 @@ def _write_derived(con, rng: random.Random, conv_cells: dict) -> None:
         con,
         "potential",
         "account_id VARCHAR, automation_rate DOUBLE, potential DOUBLE, low DOUBLE, high DOUBLE, "
-        "gap_pts DOUBLE, method VARCHAR",
+        "gap_pts DOUBLE, method VARCHAR, sd DOUBLE, window_days BIGINT, floored BOOLEAN",
         potential,
     )
     _create(
