@@ -131,8 +131,10 @@ with left:
     )
     st.altair_chart((band + pot + line).properties(height=300), width="stretch")
     st.caption(
-        f"Green band: potential {ui.pct(acc['potential_low'])}–{ui.pct(acc['potential_high'])} "
-        f"(point estimate {ui.pct(acc['potential'])}, gap {ui.pts(acc['gap_pts'])})."
+        f"Green band: potential, likely range {ui.pct(acc['potential_low'])}–"
+        f"{ui.pct(acc['potential_high'])} (point estimate {ui.pct(acc['potential'])}, gap "
+        f"{ui.pts(acc['gap_pts'])} over today's {ui.pct(acc.get('potential_rate_today'))} "
+        f"in the last {acc.get('potential_window_days') or 90} days)."
         + (
             f" {sparse.sum()} week(s) with fewer than {MIN_WEEKLY} conversations not shown."
             if sparse.any()

@@ -170,7 +170,7 @@ def _save_correction() -> None:
     cid = st.session_state["fix_id"]
     new_type, new_topic = st.session_state["fix_type"], st.session_state["fix_topic"]
     try:
-        ui.correct_tag(ctx.settings, cid, new_type, new_topic, by="app")
+        ui.correct_tag(ctx.settings, cid, new_type, new_topic, ui.identity())
     except CockpitError as exc:
         st.session_state["_fix_error"] = str(exc)
         return
@@ -181,6 +181,20 @@ def _save_correction() -> None:
     )
 
 
+AUDIT_COLUMNS = {
+    "corrected_at": "When (UTC)", "corrected_by": "Who", "source": "From", "conversation_id": "ID",
+    "old_automation_type": "Old type", "automation_type": "New type", "old_topic_id": "Old topic",
+    "topic_id": "New topic", "note": "Note",
+}  # fmt: skip
+audit = ui.corrections_audit(ctx.settings, rows["conversation_id"].tolist())
+if not audit.empty:
+    with st.expander(f"Correction history ({len(audit)})", icon=":material/history:"):
+        st.dataframe(audit[list(AUDIT_COLUMNS)], hide_index=True, key="conv_audit",
+                     column_config=AUDIT_COLUMNS)  # fmt: skip
+
+if not ui.can("correct"):
+    st.caption(f"Read-only: your role ({ui.identity().role}) cannot correct tags.")
+    st.stop()
 with st.expander("Correct a tag", icon=":material/edit:"):
     with st.form("conv_fix", border=False):
         c1, c2, c3 = st.columns([2, 1, 1])

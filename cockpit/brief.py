@@ -88,13 +88,19 @@ def to_markdown(report: dict, *, html_safe: bool = False) -> str:
     if f.missing(a.get("potential")):
         lines += ["Potential not computed yet (run `cockpit refresh`).", ""]
     else:
+        # Potential, today's rate and gap over one window (the potential's), so they add up.
+        today = a.get("potential_rate_today", a.get("automation_rate"))
+        days = a.get("potential_window_days")
+        over = f" over the last {int(days)} days" if not f.missing(days) else ""
         lines += [
             f"Could reach **{f.pct(a.get('potential'))}** automation "
-            f"(likely {f.pct(a.get('potential_low'))}–{f.pct(a.get('potential_high'))}) against "
-            f"{f.pct(a.get('automation_rate'))} today: a gap of **{f.pts(a.get('gap_pts'))}**, "
+            f"(likely range {f.pct(a.get('potential_low'))}–{f.pct(a.get('potential_high'))}) "
+            f"against {f.pct(today)}{over}: a gap of **{f.pts(a.get('gap_pts'))}**, "
             f"≈ {f.number(_monthly_gain(a))} more conversations resolved by the AI per month.",
             "",
         ]
+        if report.get("track_record"):
+            lines += [f"Track record: {report['track_record']}", ""]
 
     lines += ["## Top issues", ""]
     for i in report.get("issues", []) or []:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cockpit import store
+from cockpit import engine, store
 from cockpit.errors import LockedError
 from cockpit.progress import make_progress
 from cockpit.settings import Settings
@@ -175,6 +175,8 @@ def refresh(
         reporter.message(f"refresh {run_id}: failed, nothing published — {error}")
         reporter.close()
         return RunResult(run_id, "failed", runlog.EXIT_FAILED, _counts(records), error)
+    finally:
+        engine.shutdown(settings)  # stops a local Ray cluster this run started
     for step in step_list:
         if step.after_publish is not None:
             try:

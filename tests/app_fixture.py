@@ -337,7 +337,7 @@ def _write_derived(con, rng: random.Random, conv_cells: dict) -> None:
              rng.randint(10, 95), rng.randint(10, 95), rng.randint(10, 95), rng.randint(10, 95))
         )  # fmt: skip
         gap = round((a.potential - cur["automation_rate"]) * 100, 2)
-        potential.append((a.account_id, cur["automation_rate"], a.potential, a.potential - 0.06, a.potential + 0.05, gap, "peer_benchmark"))  # fmt: skip
+        potential.append((a.account_id, cur["automation_rate"], a.potential, a.potential - 0.06, a.potential + 0.05, gap, "peer_benchmark", 0.04, 90, False))  # fmt: skip
         scored = []
         for c, (typ, topic, share, bench) in enumerate(CELLS[a.vertical]):
             vol = int(cur["conversations"] * share)
@@ -423,7 +423,7 @@ def _write_derived(con, rng: random.Random, conv_cells: dict) -> None:
         con,
         "potential",
         "account_id VARCHAR, automation_rate DOUBLE, potential DOUBLE, low DOUBLE, high DOUBLE, "
-        "gap_pts DOUBLE, method VARCHAR",
+        "gap_pts DOUBLE, method VARCHAR, sd DOUBLE, window_days BIGINT, floored BOOLEAN",
         potential,
     )
     _create(

@@ -37,7 +37,14 @@ def test_markdown_has_every_section(report):
         "What changed recently",
     ):
         assert f"## {heading}" in text
-    assert "(likely 57%–68%)" in text
+    assert "(likely range 57%–68%)" in text
+    # today's rate is the potential's own (same 90-day window), so the gap adds up
+    a = report["account"]
+    assert f"against {100 * a['potential_rate_today']:.0f}% over the last 90 days" in text
+    assert a["gap_pts"] == pytest.approx(
+        100 * (a["potential"] - a["potential_rate_today"]), abs=0.01
+    )
+    assert "Track record: Evidence is thin" in text  # the fixture's backtest has no realised n
     assert "“where is my order [ORDER_ID]" in text  # an example per issue
     assert text.count("\n1. ") == 2 and "\n3. " in text  # top 3 issues and actions
     assert "volume spike last week" in text

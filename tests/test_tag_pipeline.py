@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 
 import pytest
@@ -181,6 +182,33 @@ def test_model_id_change_retags_everything(home):
     refresh(home)
     _, tag = refresh(home, before=lambda con: store.set_meta(con, "model_id", "old-model"))
     assert tag["tags_written"] == 6
+
+
+class _Named(HashingEmbedder):
+    """The hashing fake under another model id (stands in for a real model in the cache key)."""
+
+    def __init__(self, model_id: str):
+        super().__init__()
+        self.model_id = model_id
+
+
+def test_switching_from_fp32_to_the_int8_default_reembeds_and_retags(home):
+    """A workspace embedded with the former default (fp32) is re-embedded under the int8 id
+    on its next refresh: the cache key and the tags' model id follow the embedder."""
+    from cockpit.embedding import embedder_model_id
+
+    fp32 = dataclasses.replace(home, embedder="sentence-transformers")
+    int8 = dataclasses.replace(home, embedder="onnx-int8")
+    emb, _ = refresh(fp32, factory=lambda: _Named(embedder_model_id(fp32)))
+    assert emb["texts_embedded"] == 6
+    emb, tag = refresh(int8, factory=lambda: _Named(embedder_model_id(int8)))
+    assert emb["texts_embedded"] == 6 and tag["tags_written"] == 6
+    con = store.read_only(home.db_path)
+    assert store.get_meta(con, "model_id").endswith("+onnx-int8")
+    assert con.execute("SELECT DISTINCT model_id FROM tags").fetchall() == [
+        (embedder_model_id(int8),)
+    ]
+    con.close()
 
 
 def test_deleted_conversations_lose_their_tags(home):

@@ -59,6 +59,27 @@ def arrow_to_vectors(column: pa.ChunkedArray | pa.Array, dim: int = DIM) -> np.n
     return np.asarray(flat, dtype=np.float32).reshape(len(column), -1)
 
 
+def embed_rows(embedder: Embedder, hashes: list[str], texts: list[str]) -> pa.Table:
+    """(model_id, text_hash, vector) for `texts`: the row function both engines run."""
+    return pa.table(
+        {
+            "model_id": pa.array([embedder.model_id] * len(texts), pa.string()),
+            "text_hash": pa.array(hashes, pa.string()),
+            "vector": vectors_to_arrow(embedder.embed(list(texts))),
+        }
+    )
+
+
+def insert_vectors(con: duckdb.DuckDBPyConnection, relation: str, alias: str = "emb") -> int:
+    """Add the rows of `relation` (model_id, text_hash, vector) to the cache; return their count."""
+    n = con.execute(f"SELECT count(*) FROM {relation}").fetchall()[0][0]
+    con.execute(
+        f"INSERT OR IGNORE INTO {alias}.embeddings "
+        f"SELECT model_id, text_hash, vector::FLOAT[{DIM}] FROM {relation}"
+    )
+    return n
+
+
 def embed_missing(
     con: duckdb.DuckDBPyConnection,
     embedder: Embedder | Callable[[], Embedder],
@@ -103,19 +124,9 @@ def embed_missing(
             "SELECT text_hash, text FROM _emb_missing WHERE rn >= ? AND rn < ? ORDER BY rn",
             [start, start + chunk],
         ).fetchall()
-        vecs = embedder.embed([r[1] for r in rows])
-        batch = pa.table(
-            {
-                "model_id": pa.array([mid] * len(rows), pa.string()),
-                "text_hash": pa.array([r[0] for r in rows], pa.string()),
-                "vector": vectors_to_arrow(vecs),
-            }
-        )
+        batch = embed_rows(embedder, [r[0] for r in rows], [r[1] for r in rows])
         con.register("_emb_batch", batch)
-        con.execute(
-            f"INSERT OR IGNORE INTO {alias}.embeddings "
-            f"SELECT model_id, text_hash, vector::FLOAT[{DIM}] FROM _emb_batch"
-        )
+        insert_vectors(con, "_emb_batch", alias)
         con.unregister("_emb_batch")
         done += len(rows)
         if progress is not None:

@@ -33,6 +33,7 @@ from cockpit.queries.emerging import (
 )
 from cockpit.queries.health import (
     backtest_latest,
+    backtest_track_record,
     confidence_histogram,
     quarantine_by_reason,
     quarantine_count,
@@ -61,7 +62,7 @@ __all__ = [
     "emerging_topic", "emerging_topics", "emerging_weekly", "PAGE_SIZE", "PAGE_TABLES", "ConversationFilter", "account_actions",
     "account_cells", "account_options", "account_report", "account_summary",
     "account_top_issues", "account_type_mix", "account_weekly", "accounts_list",
-    "backtest_history", "backtest_latest", "brief_report", "confidence_histogram",
+    "backtest_history", "backtest_latest", "backtest_track_record", "brief_report", "confidence_histogram",
     "conversation_date_bounds", "conversation_export", "conversation_page", "conversation_texts",
     "csm_names", "meta_items", "missing_tables", "portfolio_rows", "portfolio_type_share",
     "quarantine_by_reason", "quarantine_count", "quarantine_sample", "recent_runs",

@@ -115,6 +115,13 @@ def confidence_histogram(con: duckdb.DuckDBPyConnection, bins: int = 20) -> pd.D
     )
 
 
+def backtest_track_record(summary: dict | None):
+    """The track record (figures and the accounts behind them) of a `backtest_latest` summary."""
+    from cockpit.scoring.backtest import track_record
+
+    return track_record(summary)
+
+
 def backtest_latest(con: duckdb.DuckDBPyConnection) -> tuple[dict | None, pd.DataFrame]:
     """The newest backtest run (summary dict) and its per-account predicted vs achieved rows."""
     import pandas as pd

@@ -184,7 +184,24 @@ def _m007_derived_tables(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"CREATE TABLE IF NOT EXISTS {name} ({columns})")
 
 
-def _m008_emerging_topics(con: duckdb.DuckDBPyConnection) -> None:
+# Columns added to derived tables after migration 7 (the potential's interval, window and floor;
+# thin evidence on issues and actions; the backtest's interval scale).
+POTENTIAL_COLUMNS_V8 = {
+    "potential": [("sd", "DOUBLE"), ("window_days", "BIGINT"), ("floored", "BOOLEAN")],
+    "potential_contributions": [("weight", "DOUBLE")],
+    "top_issues": [("thin_evidence", "BOOLEAN")],
+    "actions": [("thin_evidence", "BOOLEAN")],
+    "backtest_runs": [("interval_scale", "DOUBLE")],
+}
+
+
+def _m008_potential_columns(con: duckdb.DuckDBPyConnection) -> None:
+    for table, cols in POTENTIAL_COLUMNS_V8.items():
+        for col, typ in cols:
+            con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {col} {typ}")
+
+
+def _m009_emerging_topics(con: duckdb.DuckDBPyConnection) -> None:
     """Emerging topics (cockpit.discovery): clusters with stable ids, their points, their events.
 
     Source of truth rather than derived: ids, first_seen, dismissals and promotions must survive
@@ -234,7 +251,8 @@ MIGRATIONS: list[tuple[int, str, Callable[[duckdb.DuckDBPyConnection], None]]] =
     (5, "embed texts", _m005_embed_texts),
     (6, "backtest runs and results", _m006_backtest),
     (7, "derived tables", _m007_derived_tables),
-    (8, "emerging topics", _m008_emerging_topics),
+    (8, "potential interval, window, floor; thin evidence", _m008_potential_columns),
+    (9, "emerging topics", _m009_emerging_topics),
 ]
 
 
@@ -302,3 +320,32 @@ CREATE TABLE IF NOT EXISTS corrections (
     corrected_at TEXT NOT NULL,
     note TEXT)
 """
+
+# Audit of type overrides (`cockpit taxonomy override`), in the corrections file: the overrides
+# themselves live in YAML ($COCKPIT_HOME/taxonomy/overrides-*.yaml), which keeps no history.
+OVERRIDE_AUDIT_DDL = """
+CREATE TABLE IF NOT EXISTS override_audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    changed_at TEXT NOT NULL,
+    changed_by TEXT,
+    source TEXT,
+    role TEXT,
+    account_id TEXT,
+    vertical TEXT,
+    topic_id TEXT NOT NULL,
+    old_automation_type TEXT,
+    automation_type TEXT,
+    note TEXT)
+"""
+
+# Columns added to `corrections` after CORRECTIONS_DDL shipped, applied in order by
+# `tagging.corrections` on connect (ALTER only when the column is missing: idempotent, and
+# older files keep working; their rows read NULL there). Append only.
+CORRECTIONS_MIGRATIONS: list[tuple[str, str]] = [
+    # audit (issue 12): where the change came from, the role it was made with, and the tag
+    # it replaced (the latest correction if any, else the published tag)
+    ("source", "ALTER TABLE corrections ADD COLUMN source TEXT"),
+    ("role", "ALTER TABLE corrections ADD COLUMN role TEXT"),
+    ("old_automation_type", "ALTER TABLE corrections ADD COLUMN old_automation_type TEXT"),
+    ("old_topic_id", "ALTER TABLE corrections ADD COLUMN old_topic_id TEXT"),
+]

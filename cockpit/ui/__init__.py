@@ -1,5 +1,6 @@
 """Streamlit-only helpers shared by app.py and the pages (the library never imports them).
 
+- `auth`: the sign-in gate (`gate`), the current `identity()` and `can(action)`;
 - `data`: `settings()`, `cursor()` (cached read-only connection), `require_tables`, `correct_tag`;
 - `navigation`: the sidebar (`sidebar`, `context`, `Context`), URL state, page switches (`go`);
 - `charts`: the automation-type colours and labels every chart uses;
@@ -9,8 +10,16 @@
 
 from cockpit.brief import vertical_label
 from cockpit.formats import age, compact, hours, ordinal, pct, percentile, pts, usd
+from cockpit.ui.auth import can, gate, identity
 from cockpit.ui.charts import TYPE_COLORS, TYPE_LABEL_EXPR, TYPE_LABELS, type_color, type_label
-from cockpit.ui.data import correct_tag, cursor, require_tables, settings
+from cockpit.ui.data import (
+    correct_tag,
+    corrections_audit,
+    cursor,
+    overrides_audit,
+    require_tables,
+    settings,
+)
 from cockpit.ui.definitions import DEFINITIONS
 from cockpit.ui.navigation import (
     ALL,
@@ -29,8 +38,8 @@ from cockpit.ui.navigation import (
 
 __all__ = [
     "ALL", "DEFINITIONS", "NO_DATA", "TYPE_COLORS", "TYPE_LABELS", "TYPE_LABEL_EXPR", "Context",
-    "age", "compact", "context", "conversations_state", "correct_tag", "cursor", "follow", "go",
-    "hours", "open_row_conversations", "ordinal", "pct", "percentile", "pts", "require_account",
-    "require_tables", "settings", "sidebar", "type_color", "type_label", "url_seed", "url_sync",
+    "age", "can", "compact", "context", "conversations_state", "correct_tag", "corrections_audit",
+    "cursor", "follow", "gate", "go", "hours", "identity", "open_row_conversations", "ordinal",
+    "overrides_audit", "pct", "percentile", "pts", "require_account", "require_tables", "settings", "sidebar", "type_color", "type_label", "url_seed", "url_sync",
     "usd", "vertical_label",
 ]  # fmt: skip

@@ -4,7 +4,7 @@
 module and register themselves on import.
 """
 
-from pipelines.cli import brief, demo, ingest, refresh, scoring, tagging, topics  # noqa: F401  (commands)
+from pipelines.cli import audit, brief, demo, ingest, refresh, scoring, tagging, topics  # noqa: F401  (commands)
 from pipelines.cli.group import cli
 
 
