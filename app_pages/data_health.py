@@ -105,6 +105,25 @@ if have["quarantine"] and queries.quarantine_count(con):
             "last_seen": st.column_config.DatetimeColumn("Last seen (UTC)", format="D MMM HH:mm"),
         },
     )
+    waiting = queries.quarantine_waiting(con)
+    if len(waiting):  # rows that load by themselves once their parent arrives
+        st.dataframe(
+            waiting,
+            hide_index=True,
+            key="dh_q_waiting",
+            width="stretch",
+            column_config={
+                "table_name": st.column_config.TextColumn("Waiting in quarantine"),
+                "waiting_for": st.column_config.TextColumn("for a row of"),
+                "missing_id": st.column_config.TextColumn("Missing id"),
+                "rows": st.column_config.NumberColumn("Rows", format="%d"),
+                "waiting_since": st.column_config.DatetimeColumn("Since (UTC)", format="D MMM"),
+            },
+        )
+        st.caption(
+            "These rows load by themselves at the next ingest or refresh once the missing row "
+            "arrives; `cockpit quarantine list` shows them, `cockpit quarantine retry` retries now."
+        )
     # Raw rows may carry unmasked fields: the data and admin roles only.
     if ui.can("details"):
         sample = queries.quarantine_sample(con)

@@ -23,7 +23,7 @@ from cockpit import engine, store
 from cockpit.embedding import arrow_query, attach_cache, cached_embed, embedder_model_id
 from cockpit.errors import MissingVectorsError
 from cockpit.tagging.cache import cache_path, load_or_fit
-from cockpit.tagging.corrections import load_corrections
+from cockpit.tagging.corrections import sync_corrections
 from cockpit.tagging.rows import predict_tags, upsert_tags
 from cockpit.tagging.taxonomy import OTHER, Taxonomy, load_taxonomy
 from pipelines import embed as embed_step
@@ -76,7 +76,9 @@ def run(ctx: StepContext) -> dict[str, float]:
         or store.get_meta(con, "model_id") != model_id
     )
 
-    corrections = _valid_corrections(con, taxonomy, load_corrections(settings.corrections_path))
+    corrections = _valid_corrections(
+        con, taxonomy, sync_corrections(con, settings.corrections_path)
+    )
     con.register(
         "_corr", corrections[["conversation_id", "automation_type", "topic_id"]].astype(object)
     )

@@ -305,9 +305,12 @@ def _write_quarantine(con) -> None:
     ]  # fmt: skip
     for r in rows:
         con.execute(
-            "INSERT INTO quarantine VALUES (?,?,?,?,?,?,?,?)",
+            "INSERT INTO quarantine (file, table_name, row_number, column_name, reason, raw, "
+            "run_id, quarantined_at) VALUES (?,?,?,?,?,?,?,?)",
             [*r, "run-003", datetime(2026, 11, 23, 2, 0, 5)],
         )
+    # Rows refused for a missing account wait for it (the page's "waiting" block).
+    con.execute("UPDATE quarantine SET waiting_for = 'accounts' WHERE column_name = 'account_id'")
 
 
 def _write_derived(con, rng: random.Random, conv_cells: dict) -> None:

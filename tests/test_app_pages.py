@@ -206,6 +206,14 @@ def test_data_health_shows_the_quarantine_count(home):
     assert not any(m.label == "MAE (achieved)" for m in at.metric)
 
 
+def test_data_health_shows_what_waits_in_quarantine(home):
+    at = open_page("data_health")
+    waiting = next(d.value for d in at.dataframe if "missing_id" in d.value.columns)
+    assert waiting[["table_name", "missing_id", "rows"]].values.tolist() == [
+        ["conversations", "zeta", 2]
+    ]
+
+
 def test_pages_hold_no_sql():
     for path in [ROOT / "app.py", *(ROOT / "app_pages").glob("*.py")]:
         assert "select " not in path.read_text(encoding="utf-8").lower(), path

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from click.testing import CliRunner
 
@@ -45,7 +47,7 @@ def test_markdown_has_every_section(report):
         100 * (a["potential"] - a["potential_rate_today"]), abs=0.01
     )
     assert "Track record: Evidence is thin" in text  # the fixture's backtest has no realised n
-    assert "“where is my order [ORDER_ID]" in text  # an example per issue
+    assert "“where is my order \\[ORDER\\_ID\\]" in text  # an example per issue (escaped)
     assert text.count("\n1. ") == 2 and "\n3. " in text  # top 3 issues and actions
     assert "volume spike last week" in text
 
@@ -71,3 +73,27 @@ def test_cli_unknown_account(built, monkeypatch):
     result = CliRunner().invoke(cli, ["brief", "nope"])
     assert result.exit_code == 1
     assert "Error: no account 'nope'; run 'cockpit accounts' to list them" in result.output
+
+
+def _evil(report):
+    bad = "[click](javascript:alert(1)) ![x](http://host/p.png) <img src=http://h/i.png>\n# Injected\n| a | b |"
+    issues = [{**i, "example": bad} for i in report["issues"]]
+    account = {**report["account"], "name": "Evil [x](javascript:alert(1))", "csm": bad}
+    return {**report, "issues": issues, "account": account}
+
+
+def test_markdown_from_data_adds_no_link_image_heading_or_row(report):
+    text = brief.to_markdown(_evil(report))
+    assert "](javascript:" not in text and "![x](" not in text
+    assert "\n# Injected" not in text and "\n| a | b |" not in text
+    assert "<img" not in text
+
+
+def test_html_has_no_script_link_or_remote_image_and_a_csp(report):
+    page = brief.to_html(_evil(report))
+    low = page.lower()
+    tags = re.findall(r"<[^>]*>", low)
+    assert not [t for t in tags if re.search(r"\b(src|href)=|^<(a|img|script)\b", t)]
+    assert "<h1>injected" not in low
+    assert '<meta http-equiv="content-security-policy" content="default-src \'none\'' in low
+    assert "img-src 'none'" in page

@@ -156,3 +156,19 @@ def test_vectors_arrow_round_trip(n):
         else E.arrow_to_vectors(E.vectors_to_arrow(v.reshape(0, 384)))
     )
     assert back.shape == (n, 384)
+
+
+def test_a_corrupt_cache_is_named_moved_aside_and_rebuilt(tmp_path, caplog):
+    import duckdb
+
+    from cockpit.embedding.cache import attach_cache
+
+    path = tmp_path / "embeddings.duckdb"
+    path.write_bytes(b"this is not a duckdb file" * 100)
+    con = duckdb.connect()
+    with caplog.at_level("WARNING"):
+        attach_cache(con, path)
+    assert f"Embedding cache {path} is unreadable" in caplog.text
+    aside = list(tmp_path.glob("embeddings.duckdb.corrupt-*"))
+    assert len(aside) == 1 and aside[0].read_bytes().startswith(b"this is not")
+    assert con.execute("SELECT count(*) FROM emb.embeddings").fetchall() == [(0,)]

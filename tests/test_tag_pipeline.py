@@ -166,6 +166,23 @@ def test_corrections_win_and_only_touch_their_conversation(home):
     assert again["tags_written"] == 0
 
 
+def test_a_lost_corrections_file_is_rebuilt_from_the_store(home, caplog):
+    refresh(home)
+    record_correction(home.corrections_path, "c3", "action", "billing", by="t",
+                      taxonomy=taxonomy_module.load_taxonomy())  # fmt: skip
+    refresh(home)
+    with store.reading(home.db_path) as con:
+        kept = con.execute("SELECT conversation_id, topic_id FROM applied_corrections").fetchall()
+    assert kept == [("c3", "billing")]
+    home.corrections_path.unlink()  # the file is lost
+    with caplog.at_level("WARNING"):
+        _, tag = refresh(home)
+    assert "lacked 1 correction(s) kept in the published store; restored them" in caplog.text
+    assert read_tags(home)["c3"] == ("action", "billing", True, 1.0)  # not undone
+    assert tag["tags_changed"] == 0
+    assert home.corrections_path.exists()
+
+
 def test_taxonomy_change_retags_everything(home, tmp_path):
     refresh(home)
     write_custom(home.home / "taxonomy", account_id="shop")

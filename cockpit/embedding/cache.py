@@ -34,9 +34,36 @@ def attach_cache(con: duckdb.DuckDBPyConnection, path: Path | str, alias: str = 
     if alias not in attached:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         escaped = str(path).replace("'", "''")
-        con.execute(f"ATTACH '{escaped}' AS {alias}")
+        try:
+            con.execute(f"ATTACH '{escaped}' AS {alias}")
+            migrate_cache(con, alias)
+        except duckdb.Error as exc:
+            # The cache is disposable: a corrupt file is named, moved aside and rebuilt.
+            aside = _move_aside(Path(path))
+            log.warning(
+                "Embedding cache %s is unreadable (%s); moved it to %s and rebuilding it",
+                path, str(exc).strip().splitlines()[0], aside,
+            )  # fmt: skip
+            if alias in {
+                r[0] for r in con.execute("SELECT database_name FROM duckdb_databases()").fetchall()
+            }:
+                con.execute(f"DETACH {alias}")
+            con.execute(f"ATTACH '{escaped}' AS {alias}")
     migrate_cache(con, alias)
     return alias
+
+
+def _move_aside(path: Path) -> Path:
+    """Rename a broken cache file (and its WAL) to `<name>.corrupt-<UTC time>`."""
+    from datetime import UTC, datetime
+
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    aside = path.with_name(f"{path.name}.corrupt-{stamp}")
+    path.replace(aside)
+    wal = path.with_name(path.name + ".wal")
+    if wal.exists():
+        wal.replace(aside.with_name(aside.name + ".wal"))
+    return aside
 
 
 def vectors_to_arrow(vectors: np.ndarray) -> pa.FixedSizeListArray:

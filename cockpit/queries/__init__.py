@@ -38,6 +38,7 @@ from cockpit.queries.health import (
     quarantine_by_reason,
     quarantine_count,
     quarantine_sample,
+    quarantine_waiting,
     recent_runs,
     run_step_rows,
     tag_coverage,
@@ -65,7 +66,8 @@ __all__ = [
     "backtest_history", "backtest_latest", "backtest_track_record", "brief_report", "confidence_histogram",
     "conversation_date_bounds", "conversation_export", "conversation_page", "conversation_texts",
     "csm_names", "meta_items", "missing_tables", "portfolio_rows", "portfolio_type_share",
-    "quarantine_by_reason", "quarantine_count", "quarantine_sample", "recent_runs",
+    "quarantine_by_reason", "quarantine_count", "quarantine_sample", "quarantine_waiting",
+    "recent_runs",
     "run_step_rows", "store_overview", "tag_coverage", "topic_demand", "topic_growth",
     "topic_options", "topic_unautomated", "uncertain_counts", "verticals",
 ]  # fmt: skip

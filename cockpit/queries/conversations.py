@@ -101,9 +101,16 @@ def conversation_page(
 
 
 def conversation_export(con: duckdb.DuckDBPyConnection, f: ConversationFilter) -> pd.DataFrame:
-    """Every conversation matching `f` (one row each), for the CSV download."""
+    """Every conversation matching `f` (one row each), for the CSV download.
+
+    Texts that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR first) are
+    prefixed with `'` (`formats.csv_cell`).
+    """
+    from cockpit.formats import csv_safe_frame
+
     where, params = _conversation_where(f)
-    return fetch_frame(con, _conversation_sql(con, where) + " ORDER BY c.created_at DESC", params)
+    frame = fetch_frame(con, _conversation_sql(con, where) + " ORDER BY c.created_at DESC", params)
+    return csv_safe_frame(frame)
 
 
 def topic_options(con: duckdb.DuckDBPyConnection) -> dict[str, str]:

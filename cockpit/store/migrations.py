@@ -242,6 +242,36 @@ def _m009_emerging_topics(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _m010_ingest_queue(con: duckdb.DuckDBPyConnection) -> None:
+    # Newer wins: conversations carry an optional version timestamp.
+    con.execute("ALTER TABLE conversations ADD COLUMN IF NOT EXISTS updated_at TIMESTAMP")
+    # Quarantine as a queue: file lines, the parent a row waits for, the file's content hash.
+    for col in ("lines", "waiting_for", "file_hash"):
+        con.execute(f"ALTER TABLE quarantine ADD COLUMN IF NOT EXISTS {col} VARCHAR")
+    # Rows quarantined for a missing parent before the queue existed wait for it now.
+    con.execute(
+        "UPDATE quarantine SET waiting_for = CASE table_name WHEN 'messages' THEN "
+        "'conversations' ELSE 'accounts' END WHERE reason LIKE 'unknown %_id; it must exist in %'"
+    )
+    # Applied tag corrections, also kept in the published store: a lost corrections.sqlite
+    # is rebuilt from here (tagging.corrections) instead of silently undoing every correction.
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS applied_corrections (
+            id BIGINT PRIMARY KEY, conversation_id VARCHAR, automation_type VARCHAR,
+            topic_id VARCHAR, corrected_by VARCHAR, corrected_at VARCHAR, note VARCHAR)
+        """
+    )
+
+
+def _m011_mask_stored_rows(con: duckdb.DuckDBPyConnection) -> None:
+    """Mask stored rows with the privacy rules of issue 11 (secrets, passwords, SSN, NI, IP,
+    dotted cards, lower-case IBANs; e-mails in id and account fields). Idempotent."""
+    from cockpit.ingest.privacy import mask_stored_rows  # a data migration, not DDL
+
+    mask_stored_rows(con)
+
+
 # (version, name, function). Append only; never edit an applied migration.
 MIGRATIONS: list[tuple[int, str, Callable[[duckdb.DuckDBPyConnection], None]]] = [
     (1, "input tables, quarantine, ingested files", _m001_input_tables),
@@ -253,6 +283,8 @@ MIGRATIONS: list[tuple[int, str, Callable[[duckdb.DuckDBPyConnection], None]]] =
     (7, "derived tables", _m007_derived_tables),
     (8, "potential interval, window, floor; thin evidence", _m008_potential_columns),
     (9, "emerging topics", _m009_emerging_topics),
+    (10, "updated_at, quarantine queue, applied corrections", _m010_ingest_queue),
+    (11, "mask stored rows with the secret and identifier rules", _m011_mask_stored_rows),
 ]
 
 

@@ -222,9 +222,13 @@ def export_tags(con, out: Path | str) -> int:
     """
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
+    from cockpit.formats import csv_cell_sql  # texts never start like a spreadsheet formula
+
     query = (
-        "SELECT t.conversation_id, c.account_id, t.automation_type, round(t.type_confidence, 4) "
-        "AS type_confidence, t.topic_id, round(t.topic_confidence, 4) AS topic_confidence, "
+        f"SELECT {csv_cell_sql('t.conversation_id')} AS conversation_id, "
+        f"{csv_cell_sql('c.account_id')} AS account_id, t.automation_type, "
+        "round(t.type_confidence, 4) AS type_confidence, "
+        f"{csv_cell_sql('t.topic_id')} AS topic_id, round(t.topic_confidence, 4) AS topic_confidence, "
         "t.taxonomy_version, t.corrected FROM tags t LEFT JOIN conversations c USING (conversation_id) "
         "ORDER BY t.conversation_id"
     )
@@ -281,3 +285,41 @@ def correct(
         corrections_path, conversation_id, automation_type, topic_id,
         by=by, note=note, taxonomy=taxonomy, source=source, role=role, old=old,
     )  # fmt: skip
+
+
+def sync_corrections(con, path: Path | str) -> pd.DataFrame:
+    """Keep corrections in both places; return the latest per conversation (`load_corrections`).
+
+    Every correction of `corrections.sqlite` is copied into the published store
+    (`applied_corrections`, by id). When the file lost corrections the store holds (deleted,
+    replaced by an older copy), they are written back to it and the loss is logged, so a lost
+    file never silently undoes a correction. `con` is the writer's connection.
+    """
+    import logging
+
+    log = logging.getLogger(__name__)
+    path = Path(path)
+    stored = con.execute(
+        f"SELECT id, {', '.join(COLUMNS)} FROM applied_corrections ORDER BY id"
+    ).fetchall()
+    if not stored and not path.exists():
+        return load_corrections(path)
+    with closing(_connect(path)) as sq, sq:
+        have = {r[0] for r in sq.execute("SELECT id FROM corrections").fetchall()}
+        lost = [r for r in stored if r[0] not in have]
+        if lost:
+            log.warning(
+                "%s lacked %d correction(s) kept in the published store; restored them",
+                path, len(lost),
+            )  # fmt: skip
+            sq.executemany(
+                "INSERT INTO corrections (id, conversation_id, automation_type, topic_id, "
+                "corrected_by, corrected_at, note) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                lost,
+            )
+        rows = sq.execute(f"SELECT id, {', '.join(COLUMNS)} FROM corrections").fetchall()
+    if rows:
+        con.executemany(
+            "INSERT OR REPLACE INTO applied_corrections VALUES (?, ?, ?, ?, ?, ?, ?)", rows
+        )
+    return load_corrections(path)

@@ -35,6 +35,7 @@ def brief(ctx: click.Context, account_id: str, fmt: str, out: str | None) -> Non
         report = queries.brief_report(con, account_id)
     text = brief_mod.to_html(report) if fmt == "html" else brief_mod.to_markdown(report)
     if out:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
         Path(out).write_text(text, encoding="utf-8")
         click.echo(f"Wrote {out}", err=True)
     else:

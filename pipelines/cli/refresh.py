@@ -26,6 +26,10 @@ from pipelines.cli.group import cli, echo_json, settings_from
     help="Join this Ray cluster (e.g. ray://head:10001) with --engine ray "
     "[default: $COCKPIT_RAY_ADDRESS; unset starts a local one].",
 )
+@click.option(
+    "--init", is_flag=True,
+    help="Start from an empty store even though caches or inbox history exist (store lost).",
+)  # fmt: skip
 @click.pass_context
 def refresh_command(
     ctx: click.Context,
@@ -34,6 +38,7 @@ def refresh_command(
     quiet: bool,
     engine: str | None,
     ray_address: str | None,
+    init: bool,
 ) -> None:
     """Load new files from the inbox and bring every derived table up to date.
 
@@ -62,7 +67,11 @@ def refresh_command(
     install_sigterm_handler()
     try:
         result = refresh(
-            settings, inbox=inbox, full=full, progress_mode="quiet" if quiet else "auto"
+            settings,
+            inbox=inbox,
+            full=full,
+            progress_mode="quiet" if quiet else "auto",
+            init=init,
         )
     except LockedError as exc:
         click.echo(f"Error: {exc}", err=True)
