@@ -136,3 +136,38 @@ def test_type_overrides_are_audited_and_refused_for_read_only_roles(
     assert {r["vertical"] for r in rows} == {"fintech"} and rows[0]["changed_by"]
     table = runner.invoke(cli, ["audit", "--overrides"], env=_env(tag_home))
     assert "vertical fintech cards: personalized -> removed" in table.output
+
+
+@pytest.mark.parametrize("path", ["cli", "app"])
+def test_both_correction_paths_check_the_topic_against_the_account(tag_home, path):
+    """The CLI and the Conversations page take the one path (`corrections.correct`): a topic of
+    another vertical is refused, the account's own custom topic is accepted."""
+    from tests.test_taxonomy import write_custom
+
+    write_custom(tag_home.custom_taxonomy_dir, account_id="shop")
+
+    def attempt(topic: str):
+        if path == "cli":
+            result = CliRunner().invoke(
+                cli,
+                ["tag", "correct", "c1", "--type", "action", "--topic", topic, "--by", "ops"],
+                env=_env(tag_home),
+            )
+            return result.exit_code, result.output
+        from cockpit import ui
+        from cockpit.access import Identity
+        from cockpit.errors import CockpitError
+
+        dana = Identity(email="dana@example.com", name="Dana", role="csm")
+        try:
+            ui.correct_tag(tag_home, "c1", "action", topic, dana)
+        except CockpitError as exc:
+            return 1, f"Error: {exc}"
+        return 0, ""
+
+    code, out = attempt("cards")  # a fintech topic; c1 belongs to the e-commerce shop
+    assert code == 1 and "unknown topic id 'cards' for account shop" in out
+    assert load_corrections(tag_home.corrections_path).empty
+    code, out = attempt("loyalty")  # the shop's own custom topic
+    assert code == 0, out
+    assert load_corrections(tag_home.corrections_path)["topic_id"].tolist() == ["loyalty"]
