@@ -16,6 +16,8 @@ ui.require_account(
 acc = queries.account_summary(con, ctx.account_id)
 MIN_WEEKLY = 10  # weeks with fewer conversations are left out of the trend chart
 window = f"vs prior {acc['window_days'] or 28} d"
+# Cards, heatmap and top issues count the metric window; a click-through opens exactly it.
+win_start, win_end = queries.account_window(con, ctx.account_id)
 
 
 def _delta_desc(percentile_key: str | None = None) -> str:
@@ -216,7 +218,9 @@ def _open_cell() -> None:
         c = chosen[0]
         ui.go(
             "app_pages/conversations.py",
-            **ui.conversations_state(ctx.account_id, c.get("automation_type"), c.get("topic_id")),
+            **ui.conversations_state(
+                ctx.account_id, c.get("automation_type"), c.get("topic_id"), win_start, win_end
+            ),
         )
 
 
@@ -256,7 +260,9 @@ with issues_col:
         ],
         key="acct_issues",
         hide_index=True,
-        on_select=ui.open_row_conversations("acct_issues", issues, ctx.account_id),
+        on_select=ui.open_row_conversations(
+            "acct_issues", issues, ctx.account_id, win_start, win_end
+        ),
         selection_mode="single-row",
         width="stretch",
         column_config={
@@ -277,7 +283,10 @@ with issues_col:
             ),
         },
     )
-    st.caption("Click a row to read the conversations behind it.")
+    st.caption(
+        f"Last {acc['window_days'] or 28} days ({ui.day_range(win_start, win_end)}). "
+        "Click a row to read exactly the conversations it counts."
+    )
 with actions_col:
     st.subheader(
         "Next best actions", help="What to deploy next and what it should bring, per month."

@@ -1,12 +1,11 @@
 """Data health: pipeline runs, freshness, quarantine, tag coverage, versions and backtest record."""
 
 import json
-import math
 
 import altair as alt
 import streamlit as st
 
-from cockpit import queries, ui
+from cockpit import formats, queries, ui
 
 ctx = ui.context()
 con = ui.cursor(ctx.settings)
@@ -177,7 +176,9 @@ else:
     b = st.columns(3)
     b[0].metric(
         "MAE (achieved)",
-        f"{summary['mae_realised_pts']:.1f} pts",
+        "—"
+        if formats.missing(summary["mae_realised_pts"])
+        else f"{summary['mae_realised_pts']:.1f} pts",
         help="Mean absolute error of predicted potential vs achieved automation.",
     )
     b[1].metric("Within 5 pts", ui.pct(summary["within5_realised"]))
@@ -187,11 +188,7 @@ else:
         help=f"Method: {summary['method']} · {summary['n_accounts']} accounts",
     )
     # Zoom to where the accounts are (rounded to 10 pts) so the error bars are readable.
-    values = points[["predicted", "realised", "low", "high"]].stack()
-    lo, hi = (
-        max(0.0, math.floor(values.min() * 10) / 10),
-        min(1.0, math.ceil(values.max() * 10) / 10),
-    )
+    lo, hi = ui.zoom_domain(points[["predicted", "realised", "low", "high"]].to_numpy().ravel())
     domain = alt.Scale(domain=[lo, hi])
     diag = (
         alt.Chart(alt.Data(values=[{"v": lo}, {"v": hi}]))

@@ -1,7 +1,5 @@
 """Portfolio: every account in the CSM's book, what to look at first, and current vs potential."""
 
-import math
-
 import altair as alt
 import streamlit as st
 
@@ -13,13 +11,14 @@ ui.require_tables(con, "portfolio")
 
 st.title("Portfolio")
 st.caption(
-    f"{'All CSMs' if ctx.csm is None else ctx.csm} · automation over the last window, "
-    "potential from peer benchmarks. Click a row to open the account."
+    f"{'All CSMs' if ctx.csm is None else ctx.csm} · "
+    "potential from peer benchmarks. Automation, potential and gap share the potential's window "
+    "(the last 90 days); the sparkline shows the last 4 weeks. Click a row to open the account."
 )
 
-search = st.text_input(
-    "Search accounts", key="pf_q", bind="query-params", placeholder="name, id or vertical"
-)
+ui.url_value("pf_q", "")
+search = st.text_input("Search accounts", key="pf_q", placeholder="name, id or vertical")
+ui.url_write("pf_q", search, "")
 rows = queries.portfolio_rows(con, ctx.csm, search)
 if rows.empty:
     st.info("No account matches. Clear the search or pick another CSM in the sidebar.")
@@ -96,9 +95,7 @@ chart_data = rows.assign(
     ]
 ]
 # Zoom to where the accounts are (to the nearest 10 pts): potentials cluster in a narrow band.
-values = chart_data[["automation_rate", "potential"]].stack()
-lo = max(0.0, math.floor(values.min() * 10) / 10) if len(values) else 0.0
-hi = min(1.0, math.ceil(values.max() * 10) / 10) if len(values) else 1.0
+lo, hi = ui.zoom_domain(chart_data[["automation_rate", "potential"]].to_numpy().ravel())
 x_scale, y_scale = alt.Scale(domain=[lo, hi]), alt.Scale(domain=[lo, hi])
 diagonal = (
     alt.Chart(alt.Data(values=[{"x": lo, "y": lo}, {"x": hi, "y": hi}]))
@@ -126,8 +123,7 @@ points = (
 )  # fmt: skip
 st.altair_chart((diagonal + points).properties(height=380), width="stretch")
 st.caption(
-    "Above the dashed line: room to grow. Below it: the last 28 days ran above what the account's "
-    "mix and its peers suggest it sustains (potential is estimated over 90 days, so a small or "
-    "lucky month can sit above it). Bubble size: conversations in the window. Hover a bubble for "
-    "the account's name and figures."
+    "Above the dashed line: room to grow. Below it: the account ran above what its mix and its "
+    "peers suggest it sustains. Both axes cover the potential's window (the last 90 days). Bubble "
+    "size: conversations in the window. Hover a bubble for the account's name and figures."
 )

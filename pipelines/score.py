@@ -15,7 +15,7 @@ import pyarrow as pa
 import yaml
 
 from cockpit import store
-from cockpit.scoring import actions, metrics, potential
+from cockpit.scoring import actions, metrics, potential, priority
 from cockpit.scoring.potential import DEFAULT_PARAMS, PotentialParams
 from pipelines.context import StepContext
 
@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 TAXONOMY_DIR = Path(__file__).resolve().parent.parent / "cockpit" / "tagging" / "taxonomies"
 EXAMPLES_PER_CELL = 3
-LIST_COLUMNS = ("example_conversation_ids", "evidence_conversation_ids")
+LIST_COLUMNS = ("example_conversation_ids", "evidence_conversation_ids", "reasons")
 
 
 def write_table(con, name: str, df: pd.DataFrame) -> None:
@@ -161,6 +161,9 @@ def score(
         tnames,
     )
     write_table(con, "actions", nba)
+    book = con.execute("SELECT account_id, csm, arr_usd, renewal_date FROM accounts").df()
+    look = priority.priority(book, acc, result["potential"], as_of)
+    write_table(con, "priority", look)
     store.set_meta(con, "as_of", str(as_of))
     con.execute("DROP TABLE scored")
     log.info("Score - completed")
@@ -171,6 +174,7 @@ def score(
         "potential_accounts": float(len(result["potential"])),
         "top_issues": float(len(issues)),
         "actions": float(len(nba)),
+        "look_first": float(look["look_first"].sum()),
     }
 
 

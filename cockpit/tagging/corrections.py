@@ -197,3 +197,21 @@ def correct(
         corrections_path, conversation_id, automation_type, topic_id,
         by=by, note=note, taxonomy=taxonomy,
     )  # fmt: skip
+
+
+def undo_latest(path: Path | str, conversation_id: str) -> bool:
+    """Delete the newest correction of `conversation_id` (an earlier one, if any, wins again).
+
+    Returns False when the conversation has no correction. Only meaningful before the next
+    refresh applies it: after that, record a new correction instead.
+    """
+    path = Path(path)
+    if not path.exists():
+        return False
+    with closing(_connect(path)) as con, con:
+        cur = con.execute(
+            "DELETE FROM corrections WHERE id = "
+            "(SELECT max(id) FROM corrections WHERE conversation_id = ?)",
+            [conversation_id],
+        )
+        return cur.rowcount > 0

@@ -8,8 +8,16 @@
 """
 
 from cockpit.brief import vertical_label
-from cockpit.formats import age, compact, hours, ordinal, pct, percentile, pts, usd
-from cockpit.ui.charts import TYPE_COLORS, TYPE_LABEL_EXPR, TYPE_LABELS, type_color, type_label
+from cockpit.formats import age, compact, day_range, hours, ordinal, pct, percentile, pts, usd
+from cockpit.ui.charts import (
+    TYPE_COLORS,
+    TYPE_LABEL_EXPR,
+    TYPE_LABELS,
+    type_color,
+    type_label,
+    zoom_domain,
+)
+from cockpit.ui.conversation import conversation_view, corrections_panel, pending_corrections
 from cockpit.ui.data import correct_tag, cursor, require_tables, settings
 from cockpit.ui.definitions import DEFINITIONS
 from cockpit.ui.navigation import (
@@ -25,12 +33,14 @@ from cockpit.ui.navigation import (
     sidebar,
     url_seed,
     url_sync,
+    url_value,
+    url_write,
 )
 
 __all__ = [
     "ALL", "DEFINITIONS", "NO_DATA", "TYPE_COLORS", "TYPE_LABELS", "TYPE_LABEL_EXPR", "Context",
-    "age", "compact", "context", "conversations_state", "correct_tag", "cursor", "follow", "go",
+    "age", "compact", "day_range", "context", "conversation_view", "conversations_state", "corrections_panel", "pending_corrections", "correct_tag", "cursor", "follow", "go",
     "hours", "open_row_conversations", "ordinal", "pct", "percentile", "pts", "require_account",
-    "require_tables", "settings", "sidebar", "type_color", "type_label", "url_seed", "url_sync",
-    "usd", "vertical_label",
+    "require_tables", "settings", "sidebar", "type_color", "type_label", "url_seed", "url_sync", "url_value", "url_write",
+    "usd", "vertical_label", "zoom_domain",
 ]  # fmt: skip
