@@ -99,8 +99,9 @@ ui.url_write("conv_outcome", outcome, ui.ALL)
 ui.url_write("conv_conf", min_conf, 0)
 ui.url_write("conv_q", text, "")
 start, end = (dates[0], dates[1]) if isinstance(dates, tuple) and len(dates) == 2 else (None, None)
-ui.url_write("conv_from", start.isoformat() if start and start != first else ui.ALL, ui.ALL)
-ui.url_write("conv_to", end.isoformat() if end and end != last else ui.ALL, ui.ALL)
+narrowed = start is not None and end is not None and (start, end) != (first, last)
+ui.url_write("conv_from", start.isoformat() if narrowed else ui.ALL, ui.ALL)
+ui.url_write("conv_to", end.isoformat() if narrowed else ui.ALL, ui.ALL)
 
 flt = queries.ConversationFilter(
     account_ids=(ctx.account_id,) if ctx.account_id else tuple(ctx.accounts),
