@@ -5,6 +5,7 @@ import streamlit as st
 
 from cockpit import queries, ui
 from cockpit.brief import KIND_LABELS
+from cockpit.tagging.tagger import UNCERTAIN_TYPE_CONFIDENCE
 
 ctx = ui.context()
 con = ui.cursor(ctx.settings)
@@ -155,6 +156,14 @@ with right:
         x=alt.datum(0), text="label:N", color=alt.value("white")
     )
     st.altair_chart((bars + text).properties(height=300), width="stretch")
+    unsure = queries.uncertain_counts(con, ctx.account_id)
+    if not unsure.empty:
+        u = unsure.iloc[0]
+        st.caption(
+            f"Uncertain type: {u['uncertain']:,} of {u['tagged']:,} tagged conversations "
+            f"({ui.pct(u['uncertain_share'], 1)}) have a type confidence below "
+            f"{ui.pct(UNCERTAIN_TYPE_CONFIDENCE)}: counted in the mix as tagged, worth a review."
+        )
 
 st.subheader("Where conversations go: type × topic")
 st.caption(

@@ -6,6 +6,7 @@ import altair as alt
 import streamlit as st
 
 from cockpit import formats, queries, ui
+from cockpit.tagging.tagger import UNCERTAIN_TYPE_CONFIDENCE
 
 ctx = ui.context()
 con = ui.cursor(ctx.settings)
@@ -41,6 +42,13 @@ v[0].metric("Taxonomy", taxonomy.split("+", 1)[0], help=f"Taxonomy version {taxo
 v[1].metric("Model", model.rsplit("/", 1)[-1], help=f"Embedding model {model}")
 v[2].metric("Tagged conversations", ui.pct(cov["tagged"] / cov["conversations"]) if have["tags"] and cov["conversations"] else "—",
             help=f"{cov['tagged']:,} of {cov['conversations']:,} conversations carry a tag." if have["tags"] else None)  # fmt: skip
+if have["tags"] and cov["tagged"]:
+    unsure = queries.uncertain_counts(con)
+    st.caption(
+        f"Uncertain type: {int(unsure['uncertain'].sum()):,} of {cov['tagged']:,} tagged "
+        f"conversations have a type confidence below {ui.pct(UNCERTAIN_TYPE_CONFIDENCE)} "
+        f"(most in {', '.join(unsure[unsure['uncertain'] > 0]['account_id'].head(3)) or 'none'})."
+    )
 
 st.subheader("Pipeline runs")
 if have["runs"]:

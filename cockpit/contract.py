@@ -17,6 +17,10 @@ AUTHORS = ("customer", "ai", "agent")
 ENABLERS = ("help_content", "data_connector", "procedure")
 AUTOMATION_TYPES = ("informational", "personalized", "action")
 # Which enabler lets the AI agent resolve each automation type.
+# A cell of the automation taxonomy: one automation type × one topic; metrics, benchmarks,
+# potential and actions are all computed per cell.
+CELL = ["automation_type", "topic_id"]
+
 ENABLER_FOR_TYPE = {
     "informational": "help_content",
     "personalized": "data_connector",

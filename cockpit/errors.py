@@ -50,6 +50,10 @@ class TaxonomyError(CockpitError):
     """The taxonomy YAML is invalid; the message names the bad entry."""
 
 
+class MissingVectorsError(CockpitError):
+    """The tag step needs vectors the embed step has not written."""
+
+
 class LockedError(CockpitError):
     """Another writer (refresh, ingest, demo) is running."""
 

@@ -5,15 +5,15 @@ applied (or was removed), or — for all of them — when the taxonomy version o
 differs from the one in `meta`, or on `--full`. Corrections win over the model and are training
 examples. Pages of conversations are read, tagged and upserted one at a time (bounded memory).
 Counts: tags_written, tags_changed (existing tags whose type or topic changed),
-corrections_applied (written rows that carry a correction), skipped_no_vector.
+corrections_applied (written rows that carry a correction).
+The step reads the vectors the embed step cached (the refresh runs embed before tag) and never
+embeds conversations itself; a conversation without a vector is an error that says what to run.
+The fitted tagger comes from `cockpit.tagging.cache.load_or_fit`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
-import pickle
 from datetime import UTC, datetime
 
 import pandas as pd
@@ -27,8 +27,9 @@ from cockpit.embedding import (
     cached_embed,
     embedder_model_id,
 )
+from cockpit.errors import MissingVectorsError
+from cockpit.tagging.cache import load_or_fit
 from cockpit.tagging.corrections import apply_corrections, load_corrections
-from cockpit.tagging.tagger import fit_tagger
 from cockpit.tagging.taxonomy import OTHER, Taxonomy, load_taxonomy
 from pipelines import embed as embed_step
 from pipelines.context import StepContext
@@ -69,8 +70,10 @@ def run(ctx: StepContext) -> dict[str, float]:
     taxonomy = load_taxonomy(custom_dir=settings.custom_taxonomy_dir)
     model_id = embedder_model_id(settings)
     if not store.table_exists(con, "embed_texts"):
-        con.complete()
-        embed_step.run(ctx)
+        raise MissingVectorsError(
+            "the tag step found no embedded texts (table embed_texts); expected the embed step "
+            "to have run first. Run `cockpit refresh` (it runs embed before tag)."
+        )
     attach_cache(con, settings.embeddings_path)
     retag_all = (
         ctx.full
@@ -96,11 +99,11 @@ def run(ctx: StepContext) -> dict[str, float]:
         # One pass over the cache joins the vectors (spilling to disk if large); pages then read
         # slices of this table instead of probing the whole cache once per page.
         f"""CREATE OR REPLACE TEMP TABLE _tag_todo AS
-            SELECT row_number() OVER (ORDER BY e.conversation_id) AS rn, e.conversation_id,
+            SELECT row_number() OVER (ORDER BY c.conversation_id) AS rn, c.conversation_id,
                    c.account_id, a.vertical, e.text_hash, v.vector
-            FROM embed_texts e
+            FROM conversations c
+            LEFT JOIN embed_texts e USING (conversation_id)
             LEFT JOIN emb.embeddings v ON v.text_hash = e.text_hash AND v.model_id = ?
-            JOIN conversations c USING (conversation_id)
             LEFT JOIN accounts a USING (account_id)
             LEFT JOIN tags t USING (conversation_id)
             LEFT JOIN _corr k USING (conversation_id)
@@ -108,27 +111,33 @@ def run(ctx: StepContext) -> dict[str, float]:
         [model_id],
     )
     total = con.execute("SELECT count(*) FROM _tag_todo").fetchall()[0][0]
-    counts = {
-        "tags_written": 0,
-        "tags_changed": 0,
-        "corrections_applied": 0,
-        "skipped_no_vector": 0,
-    }
+    missing = con.execute("SELECT count(*) FROM _tag_todo WHERE vector IS NULL").fetchall()[0][0]
+    if missing:
+        con.execute("DROP TABLE _tag_todo")
+        con.unregister("_corr")
+        raise MissingVectorsError(
+            f"{missing} conversation(s) to tag have no cached vector for model {model_id}; "
+            "expected the embed step to have embedded every text. Run `cockpit refresh` "
+            "(it runs embed before tag), or `cockpit refresh --full` if the cache was deleted."
+        )
+    counts = {"tags_written": 0, "tags_changed": 0, "corrections_applied": 0}
     tagger = None
     if total:  # fit (or load) the tagger only when something needs tagging
         train = texts_for_corrections(con, corrections)
-        tagger = _tagger(ctx, taxonomy, model_id, train)
+        tagger = load_or_fit(
+            settings.home / "models", taxonomy,
+            cached_embed(con, ctx.embedder_factory, model_id), model_id, train, seed=SEED,
+        )  # fmt: skip
         ctx.progress.start("Tagging", total)
     now = datetime.now(UTC).replace(tzinfo=None)
     for start in range(1, total + 1, PAGE):
         page = arrow_query(
             con,
             """SELECT conversation_id, account_id, vertical, text_hash, vector FROM _tag_todo
-               WHERE rn >= ? AND rn < ? AND vector IS NOT NULL ORDER BY rn""",
+               WHERE rn >= ? AND rn < ? ORDER BY rn""",
             [start, start + PAGE],
         )
         in_page = min(PAGE, total - start + 1)
-        counts["skipped_no_vector"] += in_page - page.num_rows
         if page.num_rows:
             _write_page(con, tagger, page, corrections, taxonomy.version, model_id, now, counts)
         ctx.progress.advance(in_page)
@@ -136,43 +145,11 @@ def run(ctx: StepContext) -> dict[str, float]:
         ctx.progress.done()
     con.execute("DROP TABLE _tag_todo")
     con.unregister("_corr")
-    if counts["skipped_no_vector"]:
-        log.warning(
-            "%d conversation(s) have no cached vector; run the embed step",
-            counts["skipped_no_vector"],
-        )
     write_topics(con, taxonomy)
     store.set_meta(con, "taxonomy_version", taxonomy.version)
     store.set_meta(con, "model_id", model_id)
     log.info("Tagging - Completed: %s", counts)
     return counts
-
-
-def _tagger(ctx: StepContext, taxonomy, model_id: str, train: pd.DataFrame):
-    """The fitted tagger for this taxonomy, model and corrections: from disk when it exists.
-
-    Fitting takes seconds (cross-validated calibration over ~2,000 examples); nightly runs with
-    an unchanged taxonomy reuse the pickled fit from `$COCKPIT_HOME/models/`. The file is
-    Cockpit's own cache, written only by the single writer; an unreadable one is refitted.
-    """
-    fingerprint = "|".join([taxonomy.version, model_id, str(SEED), train.to_csv(index=False)])
-    key = hashlib.sha1(fingerprint.encode()).hexdigest()[:16]
-    path = ctx.settings.home / "models" / f"tagger-{key}.pkl"
-    if path.exists():
-        try:
-            with path.open("rb") as f:
-                return pickle.load(f)
-        except Exception as exc:  # a stale or truncated cache is refitted, never fatal
-            log.warning("Tagging - refitting: cached tagger %s unreadable (%s)", path, exc)
-    tagger = fit_tagger(
-        taxonomy, cached_embed(ctx.con, ctx.embedder_factory, model_id), train, seed=SEED
-    )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".partial")
-    with tmp.open("wb") as f:
-        pickle.dump(tagger, f)
-    os.replace(tmp, path)
-    return tagger
 
 
 def texts_for_corrections(con, corrections: pd.DataFrame) -> pd.DataFrame:

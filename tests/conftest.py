@@ -11,7 +11,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED_DATA = ROOT.parent / "shared" / "data"
+# ../shared/data next to the project; a git worktree elsewhere points at it with the variable
+SHARED_DATA = Path(os.environ.get("COCKPIT_SHARED_DATA", ROOT.parent / "shared" / "data"))
 
 
 @pytest.fixture

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 
 import pandas as pd
 import pytest
 
-from cockpit import store
+from cockpit import demo, store
 from cockpit.scoring import backtest
 from pipelines import backtest as backtest_step
 from pipelines import score
@@ -55,29 +54,18 @@ def test_calibration_table_bins():
     assert t["achieved"].iloc[0] == pytest.approx(0.16)
 
 
-HAS_DEMO = importlib.util.find_spec("cockpit.demo") is not None
-
-
 @pytest.fixture(scope="module")
 def demo_home(tmp_path_factory):
     from cockpit.settings import Settings
 
     settings = Settings(home=tmp_path_factory.mktemp("bt") / "home", embedder="hashing")
-    if HAS_DEMO:
-        from cockpit import demo
-
-        demo.build_demo(settings, refresh=None)  # the default demo: 60 accounts, 40k
-        with store.writing(settings, "test-tags") as con:
-            # stand-in tags from the generator's truth (this test is about scoring, not tagging)
-            con.execute(
-                "INSERT INTO tags (conversation_id, automation_type, topic_id) "
-                "SELECT conversation_id, automation_type, topic_id FROM demo_conversation_truth"
-            )
-    else:  # pragma: no cover - before the demo generator existed
-        from tests.test_queries_cli import small_frames, write_sources
-
-        with store.writing(settings, "test") as con:
-            write_sources(con, small_frames())
+    demo.build_demo(settings, refresh=None)  # the default demo: 60 accounts, 40k
+    with store.writing(settings, "test-tags") as con:
+        # stand-in tags from the generator's truth (this test is about scoring, not tagging)
+        con.execute(
+            "INSERT INTO tags (conversation_id, automation_type, topic_id) "
+            "SELECT conversation_id, automation_type, topic_id FROM demo_conversation_truth"
+        )
     with store.writing(settings, "test-score") as con:
         ctx = StepContext(con=con, settings=settings, run_id="t")
         score.run(ctx)
@@ -104,7 +92,6 @@ def test_backtest_step_stores_a_track_record(demo_home):
         assert runs.iloc[0]["coverage_truth"] == pytest.approx(inside.mean())
 
 
-@pytest.mark.skipif(not HAS_DEMO, reason="needs cockpit.demo")
 def test_backtest_meets_the_bar_against_hidden_truth(demo_home):
     from click.testing import CliRunner
 

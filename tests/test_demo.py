@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import string
 from datetime import date, timedelta
 from pathlib import Path
@@ -14,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from cockpit import contract, demo
+from cockpit.demo import params
 from cockpit.demo import phrases as ph
 from cockpit.demo.slots import luhn_valid
 from cockpit.demo.tables import LATE_EXPORT_PROBLEMS
@@ -42,13 +42,13 @@ def read(files: demo.DemoFiles, name: str) -> pd.DataFrame:
     return pq.read_table(files.directory / f"{name}.parquet").to_pandas()
 
 
-def architecture_topics() -> dict[str, set[str]]:
-    """Topic ids per scope (shared, each vertical), parsed from docs/architecture.md."""
-    text = (ROOT / "docs" / "architecture.md").read_text()
-    section = text.split("## Taxonomy", 1)[1].split("\n## ", 1)[0]
+def taxonomy_topics() -> dict[str, set[str]]:
+    """Topic ids per scope (shared, each vertical), from the bundled taxonomy."""
+    from cockpit.tagging.taxonomy import load_taxonomy
+
     scopes: dict[str, set[str]] = {}
-    for m in re.finditer(r"^- (\w+): (.*?)(?=^- |\Z)", section, re.M | re.S):
-        scopes[m.group(1)] = set(re.findall(r"`(\w+)`", m.group(2)))
+    for topic in load_taxonomy().topics:
+        scopes.setdefault(topic.vertical or "shared", set()).add(topic.id)
     return scopes
 
 
@@ -100,8 +100,8 @@ def test_every_reference_resolves(small):
     assert sorted(truth.conversation_id) == sorted(conv.conversation_id)
 
 
-def test_topics_are_the_architecture_ids_and_fit_the_vertical(small):
-    scopes = architecture_topics()
+def test_topics_are_the_taxonomy_ids_and_fit_the_vertical(small):
+    scopes = taxonomy_topics()
     assert set(ph.SHARED_TOPICS) == scopes["shared"]
     for vertical in ph.VERTICALS:
         assert set(ph.VERTICAL_TOPICS[vertical]) == scopes[vertical]
@@ -121,7 +121,7 @@ def test_phrase_bank_is_rich_and_every_slot_renders():
     for topic, by_type in ph.PHRASES.items():
         assert set(by_type) == set(contract.AUTOMATION_TYPES), topic
         assert all(len(v) >= 3 for v in by_type.values()), topic
-        assert abs(sum(ph.TYPE_MIX[topic]) - 1) < 1e-9, topic
+        assert abs(sum(params.TYPE_MIX[topic]) - 1) < 1e-9, topic
     templates = [x for t in ph.PHRASES.values() for v in t.values() for x in v]
     templates += list(ph.OPENERS) + list(ph.CLOSERS)
     templates += [x for v in ph.NON_ENGLISH.values() for x in v]
@@ -236,12 +236,14 @@ def test_bad_arguments_are_refused(tmp_path):
 
 
 def test_build_demo_ingests_and_loads_truth(settings):
-    pytest.importorskip("cockpit.ingest", reason="cockpit.ingest is not written yet")
+    from types import SimpleNamespace
+
     from cockpit import store
 
     calls = []
-    result = demo.build_demo(settings, 6, 2, 1500, 7, refresh=lambda s: calls.append(s) or None)
-    assert calls == [settings] and result["refresh"] == "ran"
+    ok = SimpleNamespace(status="success", error=None)
+    result = demo.build_demo(settings, 6, 2, 1500, 7, refresh=lambda s: calls.append(s) or ok)
+    assert calls == [settings] and result["refresh"] == "ran: success"
     assert result["ingest"]["quarantined"] >= 8
     con = store.read_only(settings.db_path)
     try:
@@ -262,7 +264,6 @@ def test_build_demo_ingests_and_loads_truth(settings):
 
 
 def test_cli_demo(settings, monkeypatch):
-    pytest.importorskip("cockpit.ingest", reason="cockpit.ingest is not written yet")
     from pipelines.cli import cli
     from pipelines.cli import demo as cli_module
 
@@ -282,7 +283,6 @@ def test_cli_demo(settings, monkeypatch):
 
 
 def test_cli_demo_reports_a_failed_refresh(settings, monkeypatch):
-    pytest.importorskip("cockpit.ingest", reason="cockpit.ingest is not written yet")
     from types import SimpleNamespace
 
     from pipelines.cli import cli

@@ -235,7 +235,6 @@ def test_default_steps_are_in_the_documented_order(settings):
 
 
 def test_real_ingest_loads_accounts_before_conversations(settings):
-    pytest.importorskip("cockpit.ingest")
     settings.inbox.mkdir(parents=True)
     write_conversations(settings.inbox / "conversations_1.csv", [("c1", "hi there")])
     (settings.inbox / "accounts_1.csv").write_text("account_id,name\na1,Acme\n")

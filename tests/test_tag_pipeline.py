@@ -10,6 +10,8 @@ from click.testing import CliRunner
 
 from cockpit import store
 from cockpit.embedding import HashingEmbedder
+from cockpit.errors import MissingVectorsError
+from cockpit.tagging import tagger as tagger_module
 from cockpit.tagging import taxonomy as taxonomy_module
 from cockpit.tagging.corrections import record_correction
 from pipelines import embed as embed_step
@@ -98,7 +100,6 @@ def test_first_run_tags_everything_sensibly(home):
         "tags_written": 6,
         "tags_changed": 0,
         "corrections_applied": 0,
-        "skipped_no_vector": 0,
     }
     tags = read_tags(home)
     assert tags["c1"][:2] == ("personalized", "orders")
@@ -298,7 +299,25 @@ def test_nothing_to_tag_fits_nothing_and_new_data_reuses_the_cached_fit(home, mo
     def no_fit(*args, **kwargs):
         raise AssertionError("the tagger was refitted")
 
-    monkeypatch.setattr(tag_step, "fit_tagger", no_fit)
+    monkeypatch.setattr(tagger_module, "fit_tagger", no_fit)
     assert refresh(home)[1]["tags_written"] == 0
     _, tag = refresh(home, before=lambda con: add_conversation(con, "c9", "shop", "refund me"))
     assert tag["tags_written"] == 1
+
+
+def test_tag_step_needs_the_embed_step_and_says_so(home):
+    with store.writing(home, "refresh") as con:
+        ctx = StepContext(con=con, settings=home, run_id="r", embedder_factory=Factory())
+        with pytest.raises(MissingVectorsError, match="Run `cockpit refresh`"):
+            tag_step.run(ctx)
+
+
+def test_missing_vectors_are_an_error_not_a_silent_skip(home):
+    refresh(home)
+    with store.writing(home, "refresh") as con:
+        add_conversation(con, "c9", "shop", "refund me")
+        ctx = StepContext(con=con, settings=home, run_id="r", embedder_factory=Factory())
+        with pytest.raises(
+            MissingVectorsError, match="1 conversation\\(s\\) to tag have no cached vector"
+        ):
+            tag_step.run(ctx)

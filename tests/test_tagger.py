@@ -188,3 +188,25 @@ def test_evaluate_train_file_and_zero_shot_types(tmp_path, taxonomy):
     assert r.mode == "zero-shot types" and r.accuracy == 1.0
     with pytest.raises(CockpitError, match="zero-shot evaluation needs labels"):
         evaluate_file(test, "text", "label", EMBED, taxonomy)
+
+
+def test_intent_layer_sums_intents_into_types_deterministically(taxonomy):
+    from cockpit.tagging.tagger import TypeHeadConfig, fit_type_head
+
+    cfg = TypeHeadConfig(intents=True, mix_weight=0.5)
+    texts = ["where is my order parcel", "please cancel my order", "what are the fees"]
+    a = fit_type_head(taxonomy, EMBED, seed=1, type_config=cfg)
+    b = fit_type_head(taxonomy, EMBED, seed=1, type_config=cfg)
+    assert a.classes == ["action", "informational", "personalized"]
+    assert a.agg is not None and a.agg.shape[0] > len(a.classes)  # more intents than types
+    pa, pb = a.probs(EMBED(texts)), b.probs(EMBED(texts))
+    np.testing.assert_array_equal(pa, pb)
+    np.testing.assert_allclose(pa.sum(axis=1), 1.0)
+
+
+def test_expected_calibration_error():
+    from cockpit.tagging.evaluation import expected_calibration_error
+
+    # bin 0.9: confidence 0.9, accuracy 0.5 (gap 0.4, 2 rows); bin 0.6: 0.6 vs 1.0 (gap 0.4, 2 rows)
+    assert expected_calibration_error([0.9, 0.9, 0.6, 0.6], [1, 0, 1, 1]) == pytest.approx(0.4)
+    assert expected_calibration_error([0.75] * 4, [1, 1, 1, 0]) == pytest.approx(0.0)

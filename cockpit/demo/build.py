@@ -33,10 +33,11 @@ loads the truth tables and runs the refresh when `pipelines.refresh` is availabl
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pyarrow.parquet as pq
@@ -48,6 +49,7 @@ from cockpit.demo.conversations import (
     build_conversation_truth_table,
     draw_conversation_chunk,
 )
+from cockpit.demo.params import TRUTH_WINDOW_DAYS, UNKNOWN_OUTCOME_RATE
 from cockpit.demo.slots import build_date_tables
 from cockpit.demo.tables import (
     build_accounts_table,
@@ -64,14 +66,14 @@ from cockpit.demo.volume import draw_daily_counts
 from cockpit.demo.world import (
     CELLS,
     RB_AI,
-    UNKNOWN_OUTCOME_RATE,
     build_world,
 )
+from cockpit.progress import Progress
+from cockpit.settings import Settings
 
 log = logging.getLogger(__name__)
 
 CHUNK_SIZE = 100_000
-TRUTH_WINDOW_DAYS = 90
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,7 @@ def generate(
     conversations: int = 40_000,
     seed: int = 7,
     end_date: date = date(2026, 10, 31),
-    progress: Any = None,
+    progress: Progress | None = None,
 ) -> DemoFiles:
     """Write a deterministic demo workspace (contract files + hidden truth) into `out_dir`.
 
@@ -229,16 +231,23 @@ def generate(
 TRUTH_TABLES = ("demo_truth", "demo_truth_cells", "demo_conversation_truth")
 
 
+class RefreshOutcome(Protocol):
+    """What `build_demo` reads from the refresh it is given (pipelines.refresh.RunResult)."""
+
+    status: str
+    error: str | None
+
+
 def build_demo(
     settings,
     accounts: int = 60,
     months: int = 12,
     conversations: int = 40_000,
     seed: int = 7,
-    progress: Any = None,
+    progress: Progress | None = None,
     *,
     end_date: date = date(2026, 10, 31),
-    refresh: Any = None,
+    refresh: Callable[[Settings], RefreshOutcome] | None = None,
 ) -> dict[str, Any]:
     """Generate the demo into `settings.home / "demo"`, ingest it and load the hidden truth.
 
@@ -260,7 +269,6 @@ def build_demo(
             escaped = str(path).replace("'", "''")
             store.replace_rows(con, table, f"read_parquet('{escaped}')")
         store.set_meta(con, "demo_seed", str(seed))
-    totals = getattr(report, "totals", {})
     result: dict[str, Any] = {
         "accounts": files.n_accounts,
         "conversations": files.n_conversations,
@@ -271,13 +279,12 @@ def build_demo(
         "directory": str(files.directory),
         "database": str(settings.db_path),
         "events": list(files.events),
-        "ingest": dict(totals),
+        "ingest": dict(report.totals),
         "refresh": "skipped (no refresh given)",
     }
     if refresh is not None:
         outcome = refresh(settings)
-        status = getattr(outcome, "status", None)
-        result["refresh"] = f"ran: {status}" if status else "ran"
-        result["refresh_status"] = status
-        result["refresh_error"] = getattr(outcome, "error", None)
+        result["refresh"] = f"ran: {outcome.status}"
+        result["refresh_status"] = outcome.status
+        result["refresh_error"] = outcome.error
     return result

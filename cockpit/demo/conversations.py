@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from cockpit.demo import phrases as ph
+import cockpit.demo.phrases as ph
+from cockpit.demo.params import CSAT_RATE, UNKNOWN_OUTCOME_RATE
 from cockpit.demo.slots import S
 from cockpit.demo.text import Templates, render_texts
 from cockpit.demo.world import (
@@ -27,11 +28,8 @@ from cockpit.demo.world import (
     RESOLVED_BY,
     TOPICS,
     TYPES,
-    UNKNOWN_OUTCOME_RATE,
     World,
 )
-
-CSAT_RATE = 0.30
 
 _HOUR_PROFILE = np.array(
     [0.6, 0.4, 0.3, 0.25, 0.25, 0.4, 0.8, 1.5, 2.6, 3.4, 3.7, 3.6,

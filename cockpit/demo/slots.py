@@ -11,9 +11,8 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from cockpit.demo import phrases as ph
-
-LUHN_VALID_SHARE = 0.6
+import cockpit.demo.phrases as ph
+from cockpit.demo.params import LUHN_VALID_SHARE
 
 S = np.dtypes.StringDType()
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+import cockpit.demo.phrases as ph
 from cockpit import contract
-from cockpit.demo import phrases as ph
 from cockpit.demo.world import CELLS, REGIONS, World, live_since
 
 # Deliberately bad rows in conversations_late_export.csv (what each one should trip).

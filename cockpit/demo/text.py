@@ -16,13 +16,10 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from cockpit.demo import phrases as ph
+import cockpit.demo.phrases as ph
+from cockpit.demo.params import LOWERCASE_RATE, MULTI_TURN_RATE, TYPO_RATE
 from cockpit.demo.slots import S, Slots
 from cockpit.demo.world import CELLS, LANGS, RB_AI, RB_HUMAN, RB_UNKNOWN, TOPICS, TYPES
-
-MULTI_TURN_RATE = 0.10
-TYPO_RATE = 0.06
-LOWERCASE_RATE = 0.08
 
 _FORMATTER = string.Formatter()
 MESSAGE_SCHEMA = pa.schema(

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 import numpy as np
 
-from cockpit.demo import phrases as ph
+import cockpit.demo.phrases as ph
 from cockpit.demo.world import TOPICS, World
 
 

@@ -14,11 +14,11 @@ from datetime import date, timedelta
 
 import numpy as np
 
+import cockpit.demo.params as params
+import cockpit.demo.phrases as ph
 from cockpit import contract
-from cockpit.demo import phrases as ph
+from cockpit.demo.params import KNOWN_SETUP_SHARE
 
-UNKNOWN_OUTCOME_RATE = 0.02
-KNOWN_SETUP_SHARE = 0.5
 CHANNELS = ("chat", "email", "phone", "social")
 TYPES = contract.AUTOMATION_TYPES
 TOPICS = ph.SHARED_TOPICS + tuple(t for v in ph.VERTICALS for t in ph.VERTICAL_TOPICS[v])
@@ -112,11 +112,11 @@ def build_world(accounts: int, months: int, seed: int, end_date: date) -> World:
     for a in range(a_n):
         vname = ph.VERTICALS[vertical[a]]
         topics = ph.SHARED_TOPICS + ph.VERTICAL_TOPICS[vname]
-        base = np.array([ph.TOPIC_WEIGHT[t] for t in topics], dtype=float)
+        base = np.array([params.TOPIC_WEIGHT[t] for t in topics], dtype=float)
         tshare = rng.dirichlet(base / base.sum() * 40)
         for t, s in zip(topics, tshare, strict=True):
             ti = TOPICS.index(t)
-            tmix = rng.dirichlet(np.array(ph.TYPE_MIX[t]) * 60 + 0.5)
+            tmix = rng.dirichlet(np.array(params.TYPE_MIX[t]) * 60 + 0.5)
             mix[a, ti * 3 : ti * 3 + 3] = s * tmix
     mix_cum = np.cumsum(mix, axis=1)
     mix_cum[:, -1] = 1.0
@@ -125,9 +125,9 @@ def build_world(accounts: int, months: int, seed: int, end_date: date) -> World:
     base_live = np.zeros((len(ph.VERTICALS), n_cells))
     base_base = np.zeros_like(base_live)
     for ci, (ty, _t) in enumerate(CELLS):
-        lo, hi = ph.P_LIVE_RANGE[ty]
+        lo, hi = params.P_LIVE_RANGE[ty]
         base_live[:, ci] = rng.uniform(lo, hi, len(ph.VERTICALS))
-        lo, hi = ph.P_BASE_RANGE[ty]
+        lo, hi = params.P_BASE_RANGE[ty]
         base_base[:, ci] = rng.uniform(lo, hi, len(ph.VERTICALS))
     p_live = np.clip(base_live[vertical] + rng.normal(0, 0.03, (a_n, n_cells)), 0.05, 0.97)
     p_base = np.clip(base_base[vertical] + rng.normal(0, 0.015, (a_n, n_cells)), 0.005, 0.4)

@@ -29,9 +29,9 @@ from typing import Any
 
 import duckdb
 
+import cockpit.ingest.privacy as privacy
 from cockpit import contract, store
 from cockpit.errors import MissingColumnsError, NoDataError, UnknownTableError
-from cockpit.ingest import privacy
 
 log = logging.getLogger(__name__)
 

@@ -38,6 +38,7 @@ from cockpit.queries.health import (
     recent_runs,
     run_step_rows,
     tag_coverage,
+    uncertain_counts,
 )
 from cockpit.queries.portfolio import (
     account_labels,
@@ -65,5 +66,5 @@ __all__ = [
     "csm_names", "meta_items", "missing_tables", "portfolio_rows", "portfolio_type_share",
     "quarantine_by_reason", "quarantine_count", "quarantine_sample", "recent_runs",
     "run_step_rows", "store_overview", "tag_coverage", "topic_demand", "topic_demand_top", "topic_growth", "topic_window",
-    "topic_options", "topic_unautomated", "verticals",
+    "topic_options", "topic_unautomated", "uncertain_counts", "verticals",
 ]  # fmt: skip

@@ -58,6 +58,26 @@ def quarantine_sample(con: duckdb.DuckDBPyConnection, limit: int = 20) -> pd.Dat
     )
 
 
+def uncertain_counts(con: duckdb.DuckDBPyConnection, account_id: str | None = None) -> pd.DataFrame:
+    """Per account: tagged conversations and those whose type is uncertain (uncorrected, type
+    confidence below `tagger.UNCERTAIN_TYPE_CONFIDENCE`), most uncertain first."""
+    from cockpit.tagging.tagger import UNCERTAIN_TYPE_CONFIDENCE
+
+    where, params = ("WHERE c.account_id = ?", [account_id]) if account_id else ("", [])
+    return fetch_frame(
+        con,
+        f"""
+        SELECT c.account_id, count(*) AS tagged,
+               count(*) FILTER (WHERE NOT coalesce(t.corrected, false)
+                                AND t.type_confidence < ?) AS uncertain,
+               uncertain / count(*) AS uncertain_share
+        FROM tags t JOIN conversations c USING (conversation_id) {where}
+        GROUP BY c.account_id ORDER BY uncertain DESC, c.account_id
+        """,
+        [UNCERTAIN_TYPE_CONFIDENCE, *params],
+    )
+
+
 def tag_coverage(con: duckdb.DuckDBPyConnection) -> dict:
     """How many conversations are tagged, the `other` share and the corrected count."""
     row = fetch_rows(

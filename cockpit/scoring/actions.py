@@ -28,11 +28,10 @@ import logging
 import numpy as np
 import pandas as pd
 
-from cockpit.contract import ENABLER_FOR_TYPE
+from cockpit.contract import CELL, ENABLER_FOR_TYPE
 
 log = logging.getLogger(__name__)
 
-CELL = ["automation_type", "topic_id"]
 KEY = ["account_id", *CELL]
 POOR_CSAT = 3.5
 MIN_CSAT_N = 10

@@ -37,14 +37,13 @@ import numpy as np
 import pandas as pd
 
 from cockpit import store
-from cockpit.contract import ENABLER_FOR_TYPE
+from cockpit.contract import CELL, ENABLER_FOR_TYPE
 from cockpit.scoring import metrics
 from cockpit.scoring.potential import DEFAULT_PARAMS, PotentialParams, potential_for
 
 log = logging.getLogger(__name__)
 
 DEFAULT_LOOKBACK_DAYS = 90
-CELL = ["automation_type", "topic_id"]
 KEY = ["account_id", *CELL]
 
 

@@ -37,13 +37,14 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from cockpit.contract import CELL
+
 log = logging.getLogger(__name__)
 
 DEFAULT_WINDOW_DAYS = 28
 SPIKE_WEEKS = 8
 SPIKE_SIGMAS = 2.0
 SPIKE_MIN_VOLUME = 5
-CELL = ["automation_type", "topic_id"]
 
 # The columns every scored conversation carries (see `SCORED_SQL`).
 SCORED_COLUMNS = [

@@ -54,11 +54,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cockpit.contract import ENABLER_FOR_TYPE
+from cockpit.contract import CELL, ENABLER_FOR_TYPE
 
 log = logging.getLogger(__name__)
 
-CELL = ["automation_type", "topic_id"]
 VCELL = ["vertical", *CELL]
 
 

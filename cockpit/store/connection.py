@@ -127,7 +127,7 @@ def writing(
             configure(con, settings)
             migrate(con)
             if holder.get("stale"):
-                from cockpit.store import runlog
+                import cockpit.store.runlog as runlog
 
                 runlog.record_interrupted(con, holder["stale"], detected_by=run_id or command)
             yield con

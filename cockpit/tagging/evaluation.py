@@ -89,6 +89,23 @@ def score(truth: Sequence[str], predicted: Sequence[str], mode: str, n_examples:
     )
 
 
+ECE_BINS = 10  # the usual equal-width binning; with fewer than ~500 rows per set use fewer
+
+
+def expected_calibration_error(confidence: Sequence[float], correct: Sequence[bool]) -> float:
+    """Mean |accuracy - confidence| over ECE_BINS equal-width confidence bins, weighted by size."""
+    conf = np.asarray(confidence, dtype=float)
+    ok = np.asarray(correct, dtype=float)
+    if not len(conf):
+        return 0.0
+    bins = np.minimum((conf * ECE_BINS).astype(int), ECE_BINS - 1)
+    total = 0.0
+    for b in np.unique(bins):
+        sel = bins == b
+        total += sel.sum() * abs(ok[sel].mean() - conf[sel].mean())
+    return float(total / len(conf))
+
+
 def _canonical(label: str) -> str:
     return OTHER if str(label).lower() in OTHER_LABELS else str(label)
 

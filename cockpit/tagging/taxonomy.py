@@ -1,11 +1,14 @@
 """The taxonomy: automation types x topics, loaded from YAML and validated.
 
-Files (in `cockpit/taxonomy/` unless another folder is given):
+Files (in `cockpit/tagging/taxonomies/` unless another folder is given):
 - `taxonomy.yaml`: `version`, `other_threshold`, `types` (informational, personalized, action).
 - `out_of_scope.yaml`: `examples` of messages outside every topic (train the `other` rejection).
 - any other `*.yaml`: `vertical: null|<vertical>` and `topics` with examples per type.
 Account custom topics live in `$COCKPIT_HOME/taxonomy/*.yaml` (`account_id`, `topics` with at
 least 5 `examples` each, optional `automation_type`) and apply to that account only.
+Type overrides live beside them (`overrides-<scope>.yaml`: `account_id` or `vertical`, and
+`overrides` with `topic` and `automation_type`): whether a task is self-service or needs the
+company depends on the product, so an account (or a whole vertical) may declare a topic's type.
 
 `Taxonomy.version` is the declared version plus a short hash of every file's content, so any
 edit (including a custom topic) changes the version and re-tags everything. Topic ids are unique
@@ -61,6 +64,17 @@ class Topic:
 
 
 @dataclass(frozen=True)
+class TypeOverride:
+    """For `account_id` (or every account of `vertical`), conversations on `topic_id` get this type."""
+
+    topic_id: str
+    automation_type: str
+    account_id: str | None = None
+    vertical: str | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class Taxonomy:
     """The loaded taxonomy. Build with `load_taxonomy` (or `custom_taxonomy` for evaluation)."""
 
@@ -69,10 +83,25 @@ class Taxonomy:
     types: tuple[AutomationType, ...]
     topics: tuple[Topic, ...]
     out_of_scope: tuple[str, ...] = ()
+    overrides: tuple[TypeOverride, ...] = ()
     _by_id: dict[str, Topic] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self._by_id.update({t.id: t for t in self.topics})
+
+    def override_for(
+        self, topic_id: str, vertical: str | None = None, account_id: str | None = None
+    ) -> str | None:
+        """The declared type of `topic_id` for this account (account beats vertical), or None."""
+        found = None
+        for o in self.overrides:
+            if o.topic_id != topic_id:
+                continue
+            if o.account_id is not None and o.account_id == account_id:
+                return o.automation_type
+            if o.vertical is not None and o.vertical == vertical:
+                found = o.automation_type
+        return found
 
     @property
     def type_ids(self) -> list[str]:
@@ -326,18 +355,142 @@ def load_taxonomy(path: Path | str | None = None, custom_dir: Path | str | None 
             out_of_scope = _strings(f, "out_of_scope", fdata.get("examples"), "examples")
         else:
             topics.extend(_load_topics(f, fdata, seen))
+    overrides: list[TypeOverride] = []
+    override_files: list[tuple[Path, dict]] = []
     if custom_dir is not None and Path(custom_dir).is_dir():
         for f in sorted(Path(custom_dir).glob("*.yaml")):
             fdata, fraw = _read(f)
             digest.update(b"custom/" + f.name.encode() + b"\0" + fraw)
-            topics.extend(_load_custom(f, fdata, seen))
+            if "overrides" in fdata:
+                override_files.append((f, fdata))
+            else:
+                topics.extend(_load_custom(f, fdata, seen))
+    by_id = {t.id: t for t in topics}
+    claimed: dict[tuple, Path] = {}
+    for f, fdata in override_files:  # after every topic is known, so references can be checked
+        overrides.extend(_load_overrides(f, fdata, by_id, claimed))
     return Taxonomy(
         version=f"{declared}+{digest.hexdigest()[:8]}",
         other_threshold=float(threshold),
         types=types,
         topics=tuple(topics),
         out_of_scope=out_of_scope,
+        overrides=tuple(overrides),
     )
+
+
+def _load_overrides(
+    path: Path, data: dict, topics: dict[str, Topic], claimed: dict[tuple, Path]
+) -> list[TypeOverride]:
+    """Validate one overrides file: one scope (account_id xor vertical), known topics and types."""
+    account, vertical = data.get("account_id"), data.get("vertical")
+    if (account is None) == (vertical is None):
+        raise TaxonomyError(
+            f"{path}: expected exactly one of 'account_id: <id>' or 'vertical: <vertical>' "
+            f"for type overrides; found {'both' if account is not None else 'neither'}."
+        )
+    if account is not None and (not isinstance(account, str) or not account.strip()):
+        raise TaxonomyError(f"{path}: account_id must be a non-empty string; got {account!r}.")
+    if vertical is not None and vertical not in VERTICALS:
+        raise TaxonomyError(
+            f"{path}: unknown vertical {vertical!r}; expected one of {', '.join(VERTICALS)}."
+        )
+    entries = data.get("overrides")
+    if not isinstance(entries, list):
+        raise TaxonomyError(f"{path}: 'overrides' must be a list of {{topic, automation_type}}.")
+    out = []
+    for i, entry in enumerate(entries):
+        where = f"overrides[{i}]"
+        if not isinstance(entry, dict):
+            raise TaxonomyError(
+                f"{path}: {where} must be a mapping with topic and automation_type."
+            )
+        tid = entry.get("topic")
+        topic = topics.get(tid) if isinstance(tid, str) else None
+        valid = topic is not None and (
+            (topic.account_id is None and topic.vertical in (None, vertical))
+            if account is None
+            else (topic.account_id in (None, account))
+        )
+        if not valid:
+            scope = f"account {account}" if account is not None else f"vertical {vertical}"
+            raise TaxonomyError(
+                f"{path}: {where} names topic {tid!r}, which is not a topic of {scope}. "
+                f"Use a topic id from taxonomy_topics (not 'other')."
+            )
+        type_id = entry.get("automation_type")
+        if type_id not in AUTOMATION_TYPES:
+            raise TaxonomyError(
+                f"{path}: {where} has automation_type {type_id!r}; expected one of "
+                f"{', '.join(AUTOMATION_TYPES)}."
+            )
+        key = (account, vertical, tid)
+        if key in claimed:
+            raise TaxonomyError(
+                f"{path}: {where} overrides topic '{tid}' again (already in {claimed[key]})."
+            )
+        claimed[key] = path
+        out.append(
+            TypeOverride(
+                topic_id=tid,
+                automation_type=type_id,
+                account_id=account.strip() if account is not None else None,
+                vertical=vertical,
+                note=str(entry.get("note") or ""),
+            )
+        )
+    return out
+
+
+def override_path(custom_dir: Path | str, account_id: str | None, vertical: str | None) -> Path:
+    """Where the overrides of one account (or vertical) are kept."""
+    scope = f"account-{account_id}" if account_id is not None else f"vertical-{vertical}"
+    return Path(custom_dir) / f"overrides-{re.sub(r'[^A-Za-z0-9_.-]', '_', scope)}.yaml"
+
+
+def write_override(
+    custom_dir: Path | str,
+    topic_id: str,
+    automation_type: str | None,
+    account_id: str | None = None,
+    vertical: str | None = None,
+    note: str = "",
+    taxonomy_dir: Path | str | None = None,
+) -> Path:
+    """Declare (or, with automation_type None, remove) a topic's type for an account or vertical.
+
+    The file is validated by loading the whole taxonomy before it replaces the old one, so a bad
+    override never lands; the taxonomy version changes and the next refresh re-tags.
+    """
+    if (account_id is None) == (vertical is None):
+        raise TaxonomyError("an override needs exactly one of an account id or a vertical.")
+    path = override_path(custom_dir, account_id, vertical)
+    data: dict = {"account_id": account_id} if account_id is not None else {"vertical": vertical}
+    entries = []
+    if path.exists():
+        entries = [e for e in (_read(path)[0].get("overrides") or []) if e.get("topic") != topic_id]
+    if automation_type is not None:
+        entry = {"topic": topic_id, "automation_type": automation_type}
+        entries.append({**entry, "note": note} if note else entry)
+    data["overrides"] = sorted(entries, key=lambda e: str(e.get("topic")))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")  # a dot name: never read as a taxonomy file
+    tmp.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    try:
+        _load_overrides(tmp, data, {t.id: t for t in _all_topics(taxonomy_dir, custom_dir)}, {})
+    except TaxonomyError:
+        tmp.unlink()
+        raise
+    if entries:
+        tmp.replace(path)
+    else:
+        tmp.unlink()
+        path.unlink(missing_ok=True)
+    return path
+
+
+def _all_topics(taxonomy_dir, custom_dir) -> tuple[Topic, ...]:
+    return load_taxonomy(taxonomy_dir, custom_dir).topics
 
 
 def custom_taxonomy(

@@ -1,4 +1,4 @@
-"""`cockpit tag correct`, `cockpit taxonomy eval`, `cockpit export tags`."""
+"""`cockpit tag correct`, `cockpit taxonomy eval|override`, `cockpit export tags`."""
 
 from __future__ import annotations
 
@@ -116,6 +116,44 @@ def taxonomy_eval(ctx, file, text_col, label_col, few_shot, train, vertical, see
         echo_json(result.to_dict())
     else:
         click.echo(format_report(result))
+
+
+@taxonomy_group.command("override")
+@click.argument("topic_id")
+@click.option(
+    "--type",
+    "automation_type",
+    type=click.Choice(["informational", "personalized", "action"]),
+    default=None,
+    help="The type this topic has for the account or vertical.",
+)
+@click.option("--account", "account_id", default=None, help="The account it applies to.")
+@click.option("--vertical", default=None, help="Or: every account of this vertical.")
+@click.option("--remove", is_flag=True, help="Remove the override instead.")
+@click.option("--note", default="", help="Why (e.g. 'transfers need an agent in this product').")
+@click.pass_context
+def taxonomy_override(ctx, topic_id, automation_type, account_id, vertical, remove, note) -> None:
+    """Declare the automation type of a topic for one account or a whole vertical.
+
+    Whether a task is self-service or needs the company depends on the product. The override is
+    kept in $COCKPIT_HOME/taxonomy/overrides-*.yaml, changes the taxonomy version, and the next
+    refresh re-tags (so the potential follows). An account override beats a vertical one.
+
+    \b
+    Example: cockpit taxonomy override transfers --type action --account acc_0021
+    """
+    from cockpit.tagging.taxonomy import write_override
+
+    if remove == (automation_type is not None):
+        raise CockpitError("give either --type TYPE or --remove.")
+    settings = settings_from(ctx)
+    path = write_override(
+        settings.custom_taxonomy_dir, topic_id, None if remove else automation_type,
+        account_id=account_id, vertical=vertical, note=note,
+    )  # fmt: skip
+    scope = f"account {account_id}" if account_id else f"vertical {vertical}"
+    what = "removed" if remove else f"{topic_id} -> {automation_type}"
+    click.echo(f"Override for {scope}: {what} ({path}). It applies at the next `cockpit refresh`.")
 
 
 @cli.group("export")
