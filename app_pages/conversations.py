@@ -86,7 +86,7 @@ with st.container(key="conv_filters", border=True):
         key="conv_conf",
         help="Lowest of the type and topic confidences.",
     )
-    g1, g2 = st.columns([1, 3])
+    g1, g2 = st.columns([2, 3])
     dates = g1.date_input(
         "Date range", key="conv_dates", min_value=first, max_value=last, format="YYYY-MM-DD"
     )
@@ -118,16 +118,16 @@ n_pages = queries.page_count(total)
 page_no = queries.clamp_page(st.session_state.get("conv_page"), total)
 st.session_state["conv_page"] = page_no
 
-head_l, head_r = st.columns([3, 1], vertical_alignment="bottom")
+head_l, head_r = st.columns([4, 1], vertical_alignment="bottom")
 rows, total = queries.conversation_page(con, flt, page_no, queries.PAGE_SIZE)
 head_l.markdown(
     f"**{total:,} conversations** match · {ui.day_range(start, end)} · page {page_no} of {n_pages}"
 )
 head_r.download_button(
-    "Download CSV",
+    "CSV",
     lambda: queries.conversation_export(ui.cursor(ctx.settings), flt).to_csv(index=False),
     file_name="conversations.csv", mime="text/csv", icon=":material/download:", key="conv_csv",
-    on_click="ignore", disabled=total == 0,
+    on_click="ignore", disabled=total == 0, help="Download every matching row as CSV",
 )  # fmt: skip
 
 pending = ui.pending_corrections(ctx.settings)
@@ -158,7 +158,7 @@ else:
             "created_at": st.column_config.DatetimeColumn(
                 "Created (UTC)", format="D MMM YYYY HH:mm" if spans_years else "D MMM HH:mm"),
             "account": "Account",
-            "text": st.column_config.TextColumn("Text (masked) — click a row to read it", width=360),
+            "text": st.column_config.TextColumn("Text (masked) — click a row to read it", width=240),
             "automation_type": "Type",
             "type_confidence": st.column_config.NumberColumn("Type conf.", format="%.0f%%", help="How sure the tagger is of the type"),
             "topic": "Topic",

@@ -181,7 +181,7 @@ summary, points = queries.backtest_latest(con) if have["backtest_runs"] else (No
 if summary is None:
     st.info("No backtest yet. Run `cockpit backtest` (or `cockpit refresh`).")
 else:
-    b = st.columns(3)
+    b = st.columns([1, 1, 1.5])  # the cutoff date needs the widest card at 1024 px
     b[0].metric(
         "MAE (achieved)",
         "—"

@@ -29,7 +29,7 @@ k1, k2, k3, k4 = st.columns(4)
 k1.metric("Accounts", len(rows))
 k2.metric("ARR", ui.usd(rows["arr_usd"].sum()))
 k3.metric(
-    "Median automation",
+    "Median rate",
     ui.pct(rows["automation_rate"].median()),
     help=ui.DEFINITIONS["automation_rate"],
 )
@@ -42,8 +42,10 @@ table = rows.assign(
     flag=rows["look_first"].map(lambda r: "⚑ " + r if isinstance(r, str) else ""),
     vertical=rows["vertical"].map(ui.vertical_label),
 )[
-    ["flag", "name", "vertical", "csm", "automation_pct", "potential_pct", "gap_pts", "trend_pct",
-     "conversations", "arr_usd", "renewal_date", "top_action"]
+    # Columns by priority: at 1024 px the first six stay visible (account, its rates and gap,
+    # why to look, ARR); the rest scroll.
+    ["name", "automation_pct", "potential_pct", "gap_pts", "flag", "arr_usd", "renewal_date",
+     "top_action", "vertical", "csm", "trend_pct", "conversations"]
 ]  # fmt: skip
 
 
@@ -65,8 +67,8 @@ st.dataframe(
         "name": st.column_config.TextColumn("Account", pinned=True),
         "vertical": "Vertical",
         "csm": "CSM",
-        "automation_pct": st.column_config.ProgressColumn(
-            "Automation", format="%.0f%%", min_value=0, max_value=100, help=ui.DEFINITIONS["automation_rate"]
+        "automation_pct": st.column_config.NumberColumn(
+            "Automation", format="%.0f%%", help=ui.DEFINITIONS["automation_rate"] + " Over the potential's window (90 days)."
         ),
         "potential_pct": st.column_config.NumberColumn("Potential", format="%.0f%%", help=ui.DEFINITIONS["potential"]),
         "gap_pts": st.column_config.NumberColumn("Gap", format="%.1f pts", help=ui.DEFINITIONS["gap_pts"]),

@@ -28,6 +28,9 @@ class Settings:
     # "sentence-transformers" (the bundled all-MiniLM-L6-v2) or "hashing" (a deterministic,
     # model-free embedder for fast tests and smoke runs; never for real tagging).
     embedder: str = "sentence-transformers"
+    # What one conversation handled by a human costs (USD): the brief turns the human time the
+    # AI would save into money with it. A default, not a measurement: set your own.
+    cost_per_human_conversation_usd: int = 6
 
     @property
     def db_path(self) -> Path:
@@ -62,7 +65,8 @@ class Settings:
         """Build settings from `COCKPIT_*` environment variables (defaults in brackets).
 
         COCKPIT_HOME [./var], COCKPIT_MODEL_ID [all-MiniLM-L6-v2], COCKPIT_EMBED_BATCH [64],
-        COCKPIT_THREADS [2], COCKPIT_MEMORY_LIMIT [4GB], COCKPIT_EMBEDDER [sentence-transformers].
+        COCKPIT_THREADS [2], COCKPIT_MEMORY_LIMIT [4GB], COCKPIT_EMBEDDER [sentence-transformers],
+        COCKPIT_COST_PER_HUMAN_CONVERSATION [6] (USD, for the brief's value in money).
         """
         env = os.environ if environ is None else environ
 
@@ -93,4 +97,5 @@ class Settings:
             threads=_int("COCKPIT_THREADS", 2),
             memory_limit=env.get("COCKPIT_MEMORY_LIMIT") or "4GB",
             embedder=_choice("COCKPIT_EMBEDDER", ("sentence-transformers", "hashing", "onnx-int8")),
+            cost_per_human_conversation_usd=_int("COCKPIT_COST_PER_HUMAN_CONVERSATION", 6),
         )

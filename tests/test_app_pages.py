@@ -332,3 +332,20 @@ def test_pages_hold_no_sql_and_bind_no_query_params():
         # A widget bound to the URL makes every page switch from its page raise "Cannot clear
         # query parameters": pages seed and write the URL with ui.url_value/url_write instead.
         assert 'bind="query-params"' not in text, path
+
+
+def test_brief_is_call_ready(built, first):
+    """Plurals, no zero-value sentence, talking points, risks, the ask, money; quotes render."""
+    from cockpit import brief, queries, store
+
+    with store.reading(built.db_path) as con:
+        report = queries.brief_report(con, first[0])
+    text = brief.to_markdown(report, cost_per_conversation=6)
+    for heading in ("## Talking points", "## Risks", "## The ask"):
+        assert heading in text
+    assert " 1 conversations" not in text and "≈ 0 more" not in text
+    assert not any(f"{n}th" in text for n in (1, 2, 3, 21, 71))
+    page = brief.to_html(report, cost_per_conversation=6)
+    assert "&gt; “" not in page  # a quote is a blockquote, not a literal ">"
+    if "“" in text:
+        assert "<blockquote>" in page

@@ -171,7 +171,9 @@ def test_every_page_loads_without_error(server, workspace, browser, width):
         assert page.locator('[data-testid="stSidebar"]').get_by_text("Account").count() > 0
         # KPI cards show whole values at this width (no ellipsis on a metric's value).
         for value in page.locator('[data-testid="stMetricValue"]').all():
-            clipped = value.evaluate("e => e.scrollWidth > e.clientWidth + 1")
+            clipped = value.evaluate(
+                "e => [e, ...e.querySelectorAll('*')].some(x => x.scrollWidth > x.clientWidth + 1)"
+            )
             assert not clipped, (path, width, value.inner_text())
         shot = OUT / f"{path}-{width}.png"
         _screenshot(page, shot, width)
