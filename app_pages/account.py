@@ -62,7 +62,7 @@ for col, (label, rate, change, definition, rank) in zip(st.columns(3), RATES, st
 ops = st.columns(3)
 ops[0].metric(
     "CSAT, AI / human",
-    f"{_num(acc['csat_ai'], '.2f') or '—'} / {_num(acc['csat_human'], '.2f') or '—'}",
+    f"{_num(acc['csat_ai'], '.1f') or '—'} / {_num(acc['csat_human'], '.1f') or '—'}",
     _num(acc["csat_ai_change"], "+.2f", " AI"),
     help=ui.DEFINITIONS["csat"] + " The change and the peer rank are for AI-resolved CSAT.",
     delta_description=_delta_desc("csat_ai_percentile"),
