@@ -24,7 +24,7 @@ $(STAMP): pyproject.toml
 
 run: install
 	@$(BIN)/cockpit demo --if-missing
-	$(BIN)/streamlit run app.py --server.port 8501 --server.headless true --browser.gatherUsageStats false
+	$(BIN)/cockpit app --port 8501
 
 test: install
 	$(BIN)/ruff check .
@@ -41,6 +41,7 @@ bench: install
 	$(BIN)/python bench/queries.py
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/refresh.py
+	$(BIN)/python bench/engine.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -28,8 +28,9 @@ PAGES = [
             help="Pipeline runs, freshness, quarantined rows, tag coverage, model versions, backtest."),
 ]  # fmt: skip
 
-page = st.navigation(PAGES)
 ui.settings()
+ui.gate()  # sign-in and role when a provider is configured; else open, on localhost only
+page = st.navigation(PAGES)
 ui.follow()
 st.session_state["_context"] = ui.sidebar()
 page.run()

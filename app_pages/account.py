@@ -30,15 +30,29 @@ def _num(value, fmt: str, unit: str = "") -> str | None:
     return None if value is None else f"{value:{fmt}}{unit}"
 
 
-st.title(acc["name"])
+st.title(ui.text(acc["name"]))  # data is text, never Markdown
 facts = [
     ui.vertical_label(acc["vertical"]),
-    f"{acc['plan'].title()} plan" if acc.get("plan") else None,
+    f"{ui.text(acc['plan'].title())} plan" if acc.get("plan") else None,
     f"ARR {ui.usd(acc['arr_usd'])}",
-    f"CSM {acc['csm'] or '—'}",
+    f"CSM {ui.text(acc['csm'] or '—')}",
     f"renews {acc['renewal_date']:%d %b %Y}" if acc.get("renewal_date") is not None else None,
 ]
 st.caption(" · ".join(f for f in facts if f))
+
+
+def emerging_alerts(account_id: str) -> None:
+    """A note per emerging topic that grows fast in this account (owner: discovery)."""
+    for t in queries.account_emerging_alerts(con, account_id):
+        st.warning(
+            f"Emerging topic **{t['name']}** ({t['id']}) grows fast here: {t['recent']:,} "
+            f"conversations in the last 28 days, {t['previous']:,} in the 28 before. The taxonomy "
+            "cannot place it yet; see Topics → Emerging topics.",
+            icon=":material/trending_up:",
+        )
+
+
+emerging_alerts(ctx.account_id)
 
 # Two rows of three cards: at 1400 px six cards in one row truncate labels and deltas.
 # Delta descriptions carry the comparison window and the rank among all accounts.
@@ -119,8 +133,10 @@ with left:
     )
     st.altair_chart((band + pot + line).properties(height=300), width="stretch")
     st.caption(
-        f"Green band: potential {ui.pct(acc['potential_low'])}–{ui.pct(acc['potential_high'])} "
-        f"(point estimate {ui.pct(acc['potential'])}, gap {ui.pts(acc['gap_pts'])})."
+        f"Green band: potential, likely range {ui.pct(acc['potential_low'])}–"
+        f"{ui.pct(acc['potential_high'])} (point estimate {ui.pct(acc['potential'])}, gap "
+        f"{ui.pts(acc['gap_pts'])} over today's {ui.pct(acc.get('potential_rate_today'))} "
+        f"in the last {acc.get('potential_window_days') or 90} days)."
         + (
             f" {sparse.sum()} week(s) with fewer than {MIN_WEEKLY} conversations not shown."
             if sparse.any()
@@ -346,8 +362,8 @@ with actions_col:
     with st.expander("Why these actions", icon=":material/lightbulb:", key="acct_why"):
         st.markdown(
             "\n".join(
-                f"{r.rank}. **{KIND_LABELS.get(r.kind, r.kind)}: {r.topic}** "
-                f"({ui.type_label(r.automation_type).lower()}) — {r.rationale}"
+                f"{r.rank}. **{KIND_LABELS.get(r.kind, r.kind)}: {ui.text(r.topic)}** "
+                f"({ui.type_label(r.automation_type).lower()}) — {ui.text(r.rationale)}"
                 for r in actions.itertuples()
             )
             or "No action suggested."

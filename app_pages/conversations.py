@@ -98,6 +98,27 @@ ui.url_sync("conv_topic", topic)
 ui.url_write("conv_outcome", outcome, ui.ALL)
 ui.url_write("conv_conf", min_conf, 0)
 ui.url_write("conv_q", text, "")
+
+
+def _emerging_filter() -> str | None:
+    """The emerging topic a click-through on the Topics page asked for (kept in the URL)."""
+    if "conv_emerging" not in st.session_state:
+        st.session_state["conv_emerging"] = st.query_params.get("conv_emerging", ui.ALL)
+    cid = st.session_state["conv_emerging"]
+    if cid in (None, "", ui.ALL):
+        if "conv_emerging" in st.query_params:  # touch the URL only when it changes
+            del st.query_params["conv_emerging"]
+        return None
+    if st.query_params.get("conv_emerging") != cid:
+        st.query_params["conv_emerging"] = cid
+    left, right = st.columns([4, 1], vertical_alignment="center")
+    left.info(f"Only the conversations of emerging topic **{cid}**.", icon=":material/filter_alt:")
+    right.button("Show all", key="conv_emerging_clear", on_click=st.session_state.update, kwargs={"conv_emerging": ui.ALL})  # fmt: skip
+    return cid
+
+
+emerging = _emerging_filter()
+
 start, end = (dates[0], dates[1]) if isinstance(dates, tuple) and len(dates) == 2 else (None, None)
 narrowed = start is not None and end is not None and (start, end) != (first, last)
 ui.url_write("conv_from", start.isoformat() if narrowed else ui.ALL, ui.ALL)
@@ -112,6 +133,7 @@ flt = queries.ConversationFilter(
     start=start,
     end=end,
     text=text,
+    emerging_id=emerging,
 )
 _, total = queries.conversation_page(con, flt, 1, 1)
 n_pages = queries.page_count(total)
@@ -179,4 +201,19 @@ conv_id = st.session_state.get("conv_id", ui.ALL)
 ui.url_write("conv_id", conv_id, ui.ALL)
 if conv_id != ui.ALL:
     ui.conversation_view(con, conv_id, topics, pending)
+
+AUDIT_COLUMNS = {
+    "corrected_at": "When (UTC)", "corrected_by": "Who", "source": "From", "conversation_id": "ID",
+    "old_automation_type": "Old type", "automation_type": "New type", "old_topic_id": "Old topic",
+    "topic_id": "New topic", "note": "Note",
+}  # fmt: skip
+audit = ui.corrections_audit(ctx.settings, rows["conversation_id"].tolist())
+if not audit.empty:
+    with st.expander(f"Correction history ({len(audit)})", icon=":material/history:"):
+        st.dataframe(audit[list(AUDIT_COLUMNS)], hide_index=True, key="conv_audit",
+                     column_config=AUDIT_COLUMNS)  # fmt: skip
+
+if not ui.can("correct"):
+    st.caption(f"Read-only: your role ({ui.identity().role}) cannot correct tags.")
+    st.stop()
 ui.corrections_panel(ctx, con, conv_id, topics, pending)

@@ -5,7 +5,7 @@ import json
 import altair as alt
 import streamlit as st
 
-from cockpit import formats, queries, ui
+from cockpit import queries, ui
 from cockpit.tagging.tagger import UNCERTAIN_TYPE_CONFIDENCE
 
 ctx = ui.context()
@@ -70,14 +70,15 @@ if have["runs"]:
         steps["rows"] = steps["counts"].map(
             lambda c: ", ".join(f"{k} {v:,}" for k, v in json.loads(c).items()) if c else ""
         )
-        with st.expander("Steps of the last 3 runs", key="dh_steps_exp"):
-            st.dataframe(
-                steps[["run_id", "step", "status", "duration_s", "rows"]], hide_index=True,
-                key="dh_steps", width="stretch",
-                column_config={"run_id": "Run", "step": "Step", "status": "Status",
-                               "duration_s": st.column_config.NumberColumn("Duration", format="%.1f s"),
-                               "rows": st.column_config.TextColumn("Counts", width="large")},
-            )  # fmt: skip
+        if ui.can("details"):
+            with st.expander("Steps of the last 3 runs", key="dh_steps_exp"):
+                st.dataframe(
+                    steps[["run_id", "step", "status", "duration_s", "rows"]], hide_index=True,
+                    key="dh_steps", width="stretch",
+                    column_config={"run_id": "Run", "step": "Step", "status": "Status",
+                                   "duration_s": st.column_config.NumberColumn("Duration", format="%.1f s"),
+                                   "rows": st.column_config.TextColumn("Counts", width="large")},
+                )  # fmt: skip
 else:
     st.info("No run log yet. Run `cockpit refresh`.")
 
@@ -103,23 +104,44 @@ if have["quarantine"] and queries.quarantine_count(con):
             "last_seen": st.column_config.DatetimeColumn("Last seen (UTC)", format="D MMM HH:mm"),
         },
     )
-    sample = queries.quarantine_sample(con)
-    with st.expander(f"Latest {len(sample)} refused rows", key="dh_q_sample_exp"):
+    waiting = queries.quarantine_waiting(con)
+    if len(waiting):  # rows that load by themselves once their parent arrives
         st.dataframe(
-            sample.assign(file=sample["file"].map(lambda f: str(f).rsplit("/", 1)[-1])),
+            waiting,
             hide_index=True,
-            key="dh_q_sample",
+            key="dh_q_waiting",
             width="stretch",
             column_config={
-                "file": st.column_config.TextColumn("File"),
-                "row_number": st.column_config.NumberColumn("Row", format="%d"),
-                **where,
-                "raw": st.column_config.TextColumn("Row as received", width="large"),
-                "quarantined_at": st.column_config.DatetimeColumn(
-                    "Refused at (UTC)", format="D MMM HH:mm"
-                ),
+                "table_name": st.column_config.TextColumn("Waiting in quarantine"),
+                "waiting_for": st.column_config.TextColumn("for a row of"),
+                "missing_id": st.column_config.TextColumn("Missing id"),
+                "rows": st.column_config.NumberColumn("Rows", format="%d"),
+                "waiting_since": st.column_config.DatetimeColumn("Since (UTC)", format="D MMM"),
             },
         )
+        st.caption(
+            "These rows load by themselves at the next ingest or refresh once the missing row "
+            "arrives; `cockpit quarantine list` shows them, `cockpit quarantine retry` retries now."
+        )
+    # Raw rows may carry unmasked fields: the data and admin roles only.
+    if ui.can("details"):
+        sample = queries.quarantine_sample(con)
+        with st.expander(f"Latest {len(sample)} refused rows", key="dh_q_sample_exp"):
+            st.dataframe(
+                sample.assign(file=sample["file"].map(lambda f: str(f).rsplit("/", 1)[-1])),
+                hide_index=True,
+                key="dh_q_sample",
+                width="stretch",
+                column_config={
+                    "file": st.column_config.TextColumn("File"),
+                    "row_number": st.column_config.NumberColumn("Row", format="%d"),
+                    **where,
+                    "raw": st.column_config.TextColumn("Row as received", width="large"),
+                    "quarantined_at": st.column_config.DatetimeColumn(
+                        "Refused at (UTC)", format="D MMM HH:mm"
+                    ),
+                },
+            )
     st.caption(
         "Fix the source export and re-run `cockpit ingest FILE`; corrected rows replace the quarantined ones."
     )
@@ -181,19 +203,25 @@ summary, points = queries.backtest_latest(con) if have["backtest_runs"] else (No
 if summary is None:
     st.info("No backtest yet. Run `cockpit backtest` (or `cockpit refresh`).")
 else:
-    b = st.columns([1, 1, 1.5])  # the cutoff date needs the widest card at 1024 px
-    b[0].metric(
-        "MAE (achieved)",
-        "—"
-        if formats.missing(summary["mae_realised_pts"])
-        else f"{summary['mae_realised_pts']:.1f} pts",
-        help="Mean absolute error of predicted potential vs achieved automation.",
-    )
-    b[1].metric("Within 5 pts", ui.pct(summary["within5_realised"]))
-    b[2].metric(
+    record = queries.backtest_track_record(summary)
+    if record.thin:
+        st.info(record.sentence())
+    else:
+        b = st.columns(3)
+        b[0].metric(
+            "MAE (achieved)",
+            f"{record.mae_pts:.1f} pts",
+            help=f"Mean absolute error of predicted potential vs achieved automation, over "
+            f"{record.n_realised} accounts that deployed their missing enablers.",
+        )
+        b[1].metric("Bias", f"{record.bias_pts:+.1f} pts", help="Mean predicted − achieved.")
+        b[2].metric("Likely range held", ui.pct(record.coverage), help="Target: about 80%.")
+    # Its own row: the cutoff date needs a wide card at 1024 px.
+    st.columns([1.5, 2])[0].metric(
         "Cutoff",
         f"{summary['cutoff']:%d %b %Y}",
-        help=f"Method: {summary['method']} · {summary['n_accounts']} accounts",
+        help=f"Method: {summary['method']} · {summary['n_accounts']} accounts predicted, "
+        f"{record.n_realised} realised",
     )
     # Zoom to where the accounts are (rounded to 10 pts) so the error bars are readable.
     lo, hi = ui.zoom_domain(points[["predicted", "realised", "low", "high"]].to_numpy().ravel())
@@ -216,3 +244,32 @@ else:
                  alt.Tooltip("low:Q", title="Predicted low", format=".0%"), alt.Tooltip("high:Q", title="Predicted high", format=".0%")],
     )  # fmt: skip
     st.altair_chart((diag + err + dots).properties(height=320), width="stretch")
+
+st.subheader(
+    "Corrections audit", help="Every tag correction: who, when, from the app or the CLI, old → new."
+)
+audit = ui.corrections_audit(ctx.settings, limit=50)
+if audit.empty:
+    st.info("No tag corrections yet (Conversations page, or `cockpit tag correct`).")
+else:
+    st.dataframe(
+        audit, hide_index=True, key="dh_audit", width="stretch",
+        column_config={
+            "corrected_at": "When (UTC)", "corrected_by": "Who", "source": "From", "role": "Role",
+            "conversation_id": "Conversation", "old_automation_type": "Old type",
+            "automation_type": "New type", "old_topic_id": "Old topic", "topic_id": "New topic",
+            "note": "Note",
+        },
+    )  # fmt: skip
+    st.caption("The latest 50; `cockpit audit` lists them all.")
+overrides = ui.overrides_audit(ctx.settings, limit=50)
+if not overrides.empty:
+    st.markdown("**Type overrides** (`cockpit audit --overrides` lists them all)")
+    st.dataframe(
+        overrides, hide_index=True, key="dh_override_audit", width="stretch",
+        column_config={
+            "changed_at": "When (UTC)", "changed_by": "Who", "source": "From", "role": "Role",
+            "account_id": "Account", "vertical": "Vertical", "topic_id": "Topic",
+            "old_automation_type": "Old type", "automation_type": "New type", "note": "Note",
+        },
+    )  # fmt: skip

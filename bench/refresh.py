@@ -196,6 +196,11 @@ def main() -> None:
                 ok = r["seconds"] < 10 and embedded(r["counts"]) == 0
                 print(f"      target (< 10 s, nothing embedded): {'met' if ok else 'NOT met'}")
             print(f"      step seconds: {json.dumps(r['durations'])}")
+            steps_total = sum(r["durations"].values()) or 1e-9
+            discover_s = r["durations"].get("discover", 0.0)
+            print(
+                f"      discovery (emerging topics): {discover_s:.1f} s = {discover_s / steps_total:.1%} of the steps"
+            )
             print(f"      steps: {json.dumps(r['counts'])}")
     finally:
         if not args.home:

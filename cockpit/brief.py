@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 
 import markdown as md
+import nh3
 
 from cockpit import formats as f
 
@@ -111,14 +112,15 @@ def talking_points(report: dict, cost: float | None = None) -> tuple[list[str], 
 def to_markdown(
     report: dict, *, html_safe: bool = False, cost_per_conversation: float | None = None
 ) -> str:
-    """The brief as Markdown. With `html_safe`, free text (names, examples) is HTML-escaped.
+    """The brief as Markdown. Free text from the data (names, examples) is escaped: it can add
+    no link, image, heading or table row. `html_safe` targets Python-Markdown (for `to_html`);
+    without it the text is CommonMark-safe (Streamlit, GitHub, editors).
 
     `cost_per_conversation` (USD per human-handled conversation, `Settings`) adds money to hours.
     """
 
     def t(s) -> str:  # free text from the data
-        s = "" if s is None else str(s)
-        return html.escape(s) if html_safe else s.replace("<", "‹").replace(">", "›")
+        return f.md_text(s, streamlit=not html_safe)
 
     a = report["account"]
     name = t(a.get("name") or a.get("account_id"))
@@ -156,6 +158,10 @@ def to_markdown(
     if f.missing(a.get("potential")):
         lines += ["Potential not computed yet (run `cockpit refresh`).", ""]
     else:
+        # Potential, today's rate and gap over one window (the potential's), so they add up.
+        today = a.get("potential_rate_today", a.get("automation_rate"))
+        days = a.get("potential_window_days")
+        over = f" over the last {int(days)} days" if not f.missing(days) else ""
         gain = _monthly_gain(a)
         more = (
             f", ≈ {f.plural(round(gain), 'more conversation')} resolved by the AI per month"
@@ -165,10 +171,12 @@ def to_markdown(
         )
         lines += [
             f"Could reach **{f.pct(a.get('potential'))}** automation "
-            f"(likely {f.pct(a.get('potential_low'))}–{f.pct(a.get('potential_high'))}) against "
-            f"{f.pct(a.get('automation_rate'))} today: a gap of **{f.pts(a.get('gap_pts'))}**{more}.",
+            f"(likely range {f.pct(a.get('potential_low'))}–{f.pct(a.get('potential_high'))}) "
+            f"against {f.pct(today)}{over}: a gap of **{f.pts(a.get('gap_pts'))}**{more}.",
             "",
         ]
+        if report.get("track_record"):
+            lines += [f"Track record: {report['track_record']}", ""]
     points, risks, ask = talking_points(report, cost_per_conversation)
     if points:
         lines += ["## Talking points", "", *[f"{n}. {t(p)}" for n, p in enumerate(points, 1)], ""]
@@ -234,15 +242,32 @@ def _monthly_gain(a: dict) -> float | None:
     return max(0.0, gap) / 100 * known * 30 / days
 
 
+# What the brief's HTML may contain: text structure only. No <img> (a remote image would be
+# fetched on open), no <a> (a link from the data could be javascript:), no attributes.
+ALLOWED_TAGS = {"h1", "h2", "h3", "p", "ul", "ol", "li", "strong", "em", "blockquote", "table",
+                "thead", "tbody", "tr", "th", "td", "code", "br", "hr"}  # fmt: skip
+# The page loads nothing: no script, no remote style, font, image or frame; inline CSS only.
+CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'none'"
+)
+
+
 def to_html(report: dict, *, cost_per_conversation: float | None = None) -> str:
-    """The brief as a standalone, printable HTML page (inline CSS, no external assets)."""
+    """The brief as a standalone, printable HTML page (inline CSS, no external assets).
+
+    The Markdown escapes the data; the HTML it renders to is then sanitised by `nh3` (ammonia)
+    to the tags above, and a Content-Security-Policy forbids loading anything.
+    """
     body = md.markdown(
         to_markdown(report, html_safe=True, cost_per_conversation=cost_per_conversation),
         extensions=["tables"],
     )
+    body = nh3.clean(body, tags=ALLOWED_TAGS, attributes={}, url_schemes=set())
     title = html.escape(str(report["account"].get("name") or report["account"].get("account_id")))
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
         f"<title>Pre-call brief — {title}</title><style>{CSS}</style></head>"
         f"<body>\n{body}\n</body></html>\n"
     )

@@ -65,6 +65,11 @@ class TableSpec:
     key: tuple[str, ...]
     doc: str = ""
     references: dict[str, str] = field(default_factory=dict)  # column -> parent table
+    # Newer wins: a row's version is the first non-empty of these columns; an incoming row
+    # older than the stored one is skipped (counted as stale). Empty: the later file wins.
+    version: tuple[str, ...] = ()
+    # A column that may never change for a stored key (a conversation never changes account).
+    owner: str | None = None
 
     @property
     def required(self) -> list[str]:
@@ -111,10 +116,17 @@ CONVERSATIONS = TableSpec(
         Column("handle_time_minutes", "float", min=0, doc="human agent time, ≥ 0"),
         Column("csat", "int", min=1, max=5, doc="satisfaction score, integer 1–5"),
         Column("language", "text", doc="language code, e.g. en"),
+        Column(
+            "updated_at",
+            "timestamp",
+            doc="last change (ISO-8601); an older version never overwrites a newer one",
+        ),
     ),
     key=("conversation_id",),
     doc="one row per support conversation",
     references={"account_id": "accounts"},
+    version=("updated_at", "created_at"),
+    owner="account_id",
 )
 
 MESSAGES = TableSpec(

@@ -60,3 +60,7 @@ class LockedError(CockpitError):
 
 class SettingsError(CockpitError):
     """An environment setting has a value Cockpit cannot use."""
+
+
+class StoreMissingError(CockpitError):
+    """The published store vanished while the home shows it existed (caches, history)."""

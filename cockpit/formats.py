@@ -7,6 +7,7 @@ a missing value (None or NaN) always reads as an em dash.
 from __future__ import annotations
 
 import math
+import re
 from datetime import UTC, date, datetime
 
 DASH = "—"
@@ -127,3 +128,48 @@ def age(ts: datetime | None, now: datetime | None = None) -> str:
     if secs < 48 * 3600:
         return f"{secs / 3600:.0f} h ago"
     return f"{secs / 86400:.0f} days ago"
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]()!|])")
+
+
+def md_text(value, *, streamlit: bool = False) -> str:
+    """Text from the data made inert inside Markdown: one line, every Markdown mark escaped.
+
+    A conversation text or account name can then never add a link, an image, a heading or a
+    table row to a page or a brief; HTML is neutralised by `‹ ›` (Markdown has no escape for it).
+    `streamlit` also escapes `$` and `~` (Streamlit renders LaTeX and strikethrough).
+    """
+    s = "" if value is None else str(value)
+    s = " ".join(s.split())  # no newline: no new block (heading, list, table row)
+    s = s.replace("<", "‹").replace(">", "›")
+    s = _MD_SPECIAL.sub(r"\\\1", s)
+    return s.replace("$", "\\$").replace("~", "\\~") if streamlit else s
+
+
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value):
+    """A value safe to write into a CSV cell: a text starting like a formula gets a `'` first."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def csv_safe_frame(df):
+    """A copy of a DataFrame whose text columns are passed through `csv_cell`."""
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object or str(out[col].dtype) in ("str", "string"):
+            out[col] = out[col].map(csv_cell)
+    return out
+
+
+def csv_cell_sql(expr: str) -> str:
+    """SQL for `csv_cell` over a VARCHAR expression (for DuckDB COPY exports)."""
+    return (
+        f"CASE WHEN left({expr}, 1) IN ('=', '+', '-', '@', chr(9), chr(13)) "
+        f"THEN '''' || {expr} ELSE {expr} END"
+    )

@@ -4,7 +4,8 @@ Maintains `embed_texts(conversation_id, text_hash, source_hash)` in the store: `
 fingerprints the conversation text and its first customer turns (in SQL), so only conversations
 whose source changed go through `embed_text` in Python. New texts are embedded into the
 writer-only cache (`emb.embeddings`), streamed page by page: memory stays bounded at millions
-of conversations, and a second run embeds nothing.
+of conversations, and a second run embeds nothing. With `settings.engine == "ray"` the
+uncached texts are embedded by Ray Data actors instead (`cockpit.engine.ray_data.embed`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from cockpit import engine
 from cockpit.embedding import attach_cache, embed_missing, embed_text, embedder_model_id, text_hash
 from pipelines.context import StepContext
 
@@ -136,6 +138,9 @@ def run(ctx: StepContext) -> dict[str, float]:
     if total:
         ctx.progress.start("Embedding", total)
     embedder = None
+    on_ray = bool(total) and engine.uses_ray(ctx.settings)
+    if on_ray:
+        con.execute("CREATE OR REPLACE TEMP TABLE _ray_embed_in (text_hash VARCHAR, text VARCHAR)")
 
     def factory():
         nonlocal embedder
@@ -154,12 +159,27 @@ def run(ctx: StepContext) -> dict[str, float]:
         page = texts_for(con, ids)
         page["text_hash"] = [text_hash(t) for t in page["text"]]
         con.register("_embed_src", page)
-        n = embed_missing(
-            con, factory, "_embed_src", model_id=model_id, progress=_Forward(ctx.progress)
-        )
-        embedded += n
+        if on_ray:  # collect the distinct uncached texts; Ray embeds them all below
+            con.execute(
+                """INSERT INTO _ray_embed_in SELECT DISTINCT s.text_hash, s.text FROM _embed_src s
+                   WHERE NOT EXISTS (SELECT 1 FROM _ray_embed_in r WHERE r.text_hash = s.text_hash)
+                     AND NOT EXISTS (SELECT 1 FROM emb.embeddings e
+                                     WHERE e.model_id = ? AND e.text_hash = s.text_hash)""",
+                [model_id],
+            )
+        else:
+            n = embed_missing(
+                con, factory, "_embed_src", model_id=model_id, progress=_Forward(ctx.progress)
+            )
+            embedded += n
+            ctx.progress.advance(len(ids) - n)  # conversations whose text was a duplicate
         con.unregister("_embed_src")
-        ctx.progress.advance(len(ids) - n)  # conversations whose text was a duplicate
+    if on_ray:
+        from cockpit.engine import ray_data
+
+        embedded = ray_data.embed(con, ctx.settings, "_ray_embed_in", "emb")
+        con.execute("DROP TABLE _ray_embed_in")
+        ctx.progress.advance(total)
     if total:
         ctx.progress.done()
     con.execute("DROP TABLE _embed_need")

@@ -6,13 +6,15 @@ name — is recognised (its hash is in `ingested_files`) and skipped. New files 
 `cockpit.ingest.ingest_paths` in one call (accounts before conversations, so one delivery can
 hold both).
 
-What happens to the files (decision): after the run is *published*, each file is moved out of
-the inbox, so the folder only ever holds what is still to do and a nightly run does not re-hash
-old deliveries:
+What happens to the files (decision): raw exports are unmasked personal data, so after the
+run is *published* each file leaves the inbox and is **deleted** (the store holds the masked
+rows; `ingested_files` and the run log say what came in). With `COCKPIT_INBOX_KEEP_DAYS=N`
+(`keep_days`) they are kept N days instead, then deleted:
 - ingested (even with some rows quarantined) or skipped as a duplicate →
   `inbox/processed/<YYYY-MM-DD>/<name>`;
 - refused whole (unknown table, missing columns, unreadable) → `inbox/refused/<YYYY-MM-DD>/`,
   to be fixed and dropped again; the run is `partial`.
+Every run also retries the quarantined rows that wait for a parent (`ingest.retry_waiting`).
 Files are moved only after the publish: a failed or killed run leaves the inbox untouched, and a
 crash between publish and move is harmless (next time the files are duplicates, skipped and
 moved). Hidden files and names ending in `.part`, `.tmp`, `.partial`, `~` are left alone: deliver
@@ -26,7 +28,7 @@ import logging
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cockpit import contract
@@ -70,6 +72,7 @@ class InboxStep:
 
     folder: Path
     ingest: Callable | None = None  # ingest_paths(con, paths, run_id=, progress=); tests inject
+    keep_days: int = 0  # raw files kept this many days after a published run (0: deleted)
     _moves: list[tuple[Path, str]] = field(default_factory=list)
 
     def run(self, ctx: StepContext) -> dict[str, float]:
@@ -84,6 +87,7 @@ class InboxStep:
                 "rows_loaded",
                 "rows_updated",
                 "rows_quarantined",
+                "rows_retried_loaded",
             ),
             0,
         )
@@ -100,10 +104,22 @@ class InboxStep:
             else:
                 known.add(digest)  # the same content twice in one delivery counts once
                 new.append(path)
-        if not new:
+        if self.ingest is None:
+            from cockpit.ingest import retry_waiting
+
+            if not new:  # ingest_paths retries by itself after loading new files
+                retried = retry_waiting(ctx.con, ctx.run_id, ctx.settings.ingest_limits())
+                counts["rows_retried_loaded"] = sum(r.loaded for r in retried)
+                return counts
+            report = _ingest_paths()(
+                ctx.con, new, run_id=ctx.run_id, progress=ctx.progress,
+                limits=ctx.settings.ingest_limits(),
+            )  # fmt: skip
+            counts["rows_retried_loaded"] = sum(r.loaded for r in report.retried)
+        elif not new:
             return counts
-        ingest = self.ingest or _ingest_paths()
-        report = ingest(ctx.con, new, run_id=ctx.run_id, progress=ctx.progress)
+        else:
+            report = self.ingest(ctx.con, new, run_id=ctx.run_id, progress=ctx.progress)
         for fr in report.files:
             path = Path(fr.path)
             if fr.refused:
@@ -123,8 +139,17 @@ class InboxStep:
         return counts
 
     def archive(self, today: str | None = None) -> None:
-        """Move the files of the last run to processed/<date>/ or refused/<date>/."""
+        """After a published run: delete the run's files, or with `keep_days` move them to
+        processed/<date>/ or refused/<date>/ and delete the dated folders past their days."""
         today = today or datetime.now(UTC).strftime("%Y-%m-%d")
+        if not self.keep_days:
+            for path, _ in self._moves:
+                if path.exists():
+                    path.unlink()
+                    log.info("Deleted %s (raw export; its rows are stored masked)", path.name)
+            self._moves = []
+            self._prune(today)
+            return
         for path, where in self._moves:
             if not path.exists():
                 continue
@@ -136,6 +161,20 @@ class InboxStep:
             shutil.move(str(path), str(dest))
             log.info("Moved %s to %s", path.name, dest)
         self._moves = []
+        self._prune(today)
+
+    def _prune(self, today: str) -> None:
+        """Delete processed/ and refused/ folders older than `keep_days` (all when 0)."""
+        limit = datetime.strptime(today, "%Y-%m-%d").date() - timedelta(days=self.keep_days)
+        for where in (PROCESSED, REFUSED):
+            for folder in sorted((self.folder / where).glob("????-??-??")):
+                try:
+                    day = datetime.strptime(folder.name, "%Y-%m-%d").date()
+                except ValueError:
+                    continue
+                if day < limit or not self.keep_days:
+                    shutil.rmtree(folder)
+                    log.info("Deleted %s (kept %s days)", folder, self.keep_days)
 
 
 def _ingest_paths() -> Callable:

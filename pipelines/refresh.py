@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cockpit import store
-from cockpit.errors import LockedError
+from cockpit import engine, store
+from cockpit.errors import LockedError, StoreMissingError
 from cockpit.progress import make_progress
 from cockpit.settings import Settings
 from cockpit.store import runlog
@@ -34,7 +34,7 @@ from pipelines.inbox import InboxStep
 log = logging.getLogger(__name__)
 
 # After the inbox, in this order; each is `pipelines.<name>` exposing run(ctx) -> dict.
-STEP_MODULES = ("embed", "tag", "score", "backtest")
+STEP_MODULES = ("embed", "tag", "discover", "score", "backtest")
 # Step counts that make a run `partial` when positive.
 PARTIAL_COUNTS = ("rows_quarantined", "files_refused")
 
@@ -79,9 +79,9 @@ def _module_step(name: str) -> Step:
     return Step(name, run)
 
 
-def default_steps(inbox: Path) -> list[Step]:
+def default_steps(inbox: Path, keep_days: int = 0) -> list[Step]:
     """The production step list: the inbox on `inbox`, then the step modules in order."""
-    box = InboxStep(Path(inbox))
+    box = InboxStep(Path(inbox), keep_days=keep_days)
     return [Step("inbox", box.run, box.archive), *(_module_step(n) for n in STEP_MODULES)]
 
 
@@ -121,6 +121,27 @@ def _quarantined_in_run(con, run_id: str, records: Iterable[_StepRecord]) -> boo
     return bool(row and row[0])
 
 
+def check_store_present(settings: Settings) -> None:
+    """Refuse to start from an empty store when the home shows a store existed before.
+
+    A deleted `cockpit.duckdb` next to an embedding cache, a corrections file or inbox history
+    means data was lost: publishing an empty store would hide that. `--init` starts afresh.
+    """
+    if settings.db_path.exists():
+        return
+    traces = [
+        p for p in (settings.embeddings_path, settings.corrections_path,
+                    settings.inbox / "processed", settings.inbox / "refused")
+        if p.exists()
+    ]  # fmt: skip
+    if traces:
+        raise StoreMissingError(
+            f"{settings.db_path} is missing, but {', '.join(str(p) for p in traces)} show(s) "
+            f"a store existed; restore it from a backup, or run `cockpit refresh --init` to "
+            f"start from an empty store (ingest the exports again)."
+        )
+
+
 def refresh(
     settings: Settings,
     inbox: Path | str | None = None,
@@ -128,20 +149,28 @@ def refresh(
     progress_mode: str = "auto",
     steps: Iterable[Step | tuple] | None = None,
     progress: Any = None,
+    init: bool = False,
 ) -> RunResult:
     """Run the refresh once and return its result (the run is also in `runs`/`run_steps`).
 
     `inbox` overrides `settings.inbox`; `full` asks every step to rebuild from the stored
     conversations (`ctx.full`); `steps` replaces the default step list (tests inject fakes);
-    `progress` replaces the reporter `progress_mode` would make. Raises `LockedError` at once
+    `progress` replaces the reporter `progress_mode` would make. Raises `StoreMissingError`
+    when the store vanished but the home shows it existed (unless `init`). Raises `LockedError` at once
     when another writer runs (nothing is done or recorded). Never raises for a failing step:
     the result says `failed` and carries the error.
     """
     inbox_dir = Path(inbox) if inbox else None
     step_list = [
         _as_step(s)
-        for s in (steps if steps is not None else default_steps(inbox_dir or settings.inbox))
+        for s in (
+            steps
+            if steps is not None
+            else default_steps(inbox_dir or settings.inbox, settings.inbox_keep_days)
+        )
     ]
+    if not init:
+        check_store_present(settings)
     reporter = progress or make_progress(progress_mode)
     run_id = runlog.new_run_id()
     command = _command(full, inbox_dir)
@@ -175,6 +204,8 @@ def refresh(
         reporter.message(f"refresh {run_id}: failed, nothing published — {error}")
         reporter.close()
         return RunResult(run_id, "failed", runlog.EXIT_FAILED, _counts(records), error)
+    finally:
+        engine.shutdown(settings)  # stops a local Ray cluster this run started
     for step in step_list:
         if step.after_publish is not None:
             try:

@@ -7,21 +7,21 @@ Reads conversations + tags + accounts + setup from the writer connection, aggreg
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
-import yaml
 
 from cockpit import store
-from cockpit.scoring import actions, metrics, potential, priority
+from cockpit.scoring import actions, backtest, metrics, potential, priority
+from cockpit.scoring.inputs import potential_inputs, read_setup
 from cockpit.scoring.potential import DEFAULT_PARAMS, PotentialParams
+from cockpit.tagging.taxonomy import Taxonomy, load_taxonomy
 from pipelines.context import StepContext
 
 log = logging.getLogger(__name__)
 
-TAXONOMY_DIR = Path(__file__).resolve().parent.parent / "cockpit" / "tagging" / "taxonomies"
 EXAMPLES_PER_CELL = 3
 LIST_COLUMNS = ("example_conversation_ids", "evidence_conversation_ids", "reasons")
 
@@ -44,23 +44,16 @@ def write_table(con, name: str, df: pd.DataFrame) -> None:
         con.unregister("_score_df")
 
 
-def topic_facts(folder: Path = TAXONOMY_DIR) -> dict[str, dict]:
-    """topic_id → {name, data_source, sensitive} from the taxonomy YAML files (empty if absent)."""
-    facts: dict[str, dict] = {}
-    for path in sorted(folder.glob("*.yaml")):
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for topic in doc.get("topics") or []:
-            if isinstance(topic, dict) and topic.get("id"):
-                facts[topic["id"]] = {
-                    "name": topic.get("name") or topic["id"],
-                    "data_source": topic.get("data_source"),
-                    "sensitive": bool(topic.get("sensitive", False)),
-                }
-    return facts
+def topic_facts(taxonomy: Taxonomy) -> dict[str, dict]:
+    """topic_id → {name, data_source, sensitive} from the loaded taxonomy."""
+    return {
+        t.id: {"name": t.name, "data_source": t.data_source or None, "sensitive": t.sensitive}
+        for t in taxonomy.topics
+    }
 
 
 def topic_names(con, facts: dict[str, dict]) -> dict[str, str]:
-    """Display names: the `taxonomy_topics` table when present, else the YAML, else the id."""
+    """Display names: the `taxonomy_topics` table when present, else the taxonomy, else the id."""
     names = {k: v["name"] for k, v in facts.items()}
     if store.table_exists(con, "taxonomy_topics"):
         rows = con.execute(
@@ -69,13 +62,6 @@ def topic_names(con, facts: dict[str, dict]) -> dict[str, str]:
         ).fetchall()
         names.update({t: n for t, n in rows if n})
     return names
-
-
-def read_setup(con) -> pd.DataFrame:
-    """The setup table (account_id, enabler, topic_id, live_since), empty when absent."""
-    if not store.table_exists(con, "setup"):
-        return pd.DataFrame(columns=["account_id", "enabler", "topic_id", "live_since"])
-    return con.execute("SELECT account_id, enabler, topic_id, live_since FROM setup").df()
 
 
 def example_ids(con, source: str, start, end) -> pd.DataFrame:
@@ -104,8 +90,11 @@ def score(
     con,
     window_days: int = metrics.DEFAULT_WINDOW_DAYS,
     params: PotentialParams = DEFAULT_PARAMS,
+    taxonomy: Taxonomy | None = None,
 ) -> dict[str, float]:
-    """Rebuild every derived scoring table from the source tables on `con`."""
+    """Rebuild every derived scoring table from the source tables on `con`.
+
+    `taxonomy` (default: the bundled one) gives the topics' data sources and sensitivity."""
     con.execute("CREATE OR REPLACE TEMP TABLE scored AS " + metrics.scored_relation())
     as_of = metrics.as_of_date(con, "scored")
     if as_of is None:
@@ -122,28 +111,20 @@ def score(
     write_table(con, "topic_weekly", metrics.topic_weekly(con, "scored"))
     log.info("Score - metrics completed (as of %s)", as_of)
 
-    start, end = metrics.window_bounds(as_of, params.window_days)
-    pw_cells = metrics.aggregate(
-        con,
-        "scored",
-        ["account_id", "vertical", *metrics.CELL],
-        f"day BETWEEN DATE '{start}' AND DATE '{end}'",
-    )
-    p0, p1 = metrics.window_bounds(as_of, params.window_days, back=1)
-    previous = metrics.aggregate(
-        con, "scored", ["account_id", *metrics.CELL], f"day BETWEEN DATE '{p0}' AND DATE '{p1}'"
-    )
-    setup = read_setup(con)
-    live = metrics.live_counts(con, "scored", setup, start, end)
-    pw_cells = pw_cells.merge(live, on=["account_id", *metrics.CELL], how="left")
+    inputs = potential_inputs(con, "scored", as_of, params.window_days, read_setup(con))
+    scale = backtest.latest_interval_scale(con)  # the workspace's own conformal scale, if any
+    if scale is not None:
+        params = dataclasses.replace(params, interval_scale=scale)
     names = dict(zip(accounts["account_id"], accounts["name"], strict=True))
-    result = potential.potential_for(pw_cells, setup, as_of, params, names, previous=previous)
+    result = potential.potential_for(
+        inputs.cells, inputs.setup, as_of, params, names, previous=inputs.previous
+    )
     write_table(con, "benchmarks", result["benchmarks"])
     write_table(con, "potential", result["potential"])
     write_table(con, "potential_contributions", result["contributions"])
     log.info("Score - potential completed")
 
-    facts = topic_facts()
+    facts = topic_facts(taxonomy if taxonomy is not None else load_taxonomy())
     tnames = topic_names(con, facts)
     examples = example_ids(con, "scored", *metrics.window_bounds(as_of, window_days))
     vertical_of = dict(zip(accounts["account_id"], accounts["vertical"], strict=True))
@@ -182,6 +163,7 @@ def run(ctx: StepContext) -> dict[str, float]:
     """Pipeline entry point: `score` on the writer connection."""
     ctx.progress.start("score", None)
     try:
-        return score(ctx.con)
+        taxonomy = load_taxonomy(custom_dir=ctx.settings.home / "taxonomy")
+        return score(ctx.con, taxonomy=taxonomy)
     finally:
         ctx.progress.done()

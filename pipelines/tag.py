@@ -19,17 +19,12 @@ from datetime import UTC, datetime
 import pandas as pd
 import pyarrow as pa
 
-from cockpit import store
-from cockpit.embedding import (
-    arrow_query,
-    arrow_to_vectors,
-    attach_cache,
-    cached_embed,
-    embedder_model_id,
-)
+from cockpit import engine, store
+from cockpit.embedding import arrow_query, attach_cache, cached_embed, embedder_model_id
 from cockpit.errors import MissingVectorsError
-from cockpit.tagging.cache import load_or_fit
-from cockpit.tagging.corrections import apply_corrections, load_corrections
+from cockpit.tagging.cache import cache_path, load_or_fit
+from cockpit.tagging.corrections import sync_corrections
+from cockpit.tagging.rows import predict_tags, upsert_tags
 from cockpit.tagging.taxonomy import OTHER, Taxonomy, load_taxonomy
 from pipelines import embed as embed_step
 from pipelines.context import StepContext
@@ -81,7 +76,9 @@ def run(ctx: StepContext) -> dict[str, float]:
         or store.get_meta(con, "model_id") != model_id
     )
 
-    corrections = _valid_corrections(con, taxonomy, load_corrections(settings.corrections_path))
+    corrections = _valid_corrections(
+        con, taxonomy, sync_corrections(con, settings.corrections_path)
+    )
     con.register(
         "_corr", corrections[["conversation_id", "automation_type", "topic_id"]].astype(object)
     )
@@ -130,6 +127,16 @@ def run(ctx: StepContext) -> dict[str, float]:
         )  # fmt: skip
         ctx.progress.start("Tagging", total)
     now = datetime.now(UTC).replace(tzinfo=None)
+    if total and engine.uses_ray(settings):
+        from cockpit.engine import ray_data
+
+        # the actors load the fit load_or_fit just cached (one copy per actor)
+        path = cache_path(settings.home / "models", taxonomy, model_id, train, SEED)
+        ray_data.tag(con, settings, "_tag_todo", path, corrections, taxonomy.version,
+                     model_id, now, counts)  # fmt: skip
+        ctx.progress.advance(total)
+        ctx.progress.done()
+        total = 0  # the pages below are done
     for start in range(1, total + 1, PAGE):
         page = arrow_query(
             con,
@@ -161,28 +168,7 @@ def texts_for_corrections(con, corrections: pd.DataFrame) -> pd.DataFrame:
 
 
 def _write_page(con, tagger, page: pa.Table, corrections, version, model_id, now, counts) -> None:
-    vectors = arrow_to_vectors(page.column("vector"))
-    ids = page.column("conversation_id").to_pylist()
-    pred = tagger.predict(
-        vectors, page.column("vertical").to_pylist(), page.column("account_id").to_pylist()
-    )
-    pred.insert(0, "conversation_id", ids)
-    tags = apply_corrections(pred, corrections)
-    tags["taxonomy_version"] = version
-    tags["model_id"] = model_id
-    tags["text_hash"] = page.column("text_hash").to_pylist()
-    tags["tagged_at"] = now
+    tags = predict_tags(tagger, page, corrections, version, model_id, now)
     con.register("_tag_page", tags)
-    counts["tags_changed"] += con.execute(
-        """SELECT count(*) FROM _tag_page p JOIN tags t USING (conversation_id)
-           WHERE t.automation_type IS DISTINCT FROM p.automation_type
-              OR t.topic_id IS DISTINCT FROM p.topic_id"""
-    ).fetchall()[0][0]
-    con.execute(
-        """INSERT OR REPLACE INTO tags
-           SELECT conversation_id, automation_type, type_confidence, topic_id, topic_confidence,
-                  taxonomy_version, model_id, text_hash, corrected, tagged_at FROM _tag_page"""
-    )
+    upsert_tags(con, "_tag_page", counts)
     con.unregister("_tag_page")
-    counts["tags_written"] += len(tags)
-    counts["corrections_applied"] += int(tags["corrected"].sum())

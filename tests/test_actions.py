@@ -11,7 +11,7 @@ from cockpit.scoring import actions
 from cockpit.scoring.potential import PotentialParams, potential_for
 
 AS_OF = dt.date(2026, 3, 15)
-P = PotentialParams(own_prior=0.0, prior_conv=0.0, n_boot=20)
+P = PotentialParams(statistic="pooled", own_prior=0.0, prior_conv=0.0, n_boot=20)
 FACTS = {
     "billing": {"data_source": "billing system", "sensitive": False},
     "transfers": {"data_source": "core banking", "sensitive": True},

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from click.testing import CliRunner
 
 from cockpit import brief, queries, store
+from cockpit import formats as f
 from pipelines.cli import cli
 from tests.app_fixture import build_app_store, query
 
@@ -42,9 +45,28 @@ def test_markdown_has_every_section(report, first):
         "What changed recently",
     ):
         assert f"## {heading}" in text
-    assert "(likely " in text  # the potential's range
+    a = report["account"]
+    low, high = f.pct(a["potential_low"]), f.pct(a["potential_high"])
+    assert f"(likely range {low}–{high})" in text  # the potential's range
+    # today's rate is the potential's own (same 90-day window), so the gap adds up
+    assert f"against {f.pct(a['potential_rate_today'])} over the last 90 days" in text
+    assert a["gap_pts"] == pytest.approx(
+        100 * (a["potential"] - a["potential_rate_today"]), abs=0.01
+    )
+    assert f"Track record: {report['track_record']}" in text
+    if "thin" in report["track_record"].lower():  # a 3-month demo realises no account yet
+        assert "Track record: Evidence is thin" in text
     assert "“" in text  # an example per issue, quoted
     assert "\n1. " in text and "\n3. " in text  # numbered issues, actions and talking points
+    if any(i.get("spike") for i in report["issues"]):
+        assert "volume spike" in text
+
+
+def test_examples_from_the_data_are_markdown_escaped(report):
+    """An example with Markdown marks shows them as text (no link, emphasis or heading)."""
+    evil = {**report, "issues": [{**report["issues"][0], "example": "where is [ORDER_ID] *now*"}]}
+    text = brief.to_markdown(evil)
+    assert "“where is \\[ORDER\\_ID\\] \\*now\\*" in text
 
 
 def test_html_is_standalone_and_escapes_text(report):
@@ -68,3 +90,27 @@ def test_cli_unknown_account(built, monkeypatch):
     result = CliRunner().invoke(cli, ["brief", "nope"])
     assert result.exit_code == 1
     assert "Error: no account 'nope'; run 'cockpit accounts' to list them" in result.output
+
+
+def _evil(report):
+    bad = "[click](javascript:alert(1)) ![x](http://host/p.png) <img src=http://h/i.png>\n# Injected\n| a | b |"
+    issues = [{**i, "example": bad} for i in report["issues"]]
+    account = {**report["account"], "name": "Evil [x](javascript:alert(1))", "csm": bad}
+    return {**report, "issues": issues, "account": account}
+
+
+def test_markdown_from_data_adds_no_link_image_heading_or_row(report):
+    text = brief.to_markdown(_evil(report))
+    assert "](javascript:" not in text and "![x](" not in text
+    assert "\n# Injected" not in text and "\n| a | b |" not in text
+    assert "<img" not in text
+
+
+def test_html_has_no_script_link_or_remote_image_and_a_csp(report):
+    page = brief.to_html(_evil(report))
+    low = page.lower()
+    tags = re.findall(r"<[^>]*>", low)
+    assert not [t for t in tags if re.search(r"\b(src|href)=|^<(a|img|script)\b", t)]
+    assert "<h1>injected" not in low
+    assert '<meta http-equiv="content-security-policy" content="default-src \'none\'' in low
+    assert "img-src 'none'" in page

@@ -23,6 +23,7 @@ import pytest
 
 from cockpit.settings import Settings
 from tests.app_fixture import TINY, build_app_store, query
+from tests.test_emerging_app import CLUSTER, add_emerging_topic
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -69,6 +70,7 @@ def workspace(tmp_path_factory) -> tuple[Path, str]:
         return Path(home), account
     home = tmp_path_factory.mktemp("browser") / "home"
     settings = build_app_store(Settings(home=home))
+    add_emerging_topic(settings)  # on the first account, the one the pages show
     return home, query(settings, "SELECT min(account_id) FROM accounts")[0][0]
 
 
@@ -330,4 +332,24 @@ def test_clicks_open_the_account_and_its_conversations(server, workspace, browse
     main2 = again.locator('[data-testid="stMain"]')
     assert main2.locator('input[aria-label="Topic"]').first.input_value() == topic
     again.close()
+    page.close()
+
+
+def test_emerging_topics_click_through_to_their_conversations(server, workspace, browser):
+    if os.environ.get("COCKPIT_SCREENSHOT_HOME"):
+        pytest.skip("the emerging topic is planted in the fixture store only")
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{server}/topics", wait_until="networkidle")
+    _settle(page, 500)
+    main = page.locator('[data-testid="stMain"]')
+    main.get_by_text("Emerging topics").first.wait_for(timeout=20_000)
+    main.get_by_text(CLUSTER).last.click()  # open the topic's expander
+    button = main.get_by_role("button", name="Open its 24 conversations")
+    button.wait_for(timeout=10_000)
+    button.click()
+    _settle(page, 500)
+    page.get_by_text(f"Only the conversations of emerging topic {CLUSTER}").wait_for(timeout=10_000)
+    page.get_by_text("24 conversations").first.wait_for(timeout=10_000)
+    assert "/conversations" in page.url and f"conv_emerging={CLUSTER}" in page.url, page.url
+    assert page.locator('[data-testid="stException"]').count() == 0
     page.close()

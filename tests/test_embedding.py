@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from cockpit import embedding as E
+from cockpit.errors import SettingsError
 from cockpit.settings import Settings
 
 
@@ -39,11 +40,18 @@ def test_hashing_embedder_is_deterministic_and_normalised():
 
 def test_make_embedder_follows_settings():
     assert isinstance(E.make_embedder(Settings(embedder="hashing")), E.HashingEmbedder)
-    real = E.make_embedder(Settings())
+    real = E.make_embedder(Settings(embedder="sentence-transformers"))
     assert isinstance(real, E.SentenceTransformerEmbedder) and real._model is None  # lazy
+    assert E.embedder_model_id(Settings(embedder="sentence-transformers")) == Settings().model_id
+    with pytest.raises(SettingsError, match="expected one of onnx-int8"):
+        E.make_embedder(Settings(embedder="fp16"))
     assert E.embedder_model_id(Settings(embedder="hashing")) == "hashing-v1"
-    onnx = E.make_embedder(Settings(embedder="onnx-int8"))
+    onnx = E.make_embedder(Settings())  # the default
     assert type(onnx).__name__ == "OnnxInt8Embedder" and onnx._session is None  # lazy
+    assert Settings.from_env({}).embedder == "onnx-int8"
+    assert Settings.from_env({"COCKPIT_EMBEDDER": "sentence-transformers"}).embedder == (
+        "sentence-transformers"
+    )
     assert onnx.model_id == E.embedder_model_id(Settings(embedder="onnx-int8"))
     assert onnx.model_id == Settings().model_id + "+onnx-int8"
 
@@ -148,3 +156,19 @@ def test_vectors_arrow_round_trip(n):
         else E.arrow_to_vectors(E.vectors_to_arrow(v.reshape(0, 384)))
     )
     assert back.shape == (n, 384)
+
+
+def test_a_corrupt_cache_is_named_moved_aside_and_rebuilt(tmp_path, caplog):
+    import duckdb
+
+    from cockpit.embedding.cache import attach_cache
+
+    path = tmp_path / "embeddings.duckdb"
+    path.write_bytes(b"this is not a duckdb file" * 100)
+    con = duckdb.connect()
+    with caplog.at_level("WARNING"):
+        attach_cache(con, path)
+    assert f"Embedding cache {path} is unreadable" in caplog.text
+    aside = list(tmp_path.glob("embeddings.duckdb.corrupt-*"))
+    assert len(aside) == 1 and aside[0].read_bytes().startswith(b"this is not")
+    assert con.execute("SELECT count(*) FROM emb.embeddings").fetchall() == [(0,)]

@@ -166,7 +166,7 @@ def test_missing_required_columns_refuses_file_with_exact_message(settings, tmp_
     assert str(expected) == (
         f"{c}: missing required column(s) account_id, text for table 'conversations'; "
         "expected columns: conversation_id, account_id, created_at, text, channel, ai_involved, "
-        "resolved_by, handed_over, handle_time_minutes, csat, language. Rename the columns in "
+        "resolved_by, handed_over, handle_time_minutes, csat, language, updated_at. Rename the columns in "
         "the export or pass --table if the file feeds another table."
     )
     assert rows(settings, "SELECT count(*) FROM conversations") == [(0,)]
@@ -229,7 +229,7 @@ def test_duplicate_key_in_file_keeps_last_and_quarantines_earlier(settings, tmp_
         ("last",)
     ]
     assert rows(settings, "SELECT row_number, column_name, reason FROM quarantine") == [
-        (1, "conversation_id", "duplicate key in file; the last occurrence wins")
+        (1, "conversation_id", "duplicate key in file; the newest (then the last) occurrence wins")
     ]
 
 
@@ -237,7 +237,7 @@ def test_invalid_utf8_line_is_quarantined_rest_loads(settings, tmp_path, account
     c = write(
         tmp_path / "conversations.csv",
         CONV_HEADER.encode()
-        + b"c1,a1,2026-11-25,fine,,,\n"
+        + "c1,a1,2026-11-25,fine café crème naïve,,,\n".encode()
         + b"c2,a1,2026-11-25,bad \xff\xfe bytes,,,\n"
         + b"c3,a1,2026-11-25,also fine,,,\n"
         + b"c4,zz,2026-11-25,unknown account,,,\n",
@@ -250,7 +250,7 @@ def test_invalid_utf8_line_is_quarantined_rest_loads(settings, tmp_path, account
 
 
 def test_nul_bytes_are_stripped_and_1mb_text_loads(settings, tmp_path, accounts):
-    big = "word " * 210_000  # ~1 MB
+    big = "word " * 199_000  # just under the 1 MB default limit
     c = conv(tmp_path, "c1,a1,2026-11-25,nul\x00byte,,,", f'c2,a1,2026-11-25,"{big}",,,')
     f = ingest(settings, accounts, c).files[1]
     assert (f.loaded, f.quarantined) == (2, 0)
@@ -311,7 +311,7 @@ def test_gzip_csv_parquet_and_jsonl(settings, tmp_path):
         ("10:01", "ai", "hello"),
     ]
     assert rows(settings, "SELECT row_number, reason FROM quarantine") == [
-        (3, "invalid JSON object")
+        (3, "invalid JSON object (Expecting property name enclosed in double quotes)")
     ]
 
 

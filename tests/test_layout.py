@@ -118,7 +118,7 @@ def test_one_folder_per_stage_each_with_a_public_surface():
         )
     flat = sorted(p.name for p in (ROOT / "cockpit").glob("*.py"))
     assert flat == [
-        "__init__.py", "brief.py", "contract.py", "errors.py", "formats.py", "progress.py",
+        "__init__.py", "access.py", "brief.py", "contract.py", "errors.py", "formats.py", "progress.py",
         "settings.py",
     ], flat  # fmt: skip
 

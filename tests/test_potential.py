@@ -10,7 +10,9 @@ import pytest
 from cockpit.scoring.potential import PotentialParams, benchmarks, enabler_status, potential_for
 
 AS_OF = dt.date(2026, 3, 15)
-P0 = PotentialParams(own_prior=0.0, prior_conv=0.0, n_boot=50)  # no shrinkage: exact answers
+P0 = PotentialParams(
+    statistic="pooled", own_prior=0.0, prior_conv=0.0, n_boot=50
+)  # no shrinkage: exact answers
 
 
 def _cell(account, type_, topic, n, ai, vertical="saas"):
@@ -50,7 +52,7 @@ def test_pooled_benchmark_is_live_peers_pooled_rate():
 
 
 def test_shrinkage_towards_type_level():
-    p = PotentialParams(prior_conv=100.0, own_prior=0.0, n_boot=10)
+    p = PotentialParams(statistic="pooled", prior_conv=100.0, own_prior=0.0, n_boot=10)
     cells = pd.concat([CELLS, pd.DataFrame([_cell("P1", "informational", "plans", 100, 40)])])
     setup = pd.concat(
         [
@@ -115,15 +117,19 @@ def test_setup_live_since_after_as_of_is_not_live():
 
 
 def test_own_prior_shrinks_live_cells_to_benchmark():
-    p = PotentialParams(own_prior=100.0, prior_conv=0.0, n_boot=10)
+    p = PotentialParams(statistic="pooled", own_prior=100.0, prior_conv=0.0, n_boot=10)
     c = potential_for(CELLS, SETUP, AS_OF, p)["contributions"]
     row = c[(c["account_id"] == "A") & (c["topic_id"] == "orders")].iloc[0]
     assert row["target_rate"] == pytest.approx((30 + 100 * 0.4) / 200)
 
 
 def test_interval_is_seeded():
-    a = potential_for(CELLS, SETUP, AS_OF, PotentialParams(n_boot=100, seed=3))["potential"]
-    b = potential_for(CELLS, SETUP, AS_OF, PotentialParams(n_boot=100, seed=3))["potential"]
+    a = potential_for(CELLS, SETUP, AS_OF, PotentialParams(statistic="pooled", n_boot=100, seed=3))[
+        "potential"
+    ]
+    b = potential_for(CELLS, SETUP, AS_OF, PotentialParams(statistic="pooled", n_boot=100, seed=3))[
+        "potential"
+    ]
     pd.testing.assert_frame_equal(a, b)
 
 
@@ -132,8 +138,8 @@ def test_interval_adds_peer_spread_and_mix_drift():
     cells = pd.concat([CELLS, pd.DataFrame([_cell("P3", "informational", "billing", 100, 20)])])
     setup = pd.concat([SETUP, pd.DataFrame([{"account_id": "P3", "enabler": "help_content",
                                               "topic_id": "billing", "live_since": None}])])  # fmt: skip
-    narrow = PotentialParams(n_boot=400, peer_spread=False)
-    wide = PotentialParams(n_boot=400)
+    narrow = PotentialParams(statistic="pooled", n_boot=400, peer_spread=False)
+    wide = PotentialParams(statistic="pooled", n_boot=400)
     previous = cells.assign(known_outcome=cells["known_outcome"].where(
         cells["topic_id"] != "billing", 20))[["account_id", "automation_type", "topic_id",
                                               "known_outcome"]]  # fmt: skip

@@ -31,6 +31,25 @@ POSITIVES = [
     ("account 123456789012 blocked", "account [NUMBER] blocked"),
     ("ref 4111111111111112 (bad luhn)", "ref [NUMBER] (bad luhn)"),
     ("iban DE89370400440532013001 wrong check", "iban DE[NUMBER] wrong check"),
+    # Issue 11: secrets, passwords and identifiers that were stored verbatim.
+    ("my password is hunter2!", "my password is [PASSWORD]!"),
+    ("password: Tr0ub4dor&3 thanks", "password: [PASSWORD] thanks"),
+    ("Passcode = 9QX-77 ok", "Passcode = [PASSWORD] ok"),
+    ("my PIN 4821 works", "my PIN [PASSWORD] works"),
+    ("key sk_live_4eC39HqLyjWDarjtT1zdp7dcABCDEFGH123 leaked", "key [SECRET] leaked"),
+    (
+        "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl",
+        "Authorization: Bearer [SECRET]",
+    ),
+    ("aws AKIAIOSFODNN7EXAMPLE key", "aws [SECRET] key"),
+    ("token ghp_0123456789abcdefghijABCDEFGHIJ012345 here", "token [SECRET] here"),
+    ("ssn 123-45-6789.", "ssn [SSN]."),
+    ("NI number AB 12 34 56 C", "NI number [NI]"),
+    ("ni ab123456c", "ni [NI]"),
+    ("from 192.168.10.20 and 2001:db8::8a2e:370:7334 today", "from [IP] and [IP] today"),
+    ("card 4111.1111.1111.1111 ok", "card [CARD] ok"),
+    ("iban de89 3704 0044 0532 0130 00 please", "iban [IBAN] please"),
+    ("iban gb82west12345698765432", "iban [IBAN]"),
 ]
 
 SURVIVORS = [
@@ -45,6 +64,10 @@ SURVIVORS = [
     "between 2026-01-01 and 2026-12-31",
     "DE12 is not an IBAN, nor is FR76 alone",
     "ids 1 2 3 4 5",
+    "UPS tracking 1Z999AA10123456784 arrived",
+    "order ORD-2026-48213, v10.4.1, at 10:30:00 on 2026-11-25, €1.299,00",
+    "reset my password please, the PIN reset did not work",
+    "see https://example.com/help/article-42",
 ]
 
 
@@ -110,3 +133,32 @@ def test_migration_masks_texts_stored_before_masking(tmp_path):
     assert 4 in store.migrate(con)
     assert con.execute("SELECT text FROM conversations").fetchone()[0] == "mail me at [EMAIL]"
     assert con.execute("SELECT body FROM messages").fetchone()[0] == "call [PHONE]"
+
+
+def test_identifiers_that_are_emails_become_stable_pseudonyms():
+    from cockpit.ingest.privacy import mask_identifier
+
+    a = mask_identifier("Bob@Example.com")
+    assert a.startswith("email-") and "@" not in a
+    assert a == mask_identifier("bob@example.com")  # joins survive
+    assert mask_identifier("acc_0001") == "acc_0001"
+
+
+def test_migration_11_masks_stored_rows_with_the_new_rules(tmp_path):
+    con = duckdb.connect(str(tmp_path / "old.duckdb"))
+    store.migrate(con)
+    con.execute("DELETE FROM schema_migrations WHERE version = 11")
+    con.execute("INSERT INTO accounts (account_id, name) VALUES ('boss@acme.com', 'Acme')")
+    con.execute(
+        "INSERT INTO conversations (conversation_id, account_id, created_at, text) "
+        "VALUES ('c1', 'boss@acme.com', '2026-01-01', 'my password is hunter2, ssn 123-45-6789')"
+    )
+    con.execute(
+        "INSERT INTO quarantine (file, raw) VALUES ('f', '{\"text\": \"ghp_0123456789abcdefghijABCDEFGHIJ012345\"}')"
+    )
+    assert 11 in store.migrate(con)
+    text, acc = con.execute("SELECT text, account_id FROM conversations").fetchall()[0]
+    assert text == "my password is [PASSWORD], ssn [SSN]"
+    assert acc.startswith("email-")
+    assert con.execute("SELECT account_id FROM accounts").fetchall() == [(acc,)]
+    assert "ghp_" not in con.execute("SELECT raw FROM quarantine").fetchall()[0][0]

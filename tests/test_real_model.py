@@ -3,6 +3,7 @@ public data in ../shared/data (marked `data`; skipped with a reason when it is a
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 
 import duckdb
@@ -65,14 +66,25 @@ SAAS = [
 
 @pytest.fixture(scope="module")
 def model_settings(tmp_path_factory):
-    """One home (and so one embedding cache) for the module: examples are embedded once."""
+    """One home (and so one embedding cache) for the module: examples are embedded once.
+    The embedder is the default one (int8 ONNX, exported into this home on first use)."""
     return Settings(home=tmp_path_factory.mktemp("home"))
 
 
 @pytest.fixture(scope="module")
 def embedder(model_settings):
-    """One loaded model for the module (loading takes ~6 s)."""
-    return make_embedder(model_settings)
+    """The default embedder, loaded once for the module: the int8 ONNX export."""
+    e = make_embedder(model_settings)
+    assert e.model_id.endswith("+onnx-int8"), "the default embedder should be int8 ONNX"
+    return e
+
+
+@pytest.fixture(scope="module")
+def fp32(model_settings):
+    """The same model in fp32 through sentence-transformers (still selectable; ~6 s to load)."""
+    e = make_embedder(dataclasses.replace(model_settings, embedder="sentence-transformers"))
+    assert type(e).__name__ == "SentenceTransformerEmbedder"
+    return e
 
 
 @pytest.fixture(scope="module")
@@ -149,12 +161,12 @@ def test_vertical_topics_stay_in_their_vertical(tagged):
     assert not tags.loc[SAAS].topic_id.isin(["orders", "cards"]).any()
 
 
-def test_embedder_output_contract(embedder):
-    e = embedder
-    v = e.embed(["hello world", "where is my parcel"])
-    assert v.shape == (2, 384) and v.dtype == np.float32
-    np.testing.assert_allclose(np.linalg.norm(v, axis=1), 1.0, rtol=1e-4)
-    assert e.embed([]).shape == (0, 384)
+def test_embedder_output_contract(embedder, fp32):
+    for e in (embedder, fp32):
+        v = e.embed(["hello world", "where is my parcel"])
+        assert v.shape == (2, 384) and v.dtype == np.float32
+        np.testing.assert_allclose(np.linalg.norm(v, axis=1), 1.0, rtol=1e-4)
+        assert e.embed([]).shape == (0, 384)
 
 
 @pytest.mark.data
@@ -178,16 +190,11 @@ def test_bitext_few_shot_k10_small(model_settings, embedder, tagged):
     assert r.accuracy >= 0.9, r.confusions
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("onnxruntime") is None, reason="onnxruntime is not installed"
-)
-def test_int8_onnx_matches_the_fp32_model(model_settings, embedder):
+def test_int8_onnx_matches_the_fp32_model(embedder, fp32):
     """The int8 export (built once under $COCKPIT_HOME/models) stays within cosine 0.97 of fp32."""
-    from cockpit.embedding.onnx_int8 import OnnxInt8Embedder
-
-    onnx = OnnxInt8Embedder(model_settings)
+    onnx = embedder
     texts = SHOP + BANK
-    fast, ref = onnx.embed(texts), embedder.embed(texts)
+    fast, ref = onnx.embed(texts), fp32.embed(texts)
     assert fast.shape == ref.shape and fast.dtype == np.float32
     cos = (fast * ref).sum(axis=1)
     assert cos.mean() > 0.985 and cos.min() > 0.97, cos

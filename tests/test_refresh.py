@@ -59,7 +59,8 @@ def fake_ingest(con, paths, table=None, run_id=None, progress=None):
             )
         for cid, *_ in bad:
             con.execute(
-                "INSERT INTO quarantine VALUES (?, 'conversations', 0, 'text', 'empty', ?, ?, now())",
+                "INSERT INTO quarantine (file, table_name, row_number, column_name, reason, raw, "
+                "run_id, quarantined_at) VALUES (?, 'conversations', 0, 'text', 'empty', ?, ?, now())",
                 [str(p), cid, run_id],
             )
         con.execute(
@@ -93,8 +94,8 @@ def fake_embed(ctx):
     return {"embedded": len(todo)}
 
 
-def steps_for(settings, *extra: Step, inbox: Path | None = None):
-    box = InboxStep(inbox or settings.inbox, ingest=fake_ingest)
+def steps_for(settings, *extra: Step, inbox: Path | None = None, keep_days: int = 30):
+    box = InboxStep(inbox or settings.inbox, ingest=fake_ingest, keep_days=keep_days)
     return [Step("inbox", box.run, box.archive), Step("embed", fake_embed), *extra]
 
 
@@ -229,6 +230,7 @@ def test_default_steps_are_in_the_documented_order(settings):
         "inbox",
         "embed",
         "tag",
+        "discover",
         "score",
         "backtest",
     ]
@@ -249,7 +251,9 @@ def test_cli_refresh_and_runs(settings, monkeypatch):
 
     monkeypatch.setenv("COCKPIT_HOME", str(settings.home))
     monkeypatch.setenv("COCKPIT_EMBEDDER", "hashing")
-    monkeypatch.setattr("pipelines.refresh.default_steps", lambda inbox: steps_for(settings))
+    monkeypatch.setattr(
+        "pipelines.refresh.default_steps", lambda inbox, keep_days=0: steps_for(settings)
+    )
     runner = CliRunner()
     first = runner.invoke(cli, ["refresh", "--quiet"])
     assert first.exit_code == 0, first.output
@@ -290,3 +294,45 @@ def test_progress_modes():
     rich.close()
     with pytest.raises(ValueError):
         make_progress("loud")
+
+
+def test_raw_inbox_files_are_deleted_after_a_published_run_by_default(settings):
+    original = write_conversations(settings.inbox / "conversations_a.csv", [("c1", "hi")])
+    old = settings.inbox / "processed" / "2020-01-01"
+    old.mkdir(parents=True)
+    (old / "conversations_old.csv").write_text("x")
+    result = refresh(
+        settings, steps=steps_for(settings, keep_days=0), progress_mode="quiet", init=True
+    )
+    assert result.status == "success"
+    assert not original.exists()
+    assert not (settings.inbox / "processed").exists() or not any(
+        (settings.inbox / "processed").iterdir()
+    )
+    assert published(settings, "SELECT count(*) FROM ingested_files") == [(1,)]
+
+
+def test_kept_files_are_deleted_after_their_days(settings):
+    old = settings.inbox / "processed" / "2020-01-01"
+    old.mkdir(parents=True)
+    (old / "conversations_old.csv").write_text("x")
+    write_conversations(settings.inbox / "conversations_a.csv", [("c1", "hi")])
+    refresh(settings, steps=steps_for(settings, keep_days=7), progress_mode="quiet", init=True)
+    assert not old.exists()
+    today = datetime.now(UTC).strftime("%Y-%m-%d")
+    assert (settings.inbox / "processed" / today / "conversations_a.csv").exists()
+
+
+def test_refresh_refuses_to_publish_an_empty_store_when_the_store_vanished(settings):
+    write_conversations(settings.inbox / "conversations_a.csv", [("c1", "hi")])
+    refresh(settings, steps=steps_for(settings), progress_mode="quiet")
+    settings.db_path.unlink()
+    from cockpit.errors import StoreMissingError
+
+    with pytest.raises(StoreMissingError) as exc:
+        refresh(settings, steps=steps_for(settings), progress_mode="quiet")
+    assert str(exc.value).startswith(f"{settings.db_path} is missing, but ")
+    assert "cockpit refresh --init" in str(exc.value)
+    assert not settings.db_path.exists()
+    again = refresh(settings, steps=steps_for(settings), progress_mode="quiet", init=True)
+    assert again.status == "success" and settings.db_path.exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 
 import pytest
@@ -165,6 +166,23 @@ def test_corrections_win_and_only_touch_their_conversation(home):
     assert again["tags_written"] == 0
 
 
+def test_a_lost_corrections_file_is_rebuilt_from_the_store(home, caplog):
+    refresh(home)
+    record_correction(home.corrections_path, "c3", "action", "billing", by="t",
+                      taxonomy=taxonomy_module.load_taxonomy())  # fmt: skip
+    refresh(home)
+    with store.reading(home.db_path) as con:
+        kept = con.execute("SELECT conversation_id, topic_id FROM applied_corrections").fetchall()
+    assert kept == [("c3", "billing")]
+    home.corrections_path.unlink()  # the file is lost
+    with caplog.at_level("WARNING"):
+        _, tag = refresh(home)
+    assert "lacked 1 correction(s) kept in the published store; restored them" in caplog.text
+    assert read_tags(home)["c3"] == ("action", "billing", True, 1.0)  # not undone
+    assert tag["tags_changed"] == 0
+    assert home.corrections_path.exists()
+
+
 def test_taxonomy_change_retags_everything(home, tmp_path):
     refresh(home)
     write_custom(home.home / "taxonomy", account_id="shop")
@@ -181,6 +199,33 @@ def test_model_id_change_retags_everything(home):
     refresh(home)
     _, tag = refresh(home, before=lambda con: store.set_meta(con, "model_id", "old-model"))
     assert tag["tags_written"] == 6
+
+
+class _Named(HashingEmbedder):
+    """The hashing fake under another model id (stands in for a real model in the cache key)."""
+
+    def __init__(self, model_id: str):
+        super().__init__()
+        self.model_id = model_id
+
+
+def test_switching_from_fp32_to_the_int8_default_reembeds_and_retags(home):
+    """A workspace embedded with the former default (fp32) is re-embedded under the int8 id
+    on its next refresh: the cache key and the tags' model id follow the embedder."""
+    from cockpit.embedding import embedder_model_id
+
+    fp32 = dataclasses.replace(home, embedder="sentence-transformers")
+    int8 = dataclasses.replace(home, embedder="onnx-int8")
+    emb, _ = refresh(fp32, factory=lambda: _Named(embedder_model_id(fp32)))
+    assert emb["texts_embedded"] == 6
+    emb, tag = refresh(int8, factory=lambda: _Named(embedder_model_id(int8)))
+    assert emb["texts_embedded"] == 6 and tag["tags_written"] == 6
+    con = store.read_only(home.db_path)
+    assert store.get_meta(con, "model_id").endswith("+onnx-int8")
+    assert con.execute("SELECT DISTINCT model_id FROM tags").fetchall() == [
+        (embedder_model_id(int8),)
+    ]
+    con.close()
 
 
 def test_deleted_conversations_lose_their_tags(home):

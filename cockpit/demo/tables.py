@@ -146,4 +146,4 @@ def write_late_export(path: Path, world: World, end_date: date) -> None:
         w.writerow(header)
         for k, override in enumerate(bad):
             row = {**good, **override, "conversation_id": f"late_{k + 1:04d}"}
-            w.writerow([row[c] for c in header])
+            w.writerow([row.get(c, "") for c in header])

@@ -2,7 +2,8 @@
 
 - `Embedder` (protocol) and `make_embedder(settings)` / `embedder_model_id(settings)`;
 - `embed_text` / `text_hash`: what is embedded for a conversation and its content address;
-- the cache: `attach_cache`, `embed_missing`, `lookup_vectors`, `cached_embed`;
+- the cache: `attach_cache`, `embed_missing`, `embed_rows` (the row function of both engines),
+  `insert_vectors`, `lookup_vectors`, `cached_embed`;
 - implementations: `SentenceTransformerEmbedder`, `OnnxInt8Embedder` (`onnx_int8`),
   `HashingEmbedder` (model-free, for tests).
 """
@@ -15,6 +16,8 @@ from cockpit.embedding.cache import (
     attach_cache,
     cached_embed,
     embed_missing,
+    embed_rows,
+    insert_vectors,
     lookup_vectors,
     vectors_to_arrow,
 )
@@ -45,8 +48,10 @@ __all__ = [
     "bundled_model_path",
     "cached_embed",
     "embed_missing",
+    "embed_rows",
     "embed_text",
     "embedder_model_id",
+    "insert_vectors",
     "l2_normalise",
     "lookup_vectors",
     "make_embedder",

@@ -34,9 +34,36 @@ def attach_cache(con: duckdb.DuckDBPyConnection, path: Path | str, alias: str = 
     if alias not in attached:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         escaped = str(path).replace("'", "''")
-        con.execute(f"ATTACH '{escaped}' AS {alias}")
+        try:
+            con.execute(f"ATTACH '{escaped}' AS {alias}")
+            migrate_cache(con, alias)
+        except duckdb.Error as exc:
+            # The cache is disposable: a corrupt file is named, moved aside and rebuilt.
+            aside = _move_aside(Path(path))
+            log.warning(
+                "Embedding cache %s is unreadable (%s); moved it to %s and rebuilding it",
+                path, str(exc).strip().splitlines()[0], aside,
+            )  # fmt: skip
+            if alias in {
+                r[0] for r in con.execute("SELECT database_name FROM duckdb_databases()").fetchall()
+            }:
+                con.execute(f"DETACH {alias}")
+            con.execute(f"ATTACH '{escaped}' AS {alias}")
     migrate_cache(con, alias)
     return alias
+
+
+def _move_aside(path: Path) -> Path:
+    """Rename a broken cache file (and its WAL) to `<name>.corrupt-<UTC time>`."""
+    from datetime import UTC, datetime
+
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    aside = path.with_name(f"{path.name}.corrupt-{stamp}")
+    path.replace(aside)
+    wal = path.with_name(path.name + ".wal")
+    if wal.exists():
+        wal.replace(aside.with_name(aside.name + ".wal"))
+    return aside
 
 
 def vectors_to_arrow(vectors: np.ndarray) -> pa.FixedSizeListArray:
@@ -57,6 +84,27 @@ def arrow_to_vectors(column: pa.ChunkedArray | pa.Array, dim: int = DIM) -> np.n
         return np.zeros((0, dim), dtype=np.float32)
     flat = column.flatten().to_numpy(zero_copy_only=False)
     return np.asarray(flat, dtype=np.float32).reshape(len(column), -1)
+
+
+def embed_rows(embedder: Embedder, hashes: list[str], texts: list[str]) -> pa.Table:
+    """(model_id, text_hash, vector) for `texts`: the row function both engines run."""
+    return pa.table(
+        {
+            "model_id": pa.array([embedder.model_id] * len(texts), pa.string()),
+            "text_hash": pa.array(hashes, pa.string()),
+            "vector": vectors_to_arrow(embedder.embed(list(texts))),
+        }
+    )
+
+
+def insert_vectors(con: duckdb.DuckDBPyConnection, relation: str, alias: str = "emb") -> int:
+    """Add the rows of `relation` (model_id, text_hash, vector) to the cache; return their count."""
+    n = con.execute(f"SELECT count(*) FROM {relation}").fetchall()[0][0]
+    con.execute(
+        f"INSERT OR IGNORE INTO {alias}.embeddings "
+        f"SELECT model_id, text_hash, vector::FLOAT[{DIM}] FROM {relation}"
+    )
+    return n
 
 
 def embed_missing(
@@ -103,19 +151,9 @@ def embed_missing(
             "SELECT text_hash, text FROM _emb_missing WHERE rn >= ? AND rn < ? ORDER BY rn",
             [start, start + chunk],
         ).fetchall()
-        vecs = embedder.embed([r[1] for r in rows])
-        batch = pa.table(
-            {
-                "model_id": pa.array([mid] * len(rows), pa.string()),
-                "text_hash": pa.array([r[0] for r in rows], pa.string()),
-                "vector": vectors_to_arrow(vecs),
-            }
-        )
+        batch = embed_rows(embedder, [r[0] for r in rows], [r[1] for r in rows])
         con.register("_emb_batch", batch)
-        con.execute(
-            f"INSERT OR IGNORE INTO {alias}.embeddings "
-            f"SELECT model_id, text_hash, vector::FLOAT[{DIM}] FROM _emb_batch"
-        )
+        insert_vectors(con, "_emb_batch", alias)
         con.unregister("_emb_batch")
         done += len(rows)
         if progress is not None:

@@ -58,6 +58,7 @@ class OnnxInt8Embedder:
     def _export(self) -> None:
         import os
         import tempfile
+        import warnings
 
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         import torch
@@ -87,20 +88,32 @@ class OnnxInt8Embedder:
         mask = torch.tensor([[1] * 8, [1] * 5 + [0] * 3], dtype=torch.long)
         dummy = (torch.full((2, 8), 2000, dtype=torch.long) * mask, mask, torch.zeros_like(mask))
         dynamic = {k: {0: "batch", 1: "tokens"} for k in [*names, "last_hidden_state"]}
-        with tempfile.TemporaryDirectory(dir=self.folder) as tmp:
-            fp32 = Path(tmp) / "fp32.onnx"
-            torch.onnx.export(
-                Encoder().eval(), dummy, str(fp32), dynamo=False, opset_version=17,
-                input_names=names, output_names=["last_hidden_state"], dynamic_axes=dynamic,
-            )  # fmt: skip
-            partial = self.path.with_suffix(".partial")
-            # MatMul only, per channel: quantising the embedding Gather too cost ~3 points of
-            # cosine to fp32 (0.964 vs 0.99+)
-            quantize_dynamic(
-                str(fp32), str(partial), weight_type=QuantType.QInt8, per_channel=True,
-                op_types_to_quantize=["MatMul"],
-            )  # fmt: skip
-            os.replace(partial, self.path)
+        # The exporter's tracer warnings and onnxruntime's "consider pre-processing" root-logger
+        # line are about graph shapes we handle (dynamic axes, padded dummy); a newcomer's first
+        # `make run` should not print a page of them.
+        root, level = logging.getLogger(), logging.getLogger().level
+        with (
+            warnings.catch_warnings(),
+            tempfile.TemporaryDirectory(dir=self.folder) as tmp,
+        ):
+            warnings.simplefilter("ignore")
+            root.setLevel(max(level, logging.ERROR))
+            try:
+                fp32 = Path(tmp) / "fp32.onnx"
+                torch.onnx.export(
+                    Encoder().eval(), dummy, str(fp32), dynamo=False, opset_version=17,
+                    input_names=names, output_names=["last_hidden_state"], dynamic_axes=dynamic,
+                )  # fmt: skip
+                partial = self.path.with_suffix(".partial")
+                # MatMul only, per channel: quantising the embedding Gather too cost ~3 points of
+                # cosine to fp32 (0.964 vs 0.99+)
+                quantize_dynamic(
+                    str(fp32), str(partial), weight_type=QuantType.QInt8, per_channel=True,
+                    op_types_to_quantize=["MatMul"],
+                )  # fmt: skip
+                os.replace(partial, self.path)
+            finally:
+                root.setLevel(level)
         log.info("Embedding - exported int8 ONNX model to %s", self.path)
 
     def _load(self):

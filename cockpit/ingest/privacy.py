@@ -1,45 +1,124 @@
-"""Privacy masking: personal data in support texts is replaced by placeholders before storage.
+"""Privacy masking: personal data and secrets in support texts become placeholders before storage.
 
 Masked, in this order (each pass only sees what earlier passes left):
-  [EMAIL]  e-mail addresses
-  [IBAN]   country code + 2 check digits + BBAN (groups of 4 with optional spaces), mod-97 valid
-  [CARD]   13–19 digits, contiguous or in 4-digit groups (or Amex 4-6-5) split by a space or dash,
-           Luhn valid
-  [PHONE]  international numbers (`+` prefix, 8–15 digits) and national ones (trunk `0` or a
-           `(area)` prefix, 9–12 digits; or the North-American 3-3-4 form), with spaces, dots,
-           dashes and parentheses
-  [NUMBER] any other run of ≥ 9 consecutive digits (account numbers, unvalidated cards, ...)
+  [SECRET]   API keys and tokens: the pattern set of Yelp's `detect-secrets` plugins (AWS,
+             Stripe, GitHub, GitLab, Slack, JWT, OpenAI, SendGrid, Twilio, ...), plus
+             `Bearer <token>` and `sk_/pk_/rk_ live|test` keys of any length
+  [PASSWORD] the value after "password", "passcode", "passwd", "PIN" (`password: x`,
+             `my password is x`; `PIN 4821` when the value holds a digit)
+  [EMAIL]    e-mail addresses
+  [IBAN]     IBANs in any case, spaced or not, mod-97 valid
+  [CARD]     13–19 digits, contiguous or grouped by space, dash or dot, Luhn valid
+  [SSN]      US social security numbers (123-45-6789; impossible areas excluded)
+  [NI]       UK National Insurance numbers (AB 12 34 56 C)
+  [IP]       IPv4 and IPv6 addresses (validated by `ipaddress`)
+  [PHONE]    international and national phone numbers
+  [NUMBER]   any other run of ≥ 9 consecutive digits (account numbers, unvalidated cards, ...)
 
-Kept on purpose: dates (2026-11-25, 25/11/2026, 25.11.2026, Nov 25 2026), times, order numbers
-(#12345, ORD-48213), prices ($1,299.99, €45), percentages and short codes. Placeholders contain
-no digits and no `@`, so masking is idempotent: `mask_text(mask_text(s)) == mask_text(s)`.
+Kept on purpose: UPS tracking numbers (1Z + 16), dates, times, order numbers (#12345,
+ORD-48213), versions (2.13.0), prices, percentages and short codes. Placeholders contain no
+digits and no `@`, so masking is idempotent: `mask_text(mask_text(s)) == mask_text(s)`.
 
-`mask_array` is the vectorised entry point (a DuckDB arrow UDF during ingestion): a cheap RE2
-prefilter in Arrow finds the few rows that may hold personal data, and only those go through
-the Python validators (Luhn, mod-97), so a million rows mask in seconds.
+Not masked (decision): personal names and street addresses. Recognising them needs an NER model
+(Presidio + spaCy); the spaCy English models on the package index are third-party re-uploads,
+so none can be installed offline from a trusted source. Identifier columns that hold e-mail
+addresses (account ids, CSM) are pseudonymised by `mask_identifier` (a stable hash keeps joins).
+
+`mask_array` is the vectorised entry point: a cheap RE2 prefilter in Arrow finds the few rows
+that may hold something to mask, and only those go through the Python patterns and validators.
 """
 
 from __future__ import annotations
 
+import hashlib
+import ipaddress
 import re
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 EMAIL, IBAN, CARD, PHONE, NUMBER = "[EMAIL]", "[IBAN]", "[CARD]", "[PHONE]", "[NUMBER]"
+SECRET, PASSWORD, SSN, NI, IP = "[SECRET]", "[PASSWORD]", "[SSN]", "[NI]", "[IP]"
 
 _EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
-# Printed IBANs come in groups of four; the last group may be shorter.
+
+
+def _detect_secrets_patterns() -> list[re.Pattern]:
+    """The token patterns of detect-secrets' regex plugins that name a token format.
+
+    Left out: plugins whose pattern needs a keyword context we cover ourselves (Cloudant, IBM,
+    Softlayer, Artifactory: the latter matches ordinary upper-case words) and the IP plugin
+    (ours also covers private and IPv6 addresses).
+    """
+    from detect_secrets.plugins import (
+        aws,
+        azure_storage_key,
+        basic_auth,
+        discord,
+        github_token,
+        gitlab_token,
+        jwt,
+        mailchimp,
+        npm,
+        openai,
+        pypi_token,
+        sendgrid,
+        slack,
+        square_oauth,
+        stripe,
+        telegram_token,
+        twilio,
+    )
+
+    detectors = [
+        aws.AWSKeyDetector, azure_storage_key.AzureStorageKeyDetector,
+        basic_auth.BasicAuthDetector, discord.DiscordBotTokenDetector,
+        github_token.GitHubTokenDetector, gitlab_token.GitLabTokenDetector,
+        jwt.JwtTokenDetector, mailchimp.MailchimpDetector, npm.NpmDetector,
+        openai.OpenAIDetector, pypi_token.PypiTokenDetector, sendgrid.SendGridDetector,
+        slack.SlackDetector, square_oauth.SquareOAuthDetector, stripe.StripeDetector,
+        telegram_token.TelegramBotTokenDetector, twilio.TwilioKeyDetector,
+    ]  # fmt: skip
+    # A plugin pattern may match only a token's known prefix (Stripe: 24 characters; real keys
+    # are longer): the mask extends over the rest of the token.
+    tail = r"[A-Za-z0-9_\-+/=]*"
+    return [
+        p if p.pattern.endswith("@") else re.compile(f"(?:{p.pattern}){tail}", p.flags)
+        for d in detectors
+        for p in d().denylist
+    ]
+
+
+_SECRET_RES = _detect_secrets_patterns()
+# One pass tells whether any plugin pattern occurs (most texts hold none): the per-plugin
+# substitutions then run only on the few texts that need them.
+_SECRET_ANY = re.compile("|".join(f"(?:{p.pattern})" for p in _SECRET_RES))
+_DIGIT_RE = re.compile(r"\d")
+# Our additions: bearer tokens of any shape, payment-provider keys longer than the plugin's 24.
+_BEARER_RE = re.compile(r"(?i)\b(bearer|token)(\s*[:=]?\s*)[A-Za-z0-9\-._~+/]{8,}=*")
+_KEY_RE = re.compile(r"\b[spr]k_(?:live|test)_[0-9A-Za-z]{8,}")
+_PASSWORD_RE = re.compile(
+    r"(?i)\b(password|passcode|passwd|pass ?phrase|pin(?: code| number)?)\b"
+    r"(\s*(?:is|was|=|:|-)\s*|\s+(?=\S*\d))"
+    r"(?!\[[A-Z]+\])(\S+?)(?=[.,;!?)\]]*(?:\s|$))"  # an earlier placeholder is no value
+)
+_UPS_RE = re.compile(r"\b1Z[0-9A-Z]{16}\b")
 _IBAN_RE = re.compile(
-    r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?(?![A-Za-z0-9])"
+    r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]{4}){2,7}(?: ?[A-Za-z0-9]{1,3})?(?![A-Za-z0-9])"
 )
 _CARD_RE = re.compile(
-    r"(?<![\d\-])(?:"
+    r"(?<![\d\-.])(?:"
     r"\d{13,19}"  # contiguous
-    r"|\d{4}([ \-])\d{4}\1\d{4}\1\d{1,4}(?:\1\d{1,3})?"  # 4-4-4-1..4 (+ up to 3)
-    r"|\d{4}([ \-])\d{6}\2\d{4,5}"  # Amex / Diners 4-6-5, 4-6-4
-    r")(?![\d])"
+    r"|\d{4}([ \-.])\d{4}\1\d{4}\1\d{1,4}(?:\1\d{1,3})?"  # 4-4-4-1..4 (+ up to 3)
+    r"|\d{4}([ \-.])\d{6}\2\d{4,5}"  # Amex / Diners 4-6-5, 4-6-4
+    r")(?![\d]|\.\d)"
 )
+_SSN_RE = re.compile(r"(?<![\d\-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\d\-])")
+_NI_RE = re.compile(
+    r"(?i)\b(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b"
+)
+_IPV4_RE = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w]|\.\d)")
+_IPV6_RE = re.compile(r"(?<![\w:])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![\w:])")
 # Candidate phone numbers; _phone_repl decides which of them really are phone numbers.
 _PHONE_RE = re.compile(
     r"(?<![\w#$€£¥./,\-+])"
@@ -51,7 +130,17 @@ _US_PHONE_RE = re.compile(r"\(?\d{3}\)?[ .\-]?\d{3}[ .\-]\d{4}")
 _DATE_LIKE_RE = re.compile(r"\d{1,4}([.\-])\d{1,2}\1\d{1,4}")
 _NUMBER_RE = re.compile(r"(?<!\d)\d{9,}(?!\d)")
 # Rows that cannot hold anything maskable skip the Python pass (RE2 syntax, used by Arrow).
-_PREFILTER = r"@|\d(?:[ ().\-]{0,3}\d){7,}"
+_PREFILTER = "|".join([
+    r"@", r"\d(?:[ ().\-]{0,3}\d){7,}", r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}",  # e-mail, numbers, IPv4
+    r"::", r"[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){7}",  # IPv6
+    r"(?i:\b(?:pass|pin\b|bearer|token))",  # passwords, bearer tokens
+    r"[A-Za-z]{2}\d{2} ?[A-Za-z0-9]{4}",  # IBAN, any case
+    r"[A-Za-z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-Da-d]\b",  # UK NI
+    # token prefixes of the detect-secrets patterns and ours
+    r"_live_|_test_|eyJ|gh[opusr]_|gl[a-z]+-|GR1348941|xox|A3T|AKIA|ASIA|ABIA|ACCA|SG\.|://",
+    r"AccountKey=|_authToken|pypi-|sq0csp-|sk-|-us\d|AC[a-z0-9]{32}|SK[a-z0-9]{32}",
+    r"[MNO][A-Za-z\d_-]{23,25}\.",
+])  # fmt: skip
 
 
 def luhn_ok(digits: str) -> bool:
@@ -68,16 +157,20 @@ def luhn_ok(digits: str) -> bool:
 
 
 def iban_ok(compact: str) -> bool:
-    """True when an IBAN without spaces (upper case) passes the ISO 13616 mod-97 check."""
-    if not 15 <= len(compact) <= 34:
+    """True when an IBAN without spaces passes the ISO 13616 mod-97 check (any case)."""
+    compact = compact.upper()
+    if not 15 <= len(compact) <= 34 or not compact[:2].isalpha():
         return False
     rearranged = compact[4:] + compact[:4]
-    number = "".join(str(int(ch, 36)) for ch in rearranged)
+    try:
+        number = "".join(str(int(ch, 36)) for ch in rearranged)
+    except ValueError:
+        return False
     return int(number) % 97 == 1
 
 
 def _iban_repl(m: re.Match) -> str:
-    # The regex may swallow a trailing upper-case word; try shorter prefixes group by group.
+    # The regex may swallow a trailing word; try shorter prefixes group by group.
     tokens = m.group(0).split(" ")
     for n in range(len(tokens), 0, -1):
         if iban_ok("".join(tokens[:n])):
@@ -89,6 +182,25 @@ def _iban_repl(m: re.Match) -> str:
 def _card_repl(m: re.Match) -> str:
     digits = re.sub(r"\D", "", m.group(0))
     return CARD if 13 <= len(digits) <= 19 and luhn_ok(digits) else m.group(0)
+
+
+def _ipv4_repl(m: re.Match) -> str:
+    try:
+        ipaddress.IPv4Address(m.group(0))
+    except ValueError:
+        return m.group(0)
+    return IP
+
+
+def _ipv6_repl(m: re.Match) -> str:
+    s = m.group(0)
+    if "::" not in s and s.count(":") < 7:
+        return s  # times (10:30:00) and ratios are not addresses
+    try:
+        ipaddress.IPv6Address(s)
+    except ValueError:
+        return s
+    return IP
 
 
 def _phone_repl(m: re.Match) -> str:
@@ -109,32 +221,90 @@ def _phone_repl(m: re.Match) -> str:
     return PHONE + tail if ok else m.group(0)
 
 
+def _mask_secrets(text: str) -> str:
+    if _SECRET_ANY.search(text):
+        for pattern in _SECRET_RES:
+            if pattern.search(text):
+                text = pattern.sub(_whole_token, text)
+    text = _KEY_RE.sub(SECRET, text)
+    return _BEARER_RE.sub(lambda m: m.group(1) + m.group(2) + SECRET, text)
+
+
+def _whole_token(m: re.Match) -> str:
+    # Keep the delimiters some plugin patterns include (`\s`, quotes, `://`), mask the token.
+    s = m.group(0)
+    lead = len(s) - len(s.lstrip(" \t=:\"'"))
+    trail = len(s) - len(s.rstrip(" \t\"'"))
+    if s.startswith("://"):
+        return "://" + SECRET + "@"
+    return s[:lead] + SECRET + (s[len(s) - trail :] if trail else "")
+
+
 def mask_text(text: str) -> str:
-    """Replace e-mails, IBANs, card numbers, phone numbers and long digit runs by placeholders."""
+    """Replace secrets, passwords and personal data (see the module doc) by placeholders."""
     if not text:
         return text
+    text = _mask_secrets(text)
+    text = _PASSWORD_RE.sub(lambda m: m.group(1) + m.group(2) + PASSWORD, text)
     if "@" in text:
         text = _EMAIL_RE.sub(EMAIL, text)
-    if not any(ch.isdigit() for ch in text):
+    if not _DIGIT_RE.search(text):
         return text
+    kept: list[str] = []
+
+    def _keep(m: re.Match) -> str:
+        kept.append(m.group(0))
+        return f"\x00{len(kept) - 1}\x00"
+
+    text = _UPS_RE.sub(_keep, text)
     text = _IBAN_RE.sub(_iban_repl, text)
     text = _CARD_RE.sub(_card_repl, text)
+    text = _SSN_RE.sub(SSN, text)
+    text = _NI_RE.sub(NI, text)
+    text = _IPV4_RE.sub(_ipv4_repl, text)
+    if ":" in text:
+        text = _IPV6_RE.sub(_ipv6_repl, text)
     text = _PHONE_RE.sub(_phone_repl, text)
-    return _NUMBER_RE.sub(NUMBER, text)
+    text = _NUMBER_RE.sub(NUMBER, text)
+    if kept:
+        text = re.sub(r"\x00(\d+)\x00", lambda m: kept[int(m.group(1))], text)
+    return text
 
 
-def mask_array(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
-    """Vectorised `mask_text` over an Arrow string array (nulls stay null)."""
+def mask_identifier(value: str) -> str:
+    """An id or account field: e-mail addresses in it become a stable pseudonym (`email-<hash>`).
+
+    The pseudonym is the same for the same address (case-insensitive), so an account id that is
+    an e-mail still joins its conversations, but the address itself is never stored.
+    """
+    if not value or "@" not in value:
+        return value
+    return _EMAIL_RE.sub(
+        lambda m: "email-" + hashlib.sha256(m.group(0).lower().encode()).hexdigest()[:12], value
+    )
+
+
+def _vectorised(fn, arr: pa.Array | pa.ChunkedArray, prefilter: str) -> pa.Array:
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks() if arr.num_chunks else pa.array([], type=arr.type)
     if len(arr) == 0:
         return arr
-    hit = pc.fill_null(pc.match_substring_regex(arr, _PREFILTER), False)
+    hit = pc.fill_null(pc.match_substring_regex(arr, prefilter), False)
     n_hit = pc.sum(hit).as_py() or 0
     if n_hit == 0:
         return arr
-    masked = [mask_text(s) for s in pc.filter(arr, hit).to_pylist()]
+    masked = [fn(s) for s in pc.filter(arr, hit).to_pylist()]
     return pc.replace_with_mask(arr, hit, pa.array(masked, type=arr.type))
+
+
+def mask_array(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Vectorised `mask_text` over an Arrow string array (nulls stay null)."""
+    return _vectorised(mask_text, arr, _PREFILTER)
+
+
+def mask_identifier_array(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Vectorised `mask_identifier` over an Arrow string array (nulls stay null)."""
+    return _vectorised(mask_identifier, arr, "@")
 
 
 def mask_stored_texts(con) -> None:
@@ -150,3 +320,46 @@ def mask_stored_texts(con) -> None:
         con.execute("UPDATE messages SET body = cockpit_mask_stored(body)")
     finally:
         con.remove_function("cockpit_mask_stored")
+
+
+def mask_stored_rows(con) -> None:
+    """Mask every stored text, quarantine raw record and e-mail-like identifier in place.
+
+    Identifiers keep their joins: the same address becomes the same pseudonym in every table.
+    """
+    import duckdb
+
+    varchar = duckdb.sqltype("VARCHAR")
+    con.create_function("cockpit_mask_ids", mask_identifier_array, [varchar], varchar,
+                        type="arrow", side_effects=False)  # fmt: skip
+    try:
+        mask_stored_texts(con)
+        con.create_function("cockpit_mask_raw", mask_array, [varchar], varchar,
+                            type="arrow", side_effects=False)  # fmt: skip
+        con.execute("UPDATE quarantine SET raw = cockpit_mask_raw(raw) WHERE raw IS NOT NULL")
+        con.remove_function("cockpit_mask_raw")
+        columns = [
+            (t, c)
+            for t, c in con.execute(
+                "SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = "
+                "current_database() AND data_type = 'VARCHAR' AND (column_name IN "
+                "('account_id', 'conversation_id', 'csm') OR (table_name = 'accounts' AND "
+                "column_name = 'name'))"
+            ).fetchall()
+        ]
+        for table, column in columns:
+            # Key columns cannot be updated in place under an index: rewrite those rows.
+            n = con.execute(
+                f'SELECT count(*) FROM "{table}" WHERE "{column}" LIKE \'%@%\''
+            ).fetchall()
+            if not n[0][0]:
+                continue
+            con.execute(
+                f'CREATE TEMP TABLE _mask AS SELECT * FROM "{table}" WHERE "{column}" LIKE \'%@%\''
+            )
+            con.execute(f'DELETE FROM "{table}" WHERE "{column}" LIKE \'%@%\'')
+            con.execute(f'UPDATE _mask SET "{column}" = cockpit_mask_ids("{column}")')
+            con.execute(f'INSERT INTO "{table}" SELECT * FROM _mask')
+            con.execute("DROP TABLE _mask")
+    finally:
+        con.remove_function("cockpit_mask_ids")

@@ -29,12 +29,22 @@ from cockpit.queries.conversations import (
     page_count,
     topic_options,
 )
+from cockpit.queries.emerging import (
+    EMERGING_ALERT_GROWTH,
+    EMERGING_ALERT_MIN,
+    account_emerging_alerts,
+    emerging_topic,
+    emerging_topics,
+    emerging_weekly,
+)
 from cockpit.queries.health import (
     backtest_latest,
+    backtest_track_record,
     confidence_histogram,
     quarantine_by_reason,
     quarantine_count,
     quarantine_sample,
+    quarantine_waiting,
     recent_runs,
     run_step_rows,
     tag_coverage,
@@ -58,13 +68,15 @@ from cockpit.queries.topics import (
 )
 
 __all__ = [
-    "ACCOUNT_TOP_N", "PAGE_SIZE", "PAGE_TABLES", "ConversationFilter", "clamp_page", "conversation_detail", "overlay_corrections", "page_count", "account_actions",
+    "ACCOUNT_TOP_N", "EMERGING_ALERT_GROWTH", "EMERGING_ALERT_MIN", "account_emerging_alerts",
+    "emerging_topic", "emerging_topics", "emerging_weekly", "PAGE_SIZE", "PAGE_TABLES", "ConversationFilter", "clamp_page", "conversation_detail", "overlay_corrections", "page_count", "account_actions",
     "account_cells", "account_labels", "account_options", "account_report", "account_summary",
     "account_top_issues", "account_type_mix", "account_vertical", "account_weekly", "account_window", "accounts_list",
-    "backtest_history", "backtest_latest", "brief_report", "confidence_histogram",
+    "backtest_history", "backtest_latest", "backtest_track_record", "brief_report", "confidence_histogram",
     "conversation_date_bounds", "conversation_export", "conversation_page", "conversation_texts",
     "csm_names", "meta_items", "missing_tables", "portfolio_rows", "portfolio_type_share",
-    "quarantine_by_reason", "quarantine_count", "quarantine_sample", "recent_runs",
+    "quarantine_by_reason", "quarantine_count", "quarantine_sample", "quarantine_waiting",
+    "recent_runs",
     "run_step_rows", "store_overview", "tag_coverage", "topic_demand", "topic_demand_top", "topic_growth", "topic_window",
     "topic_options", "topic_unautomated", "uncertain_counts", "verticals",
 ]  # fmt: skip

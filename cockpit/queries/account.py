@@ -20,7 +20,8 @@ def account_summary(con: duckdb.DuckDBPyConnection, account_id: str) -> dict:
         """
         SELECT a.*, m.* EXCLUDE (account_id),
                p.potential, p.low AS potential_low, p.high AS potential_high, p.gap_pts,
-               p.method AS potential_method
+               p.method AS potential_method, p.automation_rate AS potential_rate_today,
+               p.window_days AS potential_window_days
         FROM accounts a
         LEFT JOIN account_metrics m USING (account_id)
         LEFT JOIN potential p USING (account_id)

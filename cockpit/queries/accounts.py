@@ -89,6 +89,10 @@ def account_report(
         "high": prow.get("high"),
         "gap_pts": prow.get("gap_pts"),
         "method": prow.get("method"),
+        # gap_pts = automation_rate − rate_today exactly, both over the same `window_days`
+        "rate_today": prow.get("automation_rate"),
+        "window_days": prow.get("window_days"),
+        "floored": prow.get("floored"),
         "contributions": contributions,
     }
     out["mix"] = fetch_records(
@@ -104,7 +108,8 @@ def account_report(
         con,
         """
             SELECT topic_id, topic, automation_type, conversations, automation_rate,
-                   benchmark_rate, trend_pts, spike, example_conversation_ids
+                   benchmark_rate, trend_pts, spike, example_conversation_ids,
+                   coalesce(thin_evidence, false) AS thin_evidence
             FROM top_issues WHERE account_id = ? ORDER BY rank LIMIT ?
             """,
         [account_id, int(top)],

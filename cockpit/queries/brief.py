@@ -10,7 +10,9 @@ from cockpit.queries.account import (
     account_summary,
     account_top_issues,
 )
+from cockpit.queries.common import exists
 from cockpit.queries.conversations import conversation_texts
+from cockpit.queries.health import backtest_latest, backtest_track_record
 
 
 def brief_report(con: duckdb.DuckDBPyConnection, account_id: str, top: int = 3) -> dict:
@@ -54,4 +56,7 @@ def brief_report(con: duckdb.DuckDBPyConnection, account_id: str, top: int = 3) 
         "actions": action_rows,
         "changes": changes.to_dict("records"),
         "as_of": summary.get("as_of"),
+        "track_record": backtest_track_record(backtest_latest(con)[0]).sentence()
+        if exists(con, "backtest_runs")
+        else None,
     }

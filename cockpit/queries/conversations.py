@@ -26,6 +26,7 @@ class ConversationFilter:
     start: date | None = None
     end: date | None = None  # inclusive
     text: str | None = None
+    emerging_id: str | None = None  # members of one emerging topic (cockpit.discovery)
 
 
 def _conversation_where(f: ConversationFilter) -> tuple[str, list]:
@@ -56,6 +57,11 @@ def _conversation_where(f: ConversationFilter) -> tuple[str, list]:
     if f.text and f.text.strip():
         clauses.append("c.text ILIKE ?")
         params.append(f"%{f.text.strip()}%")
+    if f.emerging_id:
+        clauses.append(
+            "c.conversation_id IN (SELECT conversation_id FROM emerging_points WHERE cluster_id = ?)"
+        )
+        params.append(f.emerging_id)
     return " AND ".join(clauses), params
 
 
@@ -95,9 +101,16 @@ def conversation_page(
 
 
 def conversation_export(con: duckdb.DuckDBPyConnection, f: ConversationFilter) -> pd.DataFrame:
-    """Every conversation matching `f` (one row each), for the CSV download."""
+    """Every conversation matching `f` (one row each), for the CSV download.
+
+    Texts that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR first) are
+    prefixed with `'` (`formats.csv_cell`).
+    """
+    from cockpit.formats import csv_safe_frame
+
     where, params = _conversation_where(f)
-    return fetch_frame(con, _conversation_sql(con, where) + " ORDER BY c.created_at DESC", params)
+    frame = fetch_frame(con, _conversation_sql(con, where) + " ORDER BY c.created_at DESC", params)
+    return csv_safe_frame(frame)
 
 
 def topic_options(con: duckdb.DuckDBPyConnection) -> dict[str, str]:

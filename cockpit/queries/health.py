@@ -115,6 +115,13 @@ def confidence_histogram(con: duckdb.DuckDBPyConnection, bins: int = 20) -> pd.D
     )
 
 
+def backtest_track_record(summary: dict | None):
+    """The track record (figures and the accounts behind them) of a `backtest_latest` summary."""
+    from cockpit.scoring.backtest import track_record
+
+    return track_record(summary)
+
+
 def backtest_latest(con: duckdb.DuckDBPyConnection) -> tuple[dict | None, pd.DataFrame]:
     """The newest backtest run (summary dict) and its per-account predicted vs achieved rows."""
     import pandas as pd
@@ -130,3 +137,19 @@ def backtest_latest(con: duckdb.DuckDBPyConnection) -> tuple[dict | None, pd.Dat
         [summary["backtest_id"]],
     )
     return summary, points
+
+
+def quarantine_waiting(con: duckdb.DuckDBPyConnection, limit: int = 20) -> pd.DataFrame:
+    """Quarantined rows waiting for a parent, by table and missing parent id (most rows first).
+
+    They load by themselves at the next ingest or refresh once the parent exists.
+    """
+    return fetch_frame(
+        con,
+        "SELECT table_name, waiting_for, CASE waiting_for WHEN 'conversations' THEN "
+        "json_extract_string(raw, '$.conversation_id') ELSE json_extract_string(raw, "
+        "'$.account_id') END AS missing_id, count(DISTINCT (file, row_number)) AS rows, "
+        "min(quarantined_at) AS waiting_since FROM quarantine WHERE waiting_for IS NOT NULL "
+        "GROUP BY ALL ORDER BY rows DESC, missing_id LIMIT ?",
+        [int(limit)],
+    )

@@ -5,15 +5,17 @@ Top issues, per account × cell over the metrics window:
     score           = unresolved_per_month · hours_per_unresolved · (0.25 + gap / benchmark)
 where unresolved = known outcomes not resolved by the AI, hours_per_unresolved = the cell's handle
 time per unresolved conversation (falling back to the account's, then 10 minutes) and gap =
-max(0, benchmark − automation rate). So a cell ranks high when it costs many human hours, and
-higher still when peers show the AI could do much better there.
+max(0, benchmark − shrunk rate), the shrunk rate = (AI-resolved + 30 · benchmark) / (known + 30).
+So a cell ranks high when it costs many human hours, and higher still when peers show the AI
+could do much better there. A cell with fewer than `MIN_EVIDENCE_CONVERSATIONS` known outcomes is
+flagged `thin_evidence` and ranked after every cell with enough evidence (issues and actions).
 
 Next best actions, per account × cell over the potential window (see `cockpit.scoring.potential`):
 - enabler missing and rate below benchmark → kind = the enabler the type needs
   (informational → help_content, personalized → data_connector, action → procedure, or
   approval_step when the topic is sensitive). Never emitted when the enabler is live.
-      extra_ai_resolved_per_month = monthly known volume · (target − current rate)
       gain_pts                    = the cell's contribution to the potential (points)
+      extra_ai_resolved_per_month = monthly known volume of the cell · gain_pts / (100 · share)
       hours_saved_per_month       = extra_ai_resolved_per_month · hours per unresolved
 - enabler live but rate below `QUALITY_RATIO` · benchmark → "quality" (improve what is live),
   with the gain of reaching the benchmark and low confidence;
@@ -33,12 +35,35 @@ from cockpit.contract import CELL, ENABLER_FOR_TYPE
 log = logging.getLogger(__name__)
 
 KEY = ["account_id", *CELL]
+# AI CSAT below 3.5/5 is "poor": halfway between neutral (3) and satisfied (4) on the 1–5 scale.
 POOR_CSAT = 3.5
+# CSAT answers needed before a cell's AI CSAT counts: with 10 answers its standard error is about
+# ±0.4, small enough that 3.5 vs a typical 4.2 is a real difference.
 MIN_CSAT_N = 10
+# A live enabler "underperforms" below 70% of its benchmark: live cells scatter about ±15% around
+# their benchmark (peer spread), so 70% is two spreads below, not noise.
 QUALITY_RATIO = 0.7
+# Human minutes per unresolved conversation when neither the cell nor the account reports any: a
+# typical chat handle time in support operations; only used to rank, never shown as a fact.
 DEFAULT_HANDLE_MIN = 10.0
 MAX_ISSUES = 10
 MAX_ACTIONS = 10
+# An enabler action must add at least 0.05 pts to the potential (one conversation in 2,000):
+# below that it is a zero-value sentence, not an action.
+MIN_GAIN_PTS = 0.05
+# Known outcomes a cell needs before it can rank first: with fewer than 20 a rate is ±11 pts
+# (binomial at 50%), so the cell is flagged "thin evidence" and ranked after the others.
+MIN_EVIDENCE_CONVERSATIONS = 20
+# Pseudo-conversations shrinking a cell's rate to its benchmark before it is compared (the same
+# weight the potential gives a cell's own rate, `PotentialParams.own_prior`).
+SHRINK_CONVERSATIONS = 30.0
+# Base weight of a cell's unresolved hours in the issue score before the gap to peers adds to it:
+# a costly cell still matters when peers do no better, but a quarter as much as a 100% gap.
+BASE_ISSUE_WEIGHT = 0.25
+# Action confidence: "high" needs a benchmark from ≥ 5 peer accounts, ≥ 50 of the account's own
+# outcomes in the cell and a known setup; "low" below 3 peers or 20 outcomes (thin evidence).
+HIGH_PEERS, HIGH_OUTCOMES = 5, 50
+LOW_PEERS, LOW_OUTCOMES = 3, MIN_EVIDENCE_CONVERSATIONS
 
 TOP_ISSUE_COLUMNS = [
     "account_id",
@@ -55,6 +80,7 @@ TOP_ISSUE_COLUMNS = [
     "hours_per_month",
     "score",
     "example_conversation_ids",
+    "thin_evidence",
 ]
 ACTION_COLUMNS = [
     "account_id",
@@ -68,6 +94,7 @@ ACTION_COLUMNS = [
     "confidence",
     "rationale",
     "evidence_conversation_ids",
+    "thin_evidence",
 ]
 
 
@@ -121,15 +148,23 @@ def top_issues(
     per_month = 30.0 / window_days
     df["unresolved"] = (df["known_outcome"] - df["ai_resolved"]).astype("int64")
     df["hours_per_month"] = df["handle_time_total_min"] / 60.0 * per_month
-    rate = df["automation_rate"].fillna(0.0)
     bench = df["benchmark_rate"]
+    # The cell's rate shrunk to its benchmark, so two conversations cannot make a 100% gap.
+    m = SHRINK_CONVERSATIONS
+    rate = ((df["ai_resolved"] + m * bench) / (df["known_outcome"] + m)).fillna(
+        df["automation_rate"].fillna(0.0)
+    )
     gap_ratio = ((bench - rate).clip(lower=0) / bench.where(bench > 0)).fillna(0.0)
-    df["score"] = df["unresolved"] * per_month * _hours_per_unresolved(df) * (0.25 + gap_ratio)
+    weight = BASE_ISSUE_WEIGHT + gap_ratio
+    df["score"] = df["unresolved"] * per_month * _hours_per_unresolved(df) * weight
+    df["thin_evidence"] = df["known_outcome"] < MIN_EVIDENCE_CONVERSATIONS
     df = df[df["unresolved"] > 0]
     names = topic_names or {}
     df["topic"] = [names.get(t, t) for t in df["topic_id"]]
     df["example_conversation_ids"] = _examples(examples, df)
-    df = df.sort_values(["account_id", "score", *CELL], ascending=[True, False, True, True])
+    df = df.sort_values(
+        ["account_id", "thin_evidence", "score", *CELL], ascending=[True, True, False, True, True]
+    )
     df["rank"] = df.groupby("account_id").cumcount() + 1
     df = df[df["rank"] <= limit]
     return df[TOP_ISSUE_COLUMNS].reset_index(drop=True)
@@ -138,8 +173,12 @@ def top_issues(
 def _confidence(row) -> str:
     if row.kind == "quality":
         return "low" if row.gain_pts > 0 else "medium"
-    strong = row.n_accounts >= 5 and row.known_outcome >= 50 and row.status_source == "setup"
-    weak = row.n_accounts < 3 or row.known_outcome < 20
+    strong = (
+        row.n_accounts >= HIGH_PEERS
+        and row.known_outcome >= HIGH_OUTCOMES
+        and row.status_source == "setup"
+    )
+    weak = row.n_accounts < LOW_PEERS or row.known_outcome < LOW_OUTCOMES
     return "high" if strong else ("low" if weak else "medium")
 
 
@@ -210,12 +249,12 @@ def next_best_actions(
     hours = _hours_per_unresolved(df)
     bench = df["benchmark_rate"]
     has = df["enabler"].notna() & bench.notna()
-    missing = has & ~df["enabler_live"] & (df["current_rate"] < bench)
+    missing = has & ~df["enabler_live"] & (df["contribution_pts"] > MIN_GAIN_PTS)
     weak_live = (
         has
         & df["enabler_live"]
         & (df["current_rate"] < QUALITY_RATIO * bench)
-        & (df["known_outcome"] >= 20)
+        & (df["known_outcome"] >= MIN_EVIDENCE_CONVERSATIONS)
     )
     poor_csat = (df["csat_ai"] < POOR_CSAT) & (df["csat_ai_n"] >= MIN_CSAT_N)
     sensitive = df["topic_id"].map(lambda t: bool(facts.get(t, {}).get("sensitive", False)))
@@ -233,21 +272,28 @@ def next_best_actions(
     if df.empty:
         return pd.DataFrame(columns=ACTION_COLUMNS)
     monthly, hours = monthly[df.index], hours[df.index]
+    # An enabler action gains the cell's contribution to the potential (the same points the
+    # potential adds up); a quality action the gap to the benchmark.
+    from_potential = (df["contribution_pts"] / (100 * df["share"])).clip(lower=0)
     uplift = np.where(
         df["kind"] == "quality",
         np.where(weak_live[df.index], (bench[df.index] - df["current_rate"]).clip(lower=0), 0.0),
-        df["target_rate"] - df["current_rate"],
+        from_potential,
     )
     df["extra_ai_resolved_per_month"] = monthly * uplift
     df["gain_pts"] = 100 * df["share"] * uplift
+    df["thin_evidence"] = df["known_outcome"] < MIN_EVIDENCE_CONVERSATIONS
     df["hours_saved_per_month"] = df["extra_ai_resolved_per_month"] * hours
+    # Rounded: DuckDB's parallel sums of handle times may differ in the last bits between runs.
+    for col in ("extra_ai_resolved_per_month", "gain_pts", "hours_saved_per_month"):
+        df[col] = df[col].round(6)
     df["topic"] = [names.get(t, t) for t in df["topic_id"]]
     df["confidence"] = [_confidence(r) for r in df.itertuples(index=False)]
     df["rationale"] = [_rationale(r, facts) for r in df.itertuples(index=False)]
     df["evidence_conversation_ids"] = _examples(examples, df)
     df = df.sort_values(
-        ["account_id", "extra_ai_resolved_per_month", "gain_pts", *CELL],
-        ascending=[True, False, False, True, True],
+        ["account_id", "thin_evidence", "extra_ai_resolved_per_month", "gain_pts", *CELL],
+        ascending=[True, True, False, False, True, True],
     )
     df["rank"] = df.groupby("account_id").cumcount() + 1
     df = df[df["rank"] <= limit]

@@ -39,7 +39,8 @@ import pandas as pd
 from cockpit import store
 from cockpit.contract import CELL, ENABLER_FOR_TYPE
 from cockpit.scoring import metrics
-from cockpit.scoring.potential import DEFAULT_PARAMS, PotentialParams, potential_for
+from cockpit.scoring.inputs import potential_inputs, read_setup
+from cockpit.scoring.potential import DEFAULT_PARAMS, Z80, PotentialParams, potential_for
 
 log = logging.getLogger(__name__)
 
@@ -177,41 +178,32 @@ def run_backtest(
     """Predict each account's potential with data before `cutoff`, compare with what followed."""
     con.execute("CREATE OR REPLACE TEMP VIEW _bt_scored AS " + metrics.scored_relation())
     as_of = cutoff - dt.timedelta(days=1)
-    start, end = metrics.window_bounds(as_of, params.window_days)
-    cells = metrics.aggregate(
-        con,
-        "_bt_scored",
-        ["account_id", "vertical", *CELL],
-        f"day BETWEEN DATE '{start}' AND DATE '{end}'",
-    )
-    p0, p1 = metrics.window_bounds(as_of, params.window_days, back=1)
-    previous = metrics.aggregate(
-        con, "_bt_scored", ["account_id", *CELL], f"day BETWEEN DATE '{p0}' AND DATE '{p1}'"
-    )
-    if store.table_exists(con, "setup"):
-        setup = con.execute("SELECT account_id, enabler, topic_id, live_since FROM setup").df()
-    else:
-        setup = pd.DataFrame(columns=["account_id", "enabler", "topic_id", "live_since"])
-    setup_accounts = set(setup["account_id"])
+    setup = read_setup(con)
     since = pd.to_datetime(setup["live_since"])
     visible = setup[(since.isna() | (since < pd.Timestamp(cutoff))).to_numpy()]
+    inputs = potential_inputs(
+        con, "_bt_scored", as_of, params.window_days, visible, set(setup["account_id"])
+    )
+    setup_accounts = inputs.setup_accounts
     method = describe(params, ramp_days)
-    live = metrics.live_counts(con, "_bt_scored", visible, start, end)
-    cells = cells.merge(live, on=KEY, how="left")
-    if cells.empty:
+    if inputs.cells.empty:
         pred = pd.DataFrame(columns=["account_id", "potential", "low", "high"])
         contributions = pd.DataFrame(columns=[*KEY, "share", "current_rate", "target_rate"])
     else:
         res = potential_for(
-            cells, visible, as_of, params, setup_accounts=setup_accounts, previous=previous
+            inputs.cells,
+            visible,
+            as_of,
+            params,
+            setup_accounts=setup_accounts,
+            previous=inputs.previous,
         )
         pred, contributions = res["potential"], res["contributions"]
     post = _post_cells(con, "_bt_scored", cutoff, ramp_days)
     con.execute("DROP VIEW _bt_scored")
     real = realised_rates(contributions, post, cutoff, setup_accounts, min_post, min_new_share)
-    results = pred[["account_id", "potential", "low", "high"]].rename(
-        columns={"potential": "predicted"}
-    )
+    cols = ["account_id", "potential", "low", "high", *(["sd"] if "sd" in pred else [])]
+    results = pred[cols].rename(columns={"potential": "predicted"})
     results = results.merge(real[["account_id", "realised"]], on="account_id", how="left")
     if store.table_exists(con, "demo_truth"):
         truth = con.execute(
@@ -243,6 +235,9 @@ def run_backtest(
         "n_truth": t["n"],
         "coverage_truth": t["coverage"],
         "bias_truth_pts": t["bias_pts"],
+        "interval_scale": conformal_scale(
+            results["predicted"], results["realised"], results.get("sd"), params
+        ),
     }
     calib = calibration_table(results["predicted"], results["realised"])
     log.info(
@@ -258,13 +253,42 @@ def run_backtest(
 def describe(params: PotentialParams, ramp_days: int = 0) -> str:
     """A compact, stable description of the method and its parameters."""
     keys = (
-        "statistic", "prior_conv", "own_prior", "account_factor", "window_days", "infer_ratio",
-        "interval", "peer_spread", "spread_prior",
+        "statistic", "prior_conv", "own_prior", "window_days", "infer_ratio", "interval",
+        "peer_spread", "spread_prior", "interval_scale", "noise_weight",
     )  # fmt: skip
-    if params.statistic == "quantile":
-        keys = (*keys, "quantile", "population", "min_n", "prior_k")
     d = {k: v for k, v in asdict(params).items() if k in keys}
-    return "potential v3 " + json.dumps({**d, "ramp_days": ramp_days}, sort_keys=True)
+    return "potential v4 " + json.dumps({**d, "ramp_days": ramp_days}, sort_keys=True)
+
+
+# Realised accounts a workspace needs before its own residuals set the likely range's width (and
+# before the track record prints a bare MAE): with fewer, the 80th percentile of the residuals
+# rests on one or two accounts (its standard error is about as large as the value itself).
+MIN_EVIDENCE_ACCOUNTS = 10
+
+
+def conformal_scale(
+    predicted: pd.Series,
+    realised: pd.Series,
+    sd: pd.Series | None,
+    params: PotentialParams = DEFAULT_PARAMS,
+) -> float | None:
+    """Split-conformal scale of the likely range from backtest residuals, or None when fewer than
+    `MIN_EVIDENCE_ACCOUNTS` accounts were realised.
+
+    With scores s = |realised − predicted| / sd, the range point ± z · κ · sd (z the normal 90%
+    quantile) covers a new account with probability ≥ 80% when κ · z is the ⌈0.8 (n + 1)⌉-th
+    smallest score (exchangeability of past and future accounts assumed).
+    """
+    if sd is None:
+        return None
+    ok = predicted.notna() & realised.notna() & sd.notna() & (sd > 0)
+    n = int(ok.sum())
+    if n < MIN_EVIDENCE_ACCOUNTS:
+        return None
+    scores = np.sort(((realised[ok] - predicted[ok]).abs() / sd[ok]).to_numpy())
+    level = (params.interval[1] - params.interval[0]) / 100
+    rank = min(int(np.ceil(level * (n + 1))), n) - 1
+    return float(scores[rank] / Z80)
 
 
 # backtest_runs columns; coverage_* = share of scored accounts whose realised / truth value lies
@@ -275,7 +299,7 @@ RUN_COLUMNS = (
     ("mae_truth_pts", "DOUBLE"), ("within5_truth", "DOUBLE"), ("method", "VARCHAR"),
     ("n_realised", "INTEGER"), ("coverage_realised", "DOUBLE"), ("bias_realised_pts", "DOUBLE"),
     ("n_truth", "INTEGER"), ("coverage_truth", "DOUBLE"), ("bias_truth_pts", "DOUBLE"),
-    ("calibration", "VARCHAR"),
+    ("calibration", "VARCHAR"), ("interval_scale", "DOUBLE"),
 )  # fmt: skip
 
 
@@ -300,3 +324,68 @@ def save_backtest(con: duckdb.DuckDBPyConnection, bt: Backtest) -> None:
         con.execute("INSERT INTO backtest_results SELECT * FROM _bt_rows")
     finally:
         con.unregister("_bt_rows")
+
+
+@dataclass(frozen=True)
+class TrackRecord:
+    """How the potential fared in the newest backtest, with the evidence behind it."""
+
+    n_realised: int
+    mae_pts: float | None
+    bias_pts: float | None
+    coverage: float | None
+    cutoff: str | None
+
+    @property
+    def thin(self) -> bool:
+        """Fewer than `MIN_EVIDENCE_ACCOUNTS` accounts deployed their enablers after the cutoff."""
+        return self.n_realised < MIN_EVIDENCE_ACCOUNTS or self.mae_pts is None
+
+    def sentence(self) -> str:
+        """One line for Data health and the brief: the figures, or why there are none yet."""
+        n = self.n_realised
+        accounts = f"{n} account{'s' if n != 1 else ''}"
+        if self.thin:
+            return (
+                f"Evidence is thin: only {accounts} deployed missing enablers after the last "
+                f"backtest cutoff (at least {MIN_EVIDENCE_ACCOUNTS} are needed before the track "
+                "record means much)."
+            )
+        return (
+            f"Past predictions vs what {accounts} achieved: MAE {self.mae_pts:.1f} pts, "
+            f"bias {self.bias_pts:+.1f} pts; the likely range held for {self.coverage:.0%}."
+        )
+
+
+def track_record(summary: dict | None) -> TrackRecord:
+    """The track record of a `backtest_runs` row (None: no backtest yet → thin, no figures)."""
+    if not summary:
+        return TrackRecord(0, None, None, None, None)
+
+    def num(key: str) -> float | None:
+        v = summary.get(key)
+        return None if v is None or pd.isna(v) else float(v)
+
+    cutoff = summary.get("cutoff")
+    return TrackRecord(
+        int(num("n_realised") or 0),
+        num("mae_realised_pts"),
+        num("bias_realised_pts"),
+        num("coverage_realised"),
+        None if cutoff is None else str(cutoff)[:10],
+    )
+
+
+def latest_interval_scale(con: duckdb.DuckDBPyConnection) -> float | None:
+    """The conformal scale of the newest backtest, when it rests on enough realised accounts."""
+    if not store.table_exists(con, "backtest_runs"):
+        return None
+    cols = {r[0] for r in con.execute("SELECT * FROM backtest_runs LIMIT 0").description}
+    if "interval_scale" not in cols:
+        return None
+    row = store.fetch_one(
+        con,
+        "SELECT interval_scale FROM backtest_runs WHERE interval_scale IS NOT NULL "
+        "ORDER BY created_at DESC LIMIT 1",
+    )
+    return float(row[0]) if row and row[0] is not None else None

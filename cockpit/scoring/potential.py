@@ -1,48 +1,50 @@
 """Peer benchmarks and automation potential.
 
-Inputs are per account × cell counts (`known_outcome`, `ai_resolved`) over a window, the accounts'
-vertical, and the `setup` table. A cell is (automation_type, topic_id); the enabler it needs is
+Inputs are per account × cell counts (`known_outcome`, `ai_resolved`, `tag_confidence`) over the
+potential window (`window_days`, 90), the accounts' vertical, and the `setup` table (see
+`cockpit.scoring.inputs`). A cell is (automation_type, topic_id); the enabler it needs is
 `contract.ENABLER_FOR_TYPE[automation_type]` for that topic.
 
-1. Enabler status. Where `setup` lists rows for an account, a cell's enabler is live when a row
-   (enabler, topic_id) has `live_since` empty or on/before `as_of`. Where an account has no setup
-   rows at all, status is inferred from its own outcomes: live when the cell's automation rate is at
-   or above the midpoint between the median live and median not-live peer rates of that vertical ×
-   cell (known from accounts with setup), or, without such peers, at or above
-   `infer_ratio` × the cell's benchmark.
-2. Benchmark ("what peers that have the enabler reach"), per vertical × cell. Default
-   (statistic = "pooled", chosen by the backtest on the demo):
-       A, N      = AI-resolved and known outcomes of live peers while their enabler was live
-       type      = the same pooled over the vertical × automation type (itself shrunk to the
-                   automation type across verticals)
-       benchmark = (A + k · type) / (N + k)                 (k = `prior_conv` conversations)
-   i.e. an empirical-Bayes (beta-binomial) shrinkage of a thin cell towards its type level.
-   Alternative (statistic = "quantile"): the q-th percentile of live peers' cell rates (peers with
-   ≥ `min_n` outcomes), shrunk to the type-level percentile with weight k = `prior_k` accounts.
-3. Potential of an account = Σ_cells share_c · target_c, with share_c = the cell's share of the
-   account's known-outcome conversations over the last `window_days` days and
-       target_c = (a_live + m · benchmark_c) / (n_live + m)   if the enabler is live: its own rate
-                  while live, shrunk to the benchmark (m = `own_prior`; m = 0 keeps the raw rate);
-       target_c = max(shrunk own rate, benchmark_c)          if the enabler is missing;
-       target_c = own rate                                   if the cell needs no enabler
-                                                             ('unknown' type, 'other' topic).
-   contribution_pts_c = 100 · share_c · (target_c − own rate_c); gap_pts = Σ contributions.
-4. Likely range (an 80% interval): 10th–90th percentile of seeded draws that combine
-   - sampling noise: the account's conversations resampled (multinomial over cells, binomial
-     outcomes within a cell) and the benchmarks redrawn (Beta draws of the pooled counts, or peer
-     accounts resampled for "quantile");
-   - model / peer uncertainty (`peer_spread`): a real account does not land exactly on its peers'
-     pooled rate. Each draw shifts the benchmark of all the account's missing cells by one
-     account-level deviation δ ~ N(0, τ_v²), where τ_v² is the between-account variance of live
-     peers' deviations from the benchmarks in vertical v:
-         D_a  = (Σ ev_ai − Σ ev_known · benchmark) / Σ ev_known       (live cells of account a)
-         τ²   = max(var_a(D_a) − mean_a(Σ ev_known · b(1 − b) / (Σ ev_known)²), 0)
-         τ_v² = ((n_v − 1) · τ²_v + s · τ²_all) / (n_v − 1 + s)       (s = `spread_prior` accounts)
-       so target*_c = max(r*_c, benchmark*_c + δ) for missing cells;
-   - mix drift: the potential is stated on the window's mix, the next months bring another.
-     Each draw adds ε ~ N(0, σ_v²), σ_v² = mean over accounts of
-     (Σ_c (share_c(previous window) − share_c) · target_c)², shrunk like τ_v (`mix_drift`).
-   The range always contains the point estimate.
+Default method (statistic = "mixture"; chosen on the demo and the evaluation book together, see
+README "Potential"):
+
+1. Setup state of each cell: live / not live per `setup` where the account has setup rows (a row
+   is live when `live_since` is empty or on/before `as_of`; a live cell counts its outcomes since
+   then), unknown otherwise.
+2. Tagging noise removed: a conversation belongs to its tagged cell with probability
+   conf = 1 − w · (1 − type × topic confidence) (w = `noise_weight`), else to the account's other
+   cells, resolving like the account (rate R). The cell's own rate is
+   ρ_c = (r_c − (1 − conf_c) · R) / conf_c, clipped to [0, 1] (`_own_counts`).
+3. Working / not-working mixture per vertical × cell, fitted by EM with an account quality effect
+   δ_a shrunk by empirical Bayes (`cockpit.scoring.mixture`): it gives p_full = the rate where the
+   cell works, adjusted for the account, and p_work = P(this account's cell works | its outcomes,
+   its setup state; 0 where `setup` says not live). A cell that `setup` calls live but that
+   resolves far below its peers
+   (partial deployment, wrong setup, other cells' conversations) gets a low p_work.
+4. Target of each cell: target_c = p_work · ρ̃_c + (1 − p_work) · p_full, ρ̃_c = its own rate
+   shrunk to p_full with `own_prior` pseudo-conversations; cells that need no enabler ('unknown'
+   type, 'other' topic) keep ρ_c.
+5. Potential: every conversation counts in its cell with weight conf, the rest resolves like the
+   account's other conversations, so with weight_c = share_c · conf_c / Σ share · conf
+       contribution_pts_c = 100 · weight_c · (target_c − ρ_c)
+       potential = today's rate + Σ contributions / 100      (gap_pts = potential − today, exactly)
+   with today's rate = the account's automation rate over the same window. Never below today's
+   rate: where Σ contributions < 0 (cells above their peers shrunk down) the potential is floored
+   at today's rate and `floored` is set; the contributions still show the cells.
+6. Likely range (80%): potential ± z · κ · sd, z = 1.2816, sd² = Σ_c weight_c² · (the variance of
+   the cell's target: which component it is in, its own rate, p_full and the between-account
+   spread of working cells) + (the account effect's variance, shared by the cells it lifts) +
+   (mix drift: how far the potential moves with the previous window's mix). κ =
+   `interval_scale` until the workspace's backtest has ≥ 10 realised accounts; then the
+   split-conformal scale of its residuals (`backtest.conformal_scale`).
+
+Alternative (statistic = "pooled", the previous default, kept for comparison in the benchmark):
+   benchmark = (A + k · type) / (N + k) over live peers' pooled outcomes (k = `prior_conv`), a
+   missing cell targets max(shrunk own rate, benchmark), a live cell its own rate while live
+   shrunk to the benchmark, contribution_pts_c = 100 · share_c · (target_c − own rate_c), and a
+   bootstrap range (sampling noise, peer spread, mix drift). Where an account has no setup rows,
+   a cell is live when its rate is at or above the midpoint between live and not-live peers of
+   known setup, or without such peers at or above `infer_ratio` × the benchmark.
 """
 
 from __future__ import annotations
@@ -55,32 +57,66 @@ import numpy as np
 import pandas as pd
 
 from cockpit.contract import CELL, ENABLER_FOR_TYPE
+from cockpit.scoring.mixture import fit_mixture
 
 log = logging.getLogger(__name__)
 
 VCELL = ["vertical", *CELL]
+KEYC = ["account_id", *VCELL]
+POTENTIAL_COLUMNS = [
+    "account_id", "automation_rate", "potential", "low", "high", "gap_pts", "method",
+]  # fmt: skip
+CONTRIB_COLUMNS = [
+    "account_id", *CELL, "share", "current_rate", "target_rate", "enabler", "enabler_live",
+    "contribution_pts",
+]  # fmt: skip
+
+
+# A threshold no rate reaches: a cell with no peers to compare with is never inferred live.
+NO_THRESHOLD = 1.01
+# The prior rate of an automation type no live peer anywhere shows: 50%, the least informative
+# value (a Beta(1, 1) mean), so the pseudo-conversations pull a thin cell neither up nor down.
+NO_EVIDENCE_RATE = 0.5
+Z80 = 1.2815515655446004  # standard-normal quantile of 90%: the 80% two-sided range
 
 
 @dataclass(frozen=True)
 class PotentialParams:
-    """Knobs of the benchmark and potential estimate (defaults chosen by the backtest)."""
+    """Knobs of the benchmark and potential estimate (values chosen by `bench/potential.py`,
+    leave-one-book-out across the demo and the evaluation book; see README "Potential")."""
 
-    statistic: str = "pooled"  # "pooled": live peers' conversations pooled; "quantile"
-    quantile: float = 0.75  # for statistic="quantile": the peer percentile
-    population: str = "live"  # "live": peers with the enabler live; "all": every peer
-    min_n: int = 20  # known outcomes an account needs in a cell to count as a peer (quantile)
-    prior_k: float = 3.0  # quantile: shrinkage towards the type level, in accounts
+    # "mixture": working / not-working mixture with an account effect (the default: lower MAE
+    # and bias on both books); "pooled": live peers' pooled rate, a live cell kept at its own rate.
+    statistic: str = "mixture"
+    # Known outcomes a cell or account needs to count in the spread estimates: below ~20 the
+    # binomial noise (±11 pts at 50%) swamps the between-account differences being measured.
+    min_n: int = 20
     prior_conv: float = 30.0  # pooled: shrinkage towards the type level, in conversations
-    own_prior: float = 30.0  # pseudo-conversations shrinking a cell's own rate to its benchmark
-    account_factor: bool = False  # scale benchmarks by the account's own live-cell performance
-    factor_prior: float = 30.0  # pseudo-conversations of the account factor (towards 1)
+    # Pseudo-conversations shrinking a cell's own rate to what it reaches where it works: about
+    # one month of a mid-sized cell, so a thin cell leans on its peers and a thick one on itself.
+    own_prior: float = 30.0
+    # Inferred status without peers of known setup (pooled): a cell at ≥ 80% of its benchmark is
+    # taken as live: not-live cells sit far below (the enabler is what makes the difference), and
+    # live cells scatter ±10–15% around it; the mixture replaces this rule by its posterior.
     infer_ratio: float = 0.8
     window_days: int = 90  # own rates and mix are measured over this many days
     n_boot: int = 200
     seed: int = 0
-    interval: tuple[float, float] = (10.0, 90.0)  # percentiles of the draws: an 80% interval
+    interval: tuple[float, float] = (10.0, 90.0)  # an 80% interval
     peer_spread: bool = True  # add the between-account spread of live peers to the interval
     spread_prior: float = 10.0  # accounts: a vertical's spread is shrunk to the all-vertical one
+    # Multiplier of the mixture's standard deviation in the likely range until the workspace's
+    # own conformal scale (from ≥ 10 realised backtest accounts) replaces it. The mixture's sd
+    # leaves out what it cannot see (intent mix within a cell, a setup that is wrong); the scale
+    # that covers 80% of accounts was 1.34 on the demo and 1.40 on the evaluation book; each
+    # applied to the other book covers 75% / 83%; 1.4 (README "Potential").
+    interval_scale: float = 1.4
+    # How much of the tagger's doubt (1 − type × topic confidence) is taken as tagging noise
+    # when cleaning a cell's own rate (0 = trust the tags, 1 = the confidences in full). Chosen
+    # leave-one-book-out over {0, 0.5, 0.65, 0.8, 1}: the demo picks 0.65, the evaluation book
+    # 0.8 (0.65 has the lowest summed MAE; full weight over-corrects: some of the doubt is
+    # between cells with the same status).
+    noise_weight: float = 0.65
 
 
 DEFAULT_PARAMS = PotentialParams()
@@ -129,7 +165,8 @@ def enabler_status(
         threshold = _inference_threshold(out, params)
         t = out.loc[infer, VCELL].merge(threshold, on=VCELL, how="left")["threshold"]
         rate = out.loc[infer, "rate"].to_numpy()
-        out.loc[infer, "enabler_live"] = np.nan_to_num(rate, nan=0.0) >= t.fillna(1.01).to_numpy()
+        thr = t.fillna(NO_THRESHOLD).to_numpy()
+        out.loc[infer, "enabler_live"] = np.nan_to_num(rate, nan=0.0) >= thr
     out.loc[~has_enabler, "enabler_live"] = False
     out["enabler_live"] = out["enabler_live"].astype(bool)
     kl = out["known_live"] if "known_live" in out else pd.Series(np.nan, index=out.index)
@@ -163,32 +200,6 @@ def _inference_threshold(cells: pd.DataFrame, params: PotentialParams) -> pd.Dat
     return thr.rename("threshold").reset_index()
 
 
-def _quantile_by(df: pd.DataFrame, by: list[str], q: float) -> pd.DataFrame:
-    g = df.groupby(by)["rate"]
-    return pd.DataFrame({"value": g.quantile(q), "n": g.count()}).reset_index()
-
-
-def _peers(cells: pd.DataFrame, params: PotentialParams) -> pd.DataFrame:
-    peers = cells[(cells["known_outcome"] >= params.min_n) & cells["enabler"].notna()]
-    if params.population == "live":
-        peers = peers[peers["enabler_live"]]
-    return peers
-
-
-def _type_level(cells: pd.DataFrame, params: PotentialParams) -> pd.DataFrame:
-    base = cells[cells["enabler"].notna()]
-    if params.population == "live":
-        base = base[base["enabler_live"]]
-    pooled = base.groupby(["vertical", "automation_type", "account_id"], as_index=False)[
-        ["known_outcome", "ai_resolved"]
-    ].sum()
-    pooled = pooled[pooled["known_outcome"] >= params.min_n]
-    pooled["rate"] = _rate(pooled["ai_resolved"], pooled["known_outcome"])
-    vtype = _quantile_by(pooled, ["vertical", "automation_type"], params.quantile)
-    gtype = _quantile_by(pooled, ["automation_type"], params.quantile)
-    return vtype.merge(gtype, on="automation_type", how="outer", suffixes=("", "_global"))
-
-
 def _pooled_benchmarks(cells: pd.DataFrame, params: PotentialParams) -> pd.DataFrame:
     """Pooled live-peer rate per vertical × cell, shrunk to the vertical × type pooled rate."""
     grid = cells.loc[cells["enabler"].notna(), VCELL].drop_duplicates()
@@ -208,7 +219,7 @@ def _pooled_benchmarks(cells: pd.DataFrame, params: PotentialParams) -> pd.DataF
         how="left",
     )
     out = out.fillna({"ev_ai": 0, "ev_known": 0, "v_ai": 0, "v_n": 0, "n_accounts": 0})
-    glob = (out["g_ai"] / out["g_n"].where(out["g_n"] > 0)).fillna(0.5)
+    glob = (out["g_ai"] / out["g_n"].where(out["g_n"] > 0)).fillna(NO_EVIDENCE_RATE)
     k = params.prior_conv
     prior = (out["v_ai"] + k * glob) / (out["v_n"] + k)  # type level, itself shrunk to global
     out["benchmark_rate"] = (out["ev_ai"] + k * prior) / (out["ev_known"] + k)
@@ -231,49 +242,13 @@ def benchmarks(cells: pd.DataFrame, params: PotentialParams = PotentialParams())
     cells = cells.copy()
     if "rate" not in cells:
         cells["rate"] = _rate(cells["ai_resolved"], cells["known_outcome"])
-    if params.statistic == "pooled":
-        return _pooled_benchmarks(cells, params).reset_index(drop=True)
-    grid = cells.loc[cells["enabler"].notna(), VCELL].drop_duplicates()
-    raw = _quantile_by(_peers(cells, params), VCELL, params.quantile)
-    out = grid.merge(raw, on=VCELL, how="left")
-    types = _type_level(cells, params)
-    out = out.merge(types, on=["vertical", "automation_type"], how="left")
-    prior = out["value_y"].fillna(out["value_global"])
-    n = out["n_x"].fillna(0).astype("int64")
-    k = params.prior_k
-    shrunk = (n * out["value_x"].fillna(0.0) + k * prior) / (n + k)
-    out["benchmark_rate"] = shrunk.where(prior.notna(), out["value_x"])
-    out["n_accounts"] = n
-    pct = round(params.quantile * 100)
-    who = "live peers" if params.population == "live" else "peers"
-    out["method"] = [f"p{pct} of {who} (n={m}), shrunk to type level (k={k:g})" for m in n]
-    return out[[*VCELL, "benchmark_rate", "n_accounts", "method"]].reset_index(drop=True)
-
-
-def _account_factor(t: pd.DataFrame, params: PotentialParams) -> pd.Series:
-    """How the account's live cells perform against their benchmarks (1 = like peers).
-
-    factor = (AI-resolved in live cells + m) / (Σ live outcomes × benchmark + m), clipped to
-    [0.5, 1.5]; m = `factor_prior`.
-    """
-    if not params.account_factor:
-        return pd.Series(1.0, index=t.index)
-    live = t["enabler_live"] & t["benchmark_rate"].notna()
-    obs = (t["ev_ai"] * live).groupby(t["account_id"]).transform("sum")
-    exp = (
-        (t["ev_known"] * t["benchmark_rate"].fillna(0) * live)
-        .groupby(t["account_id"])
-        .transform("sum")
-    )
-    m = params.factor_prior
-    return ((obs + m) / (exp + m)).clip(0.5, 1.5)
+    return _pooled_benchmarks(cells, params).reset_index(drop=True)
 
 
 def _targets(cells: pd.DataFrame, bench: pd.DataFrame, params: PotentialParams) -> pd.DataFrame:
     out = cells.merge(bench[[*VCELL, "benchmark_rate"]], on=VCELL, how="left")
     own = out["rate"].fillna(0.0)
-    factor = _account_factor(out, params)
-    expected = (out["benchmark_rate"] * factor).clip(upper=1.0)
+    expected = out["benchmark_rate"].clip(upper=1.0)
     has = out["enabler"].notna() & out["benchmark_rate"].notna()
     m = params.own_prior
     # A live cell's rate measured while live, shrunk to the (account-scaled) benchmark.
@@ -288,42 +263,25 @@ def _targets(cells: pd.DataFrame, bench: pd.DataFrame, params: PotentialParams) 
         np.where(has & out["enabler_live"] & (m > 0), live_rate, own),
     )
     out["actionable"] = actionable & (out["target_rate"] > own)
-    out["factor"] = factor
+    out["factor"] = 1.0
     return out
 
 
 def _bench_draws(
     cells: pd.DataFrame, bench: pd.DataFrame, params: PotentialParams, rng: np.random.Generator
 ) -> dict[tuple[str, str, str], np.ndarray]:
-    """Bootstrap draws of each benchmark: peer accounts resampled (quantile) or a Beta draw of
-    the pooled counts (pooled), shrunk like the estimate."""
+    """Bootstrap draws of each benchmark: a Beta draw of the pooled counts, shrunk like the
+    estimate."""
     draws = {}
-    if params.statistic == "pooled":
-        live = cells[cells["enabler"].notna() & cells["enabler_live"]]
-        counts = live.groupby(VCELL)[["ev_ai", "ev_known"]].sum()
-        k = params.prior_conv
-        for row in bench.itertuples(index=False):
-            key = (row.vertical, row.automation_type, row.topic_id)
-            a, n = counts.loc[key] if key in counts.index else (0, 0)
-            prior = (row.benchmark_rate * (n + k) - a) / k if k > 0 else row.benchmark_rate
-            p = rng.beta(a + 1, n - a + 1, params.n_boot) if n > 0 else np.full(params.n_boot, 0)
-            draws[key] = (n * p + k * prior) / (n + k)
-        return draws
-    peers = _peers(cells, params)
-    groups = {key: g["rate"].to_numpy() for key, g in peers.groupby(VCELL)}
-    k = params.prior_k
+    live = cells[cells["enabler"].notna() & cells["enabler_live"]]
+    counts = live.groupby(VCELL)[["ev_ai", "ev_known"]].sum()
+    k = params.prior_conv
     for row in bench.itertuples(index=False):
         key = (row.vertical, row.automation_type, row.topic_id)
-        x = groups.get(key)
-        b = row.benchmark_rate
-        if x is None or len(x) < 2 or pd.isna(b):
-            draws[key] = np.full(params.n_boot, b)
-            continue
-        n = len(x)
-        raw_q = np.quantile(x, params.quantile)
-        prior = (b * (n + k) - n * raw_q) / k if k > 0 else raw_q
-        boot = np.quantile(rng.choice(x, size=(params.n_boot, n)), params.quantile, axis=1)
-        draws[key] = (n * boot + k * prior) / (n + k)
+        a, n = counts.loc[key] if key in counts.index else (0, 0)
+        prior = (row.benchmark_rate * (n + k) - a) / k if k > 0 else row.benchmark_rate
+        p = rng.beta(a + 1, n - a + 1, params.n_boot) if n > 0 else np.full(params.n_boot, 0)
+        draws[key] = (n * p + k * prior) / (n + k)
     return draws
 
 
@@ -491,18 +449,183 @@ def estimate_potential(
     return pot, contrib.reset_index(drop=True)
 
 
+def _own_counts(status: pd.DataFrame, noise_weight: float) -> pd.DataFrame:
+    """Add the cell's own evidence `n`, `k` (a setup-live cell counts its outcomes since it went
+    live) and `k` cleaned of tagging noise.
+
+    A conversation tagged into a cell belongs there with probability `tag_confidence` (the
+    tagger's type × topic confidence, calibrated out of fold); otherwise it belongs to one of the
+    account's other cells, and resolves like the account on average (rate R). So the observed
+    rate is r = conf · ρ + (1 − conf) · R, and the cell's own rate is ρ = (r − (1 − conf) R) / conf
+    (clipped to [0, 1]); `k` becomes n · ρ.
+    """
+    out = status.copy()
+    conf = out["tag_confidence"] if "tag_confidence" in out else pd.Series(1.0, index=out.index)
+    conf = pd.to_numeric(conf, errors="coerce").astype("float64").fillna(1.0).clip(0.05, 1.0)
+    out["conf"] = 1 - noise_weight * (1 - conf)
+    g = out.groupby("account_id")
+    acc_rate = g["ai_resolved"].transform("sum") / g["known_outcome"].transform("sum").clip(lower=1)
+    src = out["status_source"]
+    live_obs = (src == "setup") & out["enabler_live"] & (out["ev_known"] > 0)
+    n = np.where(live_obs, out["ev_known"], out["known_outcome"]).astype("float64")
+    k = np.where(live_obs, out["ev_ai"], out["ai_resolved"]).astype("float64")
+    r = np.divide(k, n, out=np.zeros_like(k), where=n > 0)
+    rho = np.clip((r - (1 - out["conf"]) * acc_rate) / out["conf"], 0.0, 1.0)
+    out["n"] = n
+    out["k"] = n * rho
+    return out
+
+
+def _mixture_input(status: pd.DataFrame) -> pd.DataFrame:
+    """The mixture's observations (see `_own_counts`) and each cell's setup state."""
+    cells = status[status["enabler"].notna()].copy()
+    src = cells["status_source"]
+    cells["setup_state"] = np.where(
+        src == "setup", np.where(cells["enabler_live"], "live", "not_live"), "unknown"
+    )
+    return cells
+
+
+def mixture_status(
+    status: pd.DataFrame, params: PotentialParams = PotentialParams()
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Fit the mixture on `enabler_status` output; return (cells with p_work, p_full, var_full,
+    delta, an inferred enabler_live = P(working) > 0.5 where setup is missing) and the benchmarks
+    (the rate where the cell works, with no account effect)."""
+    status = _own_counts(status, params.noise_weight)
+    fit = fit_mixture(_mixture_input(status))
+    keep = [*KEYC, "p_work", "p_full", "var_full", "delta", "delta_var"]
+    out = status.merge(fit[keep], on=KEYC, how="left")
+    inferred = (out["status_source"] == "inferred").to_numpy()
+    out.loc[inferred, "enabler_live"] = out.loc[inferred, "p_work"].to_numpy() > 0.5
+    out["enabler_live"] = out["enabler_live"].astype(bool)
+    live_inf = inferred & out["enabler_live"].to_numpy()
+    out.loc[live_inf, "ev_known"] = out.loc[live_inf, "known_outcome"]
+    out.loc[live_inf, "ev_ai"] = out.loc[live_inf, "ai_resolved"]
+    g = fit.groupby(VCELL)
+    bench = pd.DataFrame(
+        {
+            "benchmark_rate": 1.0 / (1.0 + np.exp(-g["L_hi"].first())),
+            "n_accounts": g["p_work"].apply(lambda x: int((x > 0.5).sum())),
+        }
+    ).reset_index()
+    bench["n_accounts"] = bench["n_accounts"].astype("int64")
+    bench["method"] = [
+        f"peers where it works ({n} accounts; working / not working mixture fitted by EM), "
+        "adjusted for each account's own quality"
+        for n in bench["n_accounts"]
+    ]
+    return out, bench
+
+
+def _cell_spread(t: pd.DataFrame, params: PotentialParams) -> float:
+    """Between-account sd (rate units) of working cells around p_full beyond binomial noise."""
+    w = t[(t["p_work"] > 0.5) & (t["n"] >= params.min_n)]
+    if len(w) < 3:
+        return 0.0
+    r = w["k"] / w["n"]
+    d = r - w["p_full"]
+    noise = (w["p_full"] * (1 - w["p_full"]) / w["n"]).mean()
+    return max(float(d.var(ddof=1)) - float(noise), 0.0) ** 0.5
+
+
+def _estimate_mixture(
+    status: pd.DataFrame,
+    bench: pd.DataFrame,
+    params: PotentialParams,
+    account_names: dict[str, str] | None,
+    previous: pd.DataFrame | None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Potential per account from the mixture (see the module docstring)."""
+    t = status[status["known_outcome"] > 0].merge(
+        bench[[*VCELL, "benchmark_rate"]], on=VCELL, how="left"
+    )
+    own = t["rate"].fillna(0.0)
+    has = t["p_full"].notna()
+    m = params.own_prior
+    k, n = t["k"], t["n"]
+    acc_rate = t.groupby("account_id")["ai_resolved"].transform("sum") / t.groupby("account_id")[
+        "known_outcome"
+    ].transform("sum")
+    # The cell's own rate over the window, tagging noise removed (see `_own_counts`).
+    rho = ((own - (1 - t["conf"]) * acc_rate) / t["conf"]).clip(0.0, 1.0)
+    own_hi = (k + m * t["p_full"]) / (n + m)  # its own rate, were it working, shrunk
+    pw = t["p_work"].fillna(1.0)
+    target = pw * own_hi + (1 - pw) * t["p_full"]
+    t["current_rate"] = own
+    t["target_rate"] = np.where(has, target, rho)
+    t["actionable"] = has & (t["target_rate"] > rho + 1e-9)
+    totals = t.groupby("account_id")["known_outcome"].transform("sum")
+    t["share"] = t["known_outcome"] / totals
+    # Each conversation counts in its cell with its tag confidence; the rest of it resolves like
+    # the account's other conversations, so the potential is the confidence-weighted mean of the
+    # targets and a cell's contribution is its weight × (target − own rate).
+    sc = t["share"] * t["conf"]
+    t["weight"] = sc / sc.groupby(t["account_id"]).transform("sum")
+    t["contribution_pts"] = 100 * t["weight"] * (t["target_rate"] - rho)
+    # Variance of each cell's target (independent parts) and of the account effect (shared).
+    pf = t["p_full"].fillna(0.0)
+    tau = _cell_spread(t, params) if params.peer_spread else 0.0
+    own_var = own_hi * (1 - own_hi) / (n + m)
+    var_indep = np.where(
+        has,
+        pw * (1 - pw) * (own_hi - pf) ** 2
+        + pw**2 * own_var
+        + (1 - pw) ** 2 * (t["var_full"].fillna(0.0) + tau**2),
+        own * (1 - own) / t["known_outcome"].clip(lower=1),
+    )
+    t["_vi"] = t["weight"] ** 2 * var_indep
+    t["_lift"] = np.where(has, t["weight"] * (1 - pw) * pf * (1 - pf), 0.0)
+    drift = mix_drift(t, previous, params) if params.peer_spread else {"*": 0.0}
+    rows = []
+    for account_id, g in t.groupby("account_id", sort=True):
+        vertical = g["vertical"].iloc[0]
+        current = float((g["share"] * g["current_rate"]).sum())
+        point = current + float(g["contribution_pts"].sum()) / 100  # gap = point − current
+        # Never below what the account sustains: the window is the same 90 days as `current`.
+        floored = point < current
+        point = max(point, current)
+        var = float(g["_vi"].sum()) + drift.get(vertical, drift["*"]) ** 2
+        # The account effect is shared by every cell it lifts: its variance adds coherently.
+        var += float(g["_lift"].sum()) ** 2 * float(g["delta_var"].max(skipna=True) or 0.0)
+        sd = var**0.5
+        half = Z80 * params.interval_scale * sd
+        low, high = max(point - half, 0.0), min(point + half, 1.0)
+        name = (account_names or {}).get(account_id, account_id)
+        rows.append(
+            {
+                "account_id": account_id,
+                "automation_rate": current,
+                "potential": point,
+                "low": low,
+                "high": high,
+                "gap_pts": 100 * (point - current),
+                "method": method_sentence(name, vertical, point, low, high, params),
+                "sd": sd,
+                "window_days": params.window_days,
+                "floored": floored,
+            }
+        )
+    pot = pd.DataFrame(rows, columns=[*POTENTIAL_COLUMNS, "sd", "window_days", "floored"])
+    contrib = t[[*CONTRIB_COLUMNS, "weight"]].sort_values(
+        ["account_id", "contribution_pts"], ascending=[True, False]
+    )
+    return pot, contrib.reset_index(drop=True)
+
+
 def method_sentence(
     name: str, vertical: str, point: float, low: float, high: float, params: PotentialParams
 ) -> str:
     """The one-sentence method statement shown to a CSM."""
-    if params.statistic == "pooled":
-        peers = f"the {vertical} peers that have it typically do"
-    else:
-        pct = round(params.quantile * 100)
-        top = {75: "top quarter", 90: "top tenth", 50: "typical half", 80: "top fifth"}.get(
-            pct, f"{pct}th percentile"
+    if params.statistic == "mixture":
+        return (
+            f"If every topic where {name} lacks help content, a data connector or a procedure, "
+            f"or resolves far less than at the {vertical} peers where it works, resolved as well "
+            f"as those peers do (adjusted for how {name} does on the topics that work), and the "
+            f"other topics kept today's rates, the AI would resolve about {point:.0%} of "
+            f"conversations (likely range {low:.0%}–{high:.0%})."
         )
-        peers = f"the {top} of {vertical} peers that have it"
+    peers = f"the {vertical} peers that have it typically do"
     return (
         f"If every topic where {name} still lacks help content, a data connector or a procedure "
         f"resolved as well as {peers}, and all other topics kept today's rates, the AI would "
@@ -524,6 +647,10 @@ def potential_for(
     (cells with status, benchmarks, potential, contributions). `previous`: the previous
     window's account × cell counts (for the interval's mix drift; optional)."""
     status = enabler_status(cells, setup, as_of, params, setup_accounts)
+    if params.statistic == "mixture":
+        status, bench = mixture_status(status, params)
+        pot, contrib = _estimate_mixture(status, bench, params, account_names, previous)
+        return {"cells": status, "benchmarks": bench, "potential": pot, "contributions": contrib}
     bench = benchmarks(status, params)
     pot, contrib = estimate_potential(status, bench, params, account_names, previous)
     return {"cells": status, "benchmarks": bench, "potential": pot, "contributions": contrib}

@@ -35,11 +35,12 @@ SCHEMA = "main"
 
 def configure(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     """Thread count, memory cap and spill folder tuned for the 2-core machine."""
-    con.execute(f"SET threads = {int(settings.threads)}")
-    con.execute(f"SET memory_limit = '{settings.memory_limit}'")
+    # Settings reach DuckDB as parameters, never pasted into the SQL text.
+    con.execute("SET threads = ?", [int(settings.threads)])
+    con.execute("SET memory_limit = ?", [settings.memory_limit])
     tmp = settings.home / "tmp"
     tmp.mkdir(parents=True, exist_ok=True)
-    con.execute(f"SET temp_directory = '{tmp}'")
+    con.execute("SET temp_directory = ?", [str(tmp)])
     con.execute("SET TimeZone = 'UTC'")
 
 

@@ -184,8 +184,96 @@ def _m007_derived_tables(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"CREATE TABLE IF NOT EXISTS {name} ({columns})")
 
 
-# Derived tables added after migration 7 (version 9; same contract: rows replaced by a step, shape fixed here).
-DERIVED_DDL_9 = {
+# Columns added to derived tables after migration 7 (the potential's interval, window and floor;
+# thin evidence on issues and actions; the backtest's interval scale).
+POTENTIAL_COLUMNS_V8 = {
+    "potential": [("sd", "DOUBLE"), ("window_days", "BIGINT"), ("floored", "BOOLEAN")],
+    "potential_contributions": [("weight", "DOUBLE")],
+    "top_issues": [("thin_evidence", "BOOLEAN")],
+    "actions": [("thin_evidence", "BOOLEAN")],
+    "backtest_runs": [("interval_scale", "DOUBLE")],
+}
+
+
+def _m008_potential_columns(con: duckdb.DuckDBPyConnection) -> None:
+    for table, cols in POTENTIAL_COLUMNS_V8.items():
+        for col, typ in cols:
+            con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {col} {typ}")
+
+
+def _m009_emerging_topics(con: duckdb.DuckDBPyConnection) -> None:
+    """Emerging topics (cockpit.discovery): clusters with stable ids, their points, their events.
+
+    Source of truth rather than derived: ids, first_seen, dismissals and promotions must survive
+    every refresh, so the discover step updates these tables instead of rebuilding them.
+    """
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS emerging_topics (
+            cluster_id VARCHAR PRIMARY KEY, vertical VARCHAR, scope VARCHAR, account_id VARCHAR,
+            status VARCHAR, name VARCHAR, terms VARCHAR[], likely_type VARCHAR,
+            type_confidence DOUBLE, size INTEGER, coherence DOUBLE, assign_threshold DOUBLE,
+            central_conversation_id VARCHAR, example_conversation_ids VARCHAR[],
+            first_seen TIMESTAMP, merged_into VARCHAR, centroid FLOAT[], shown BOOLEAN,
+            promoted_topic_id VARCHAR, updated_run_id VARCHAR, updated_at TIMESTAMP)
+        """
+    )
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS emerging_points (
+            conversation_id VARCHAR PRIMARY KEY, vertical VARCHAR, cluster_id VARCHAR,
+            similarity DOUBLE)
+        """
+    )
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS emerging_events (
+            run_id VARCHAR, event_at TIMESTAMP, event VARCHAR, cluster_id VARCHAR,
+            other_cluster_id VARCHAR, detail VARCHAR)
+        """
+    )
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS emerging_scopes (
+            vertical VARCHAR PRIMARY KEY, fingerprint VARCHAR, candidates INTEGER,
+            clustered_candidates INTEGER, added_since_clustering INTEGER,
+            clustered_at TIMESTAMP, run_id VARCHAR)
+        """
+    )
+
+
+def _m010_ingest_queue(con: duckdb.DuckDBPyConnection) -> None:
+    # Newer wins: conversations carry an optional version timestamp.
+    con.execute("ALTER TABLE conversations ADD COLUMN IF NOT EXISTS updated_at TIMESTAMP")
+    # Quarantine as a queue: file lines, the parent a row waits for, the file's content hash.
+    for col in ("lines", "waiting_for", "file_hash"):
+        con.execute(f"ALTER TABLE quarantine ADD COLUMN IF NOT EXISTS {col} VARCHAR")
+    # Rows quarantined for a missing parent before the queue existed wait for it now.
+    con.execute(
+        "UPDATE quarantine SET waiting_for = CASE table_name WHEN 'messages' THEN "
+        "'conversations' ELSE 'accounts' END WHERE reason LIKE 'unknown %_id; it must exist in %'"
+    )
+    # Applied tag corrections, also kept in the published store: a lost corrections.sqlite
+    # is rebuilt from here (tagging.corrections) instead of silently undoing every correction.
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS applied_corrections (
+            id BIGINT PRIMARY KEY, conversation_id VARCHAR, automation_type VARCHAR,
+            topic_id VARCHAR, corrected_by VARCHAR, corrected_at VARCHAR, note VARCHAR)
+        """
+    )
+
+
+def _m011_mask_stored_rows(con: duckdb.DuckDBPyConnection) -> None:
+    """Mask stored rows with the privacy rules of issue 11 (secrets, passwords, SSN, NI, IP,
+    dotted cards, lower-case IBANs; e-mails in id and account fields). Idempotent."""
+    from cockpit.ingest.privacy import mask_stored_rows  # a data migration, not DDL
+
+    mask_stored_rows(con)
+
+
+# Derived tables added after migration 7 (version 12; same contract: rows replaced by a step, shape fixed here).
+DERIVED_DDL_12 = {
     # Look first, per account (cockpit.scoring.priority): the score, its named parts, the flag.
     "priority": """account_id VARCHAR, csm VARCHAR, score DOUBLE, book_rank BIGINT,
         look_first BOOLEAN, reasons VARCHAR[], arr_usd DOUBLE, days_to_renewal BIGINT,
@@ -195,15 +283,15 @@ DERIVED_DDL_9 = {
 }
 
 
-def _m009_priority(con: duckdb.DuckDBPyConnection) -> None:
-    for name, columns in DERIVED_DDL_9.items():
+def _m012_priority(con: duckdb.DuckDBPyConnection) -> None:
+    for name, columns in DERIVED_DDL_12.items():
         con.execute(f"CREATE TABLE IF NOT EXISTS {name} ({columns})")
     # Topic demand per account, so the Topics page follows a CSM's book.
     con.execute("ALTER TABLE topic_weekly ADD COLUMN IF NOT EXISTS account_id VARCHAR")
 
 
 # Every derived table, whichever migration declared it.
-DERIVED_TABLES = {**DERIVED_DDL, **DERIVED_DDL_9}
+DERIVED_TABLES = {**DERIVED_DDL, **DERIVED_DDL_12}
 
 # (version, name, function). Append only; never edit an applied migration.
 MIGRATIONS: list[tuple[int, str, Callable[[duckdb.DuckDBPyConnection], None]]] = [
@@ -214,7 +302,11 @@ MIGRATIONS: list[tuple[int, str, Callable[[duckdb.DuckDBPyConnection], None]]] =
     (5, "embed texts", _m005_embed_texts),
     (6, "backtest runs and results", _m006_backtest),
     (7, "derived tables", _m007_derived_tables),
-    (9, "look-first priority; topic demand per account", _m009_priority),
+    (8, "potential interval, window, floor; thin evidence", _m008_potential_columns),
+    (9, "emerging topics", _m009_emerging_topics),
+    (10, "updated_at, quarantine queue, applied corrections", _m010_ingest_queue),
+    (11, "mask stored rows with the secret and identifier rules", _m011_mask_stored_rows),
+    (12, "look-first priority; topic demand per account", _m012_priority),
 ]
 
 
@@ -282,3 +374,32 @@ CREATE TABLE IF NOT EXISTS corrections (
     corrected_at TEXT NOT NULL,
     note TEXT)
 """
+
+# Audit of type overrides (`cockpit taxonomy override`), in the corrections file: the overrides
+# themselves live in YAML ($COCKPIT_HOME/taxonomy/overrides-*.yaml), which keeps no history.
+OVERRIDE_AUDIT_DDL = """
+CREATE TABLE IF NOT EXISTS override_audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    changed_at TEXT NOT NULL,
+    changed_by TEXT,
+    source TEXT,
+    role TEXT,
+    account_id TEXT,
+    vertical TEXT,
+    topic_id TEXT NOT NULL,
+    old_automation_type TEXT,
+    automation_type TEXT,
+    note TEXT)
+"""
+
+# Columns added to `corrections` after CORRECTIONS_DDL shipped, applied in order by
+# `tagging.corrections` on connect (ALTER only when the column is missing: idempotent, and
+# older files keep working; their rows read NULL there). Append only.
+CORRECTIONS_MIGRATIONS: list[tuple[str, str]] = [
+    # audit (issue 12): where the change came from, the role it was made with, and the tag
+    # it replaced (the latest correction if any, else the published tag)
+    ("source", "ALTER TABLE corrections ADD COLUMN source TEXT"),
+    ("role", "ALTER TABLE corrections ADD COLUMN role TEXT"),
+    ("old_automation_type", "ALTER TABLE corrections ADD COLUMN old_automation_type TEXT"),
+    ("old_topic_id", "ALTER TABLE corrections ADD COLUMN old_topic_id TEXT"),
+]

@@ -13,13 +13,20 @@ from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
+from cockpit import access
 from cockpit.errors import CockpitError
-from cockpit.store.migrations import CORRECTIONS_DDL
+from cockpit.store.migrations import CORRECTIONS_DDL, CORRECTIONS_MIGRATIONS, OVERRIDE_AUDIT_DDL
 from cockpit.tagging.taxonomy import OTHER, Taxonomy
 
 COLUMNS = ["conversation_id", "automation_type", "topic_id", "corrected_by", "corrected_at", "note"]
+AUDIT_COLUMNS = [
+    "corrected_at", "corrected_by", "source", "role", "conversation_id", "old_automation_type",
+    "automation_type", "old_topic_id", "topic_id", "note",
+]  # fmt: skip
+SOURCES = ("app", "cli")
 BUSY_TIMEOUT_MS = 10_000
 
 
@@ -30,6 +37,11 @@ def _connect(path: Path | str) -> sqlite3.Connection:
     con.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     con.execute("PRAGMA journal_mode = WAL")
     con.execute(CORRECTIONS_DDL)
+    con.execute(OVERRIDE_AUDIT_DDL)
+    have = {row[1] for row in con.execute("PRAGMA table_info(corrections)")}
+    for column, ddl in CORRECTIONS_MIGRATIONS:
+        if column not in have:
+            con.execute(ddl)
     return con
 
 
@@ -70,8 +82,20 @@ def record_correction(
     note: str | None = None,
     taxonomy: Taxonomy | None = None,
     at: datetime | None = None,
+    *,
+    source: str = "cli",
+    role: str | None = None,
+    old: tuple[str | None, str | None] = (None, None),
 ) -> None:
-    """Append a correction (validated against `taxonomy` when given, else the project's)."""
+    """Append a correction (validated against `taxonomy` when given, else the project's).
+
+    The audit columns record where it came from (`source`: app or cli), the role it was made
+    with, and `old`, the (type, topic) it replaced.
+    """
+    if source not in SOURCES:
+        raise CockpitError(
+            f"correction source must be one of {', '.join(SOURCES)}; got {source!r}."
+        )
     if taxonomy is None:
         from cockpit.tagging.taxonomy import load_taxonomy
 
@@ -85,9 +109,62 @@ def record_correction(
     with closing(_connect(path)) as con, con:
         con.execute(
             "INSERT INTO corrections (conversation_id, automation_type, topic_id, corrected_by, "
-            "corrected_at, note) VALUES (?, ?, ?, ?, ?, ?)",
-            [conversation_id, automation_type, topic_id, by, stamp, note],
+            "corrected_at, note, source, role, old_automation_type, old_topic_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [conversation_id, automation_type, topic_id, by, stamp, note, source, role, *old],
         )
+
+
+def audit_log(
+    path: Path | str, conversation_ids: list[str] | None = None, limit: int | None = None
+) -> pd.DataFrame:
+    """Every correction, newest first (AUDIT_COLUMNS): who, when, from where, old and new tag.
+
+    Rows written before the audit columns existed read None there.
+    """
+    path = Path(path)
+    empty = pd.DataFrame({c: pd.Series(dtype=object) for c in AUDIT_COLUMNS})
+    if not path.exists():
+        return empty
+    where, params = "", []
+    if conversation_ids is not None:
+        if not conversation_ids:
+            return empty
+        where = f"WHERE conversation_id IN ({', '.join('?' * len(conversation_ids))})"
+        params = list(conversation_ids)
+    sql = f"SELECT {', '.join(AUDIT_COLUMNS)} FROM corrections {where} ORDER BY id DESC"
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    try:
+        with closing(_connect(path)) as con:
+            rows = con.execute(sql, params).fetchall()
+    except sqlite3.DatabaseError as exc:
+        raise CockpitError(
+            f"{path}: cannot read corrections ({exc}). Move the file aside."
+        ) from None
+    return pd.DataFrame(rows, columns=AUDIT_COLUMNS, dtype=object)
+
+
+def current_tag(con, corrections_path: Path | str, conversation_id: str) -> tuple:
+    """(type, topic) a conversation has now: its latest correction, else its published tag."""
+    path = Path(corrections_path)
+    if path.exists():
+        with closing(_connect(path)) as lite:
+            row = lite.execute(
+                "SELECT automation_type, topic_id FROM corrections WHERE conversation_id = ? "
+                "ORDER BY id DESC LIMIT 1",
+                [conversation_id],
+            ).fetchone()
+        if row:
+            return tuple(row)
+    try:
+        rows = con.execute(
+            "SELECT automation_type, topic_id FROM tags WHERE conversation_id = ?",
+            [conversation_id],
+        ).fetchall()
+    except duckdb.CatalogException:  # no tags table yet (nothing tagged): no old value
+        return (None, None)
+    return tuple(rows[0]) if rows else (None, None)
 
 
 def load_corrections(path: Path | str, latest: bool = True) -> pd.DataFrame:
@@ -145,9 +222,13 @@ def export_tags(con, out: Path | str) -> int:
     """
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
+    from cockpit.formats import csv_cell_sql  # texts never start like a spreadsheet formula
+
     query = (
-        "SELECT t.conversation_id, c.account_id, t.automation_type, round(t.type_confidence, 4) "
-        "AS type_confidence, t.topic_id, round(t.topic_confidence, 4) AS topic_confidence, "
+        f"SELECT {csv_cell_sql('t.conversation_id')} AS conversation_id, "
+        f"{csv_cell_sql('c.account_id')} AS account_id, t.automation_type, "
+        "round(t.type_confidence, 4) AS type_confidence, "
+        f"{csv_cell_sql('t.topic_id')} AS topic_id, round(t.topic_confidence, 4) AS topic_confidence, "
         "t.taxonomy_version, t.corrected FROM tags t LEFT JOIN conversations c USING (conversation_id) "
         "ORDER BY t.conversation_id"
     )
@@ -176,13 +257,19 @@ def correct(
     *,
     by: str | None,
     note: str | None = None,
+    source: str = "cli",
+    role: str | None = None,
 ) -> None:
     """Record a corrected tag: the one path the CLI and the app both take.
 
     `con` reads the published store: the conversation must exist there, and the topic must be
     valid for its account (shared + the account's vertical + its custom topics, or `other`).
-    Raises CockpitError naming what is wrong, and records nothing then.
+    From the app (`source="app"`) the signed-in user's `role` must allow corrections: a
+    request forged by a read-only user is refused here, whatever the page showed. The CLI is an
+    operator tool (no role). Raises CockpitError naming what is wrong, and records nothing then.
     """
+    if source == "app" or role is not None:
+        access.require(role, "correct")
     scope = conversation_scope(con, conversation_id)
     if scope is None:
         raise CockpitError(
@@ -193,9 +280,10 @@ def correct(
     validate_correction(
         taxonomy, automation_type, topic_id, vertical, account_id, check_account=True
     )
+    old = current_tag(con, corrections_path, conversation_id)
     record_correction(
         corrections_path, conversation_id, automation_type, topic_id,
-        by=by, note=note, taxonomy=taxonomy,
+        by=by, note=note, taxonomy=taxonomy, source=source, role=role, old=old,
     )  # fmt: skip
 
 
@@ -215,3 +303,41 @@ def undo_latest(path: Path | str, conversation_id: str) -> bool:
             [conversation_id],
         )
         return cur.rowcount > 0
+
+
+def sync_corrections(con, path: Path | str) -> pd.DataFrame:
+    """Keep corrections in both places; return the latest per conversation (`load_corrections`).
+
+    Every correction of `corrections.sqlite` is copied into the published store
+    (`applied_corrections`, by id). When the file lost corrections the store holds (deleted,
+    replaced by an older copy), they are written back to it and the loss is logged, so a lost
+    file never silently undoes a correction. `con` is the writer's connection.
+    """
+    import logging
+
+    log = logging.getLogger(__name__)
+    path = Path(path)
+    stored = con.execute(
+        f"SELECT id, {', '.join(COLUMNS)} FROM applied_corrections ORDER BY id"
+    ).fetchall()
+    if not stored and not path.exists():
+        return load_corrections(path)
+    with closing(_connect(path)) as sq, sq:
+        have = {r[0] for r in sq.execute("SELECT id FROM corrections").fetchall()}
+        lost = [r for r in stored if r[0] not in have]
+        if lost:
+            log.warning(
+                "%s lacked %d correction(s) kept in the published store; restored them",
+                path, len(lost),
+            )  # fmt: skip
+            sq.executemany(
+                "INSERT INTO corrections (id, conversation_id, automation_type, topic_id, "
+                "corrected_by, corrected_at, note) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                lost,
+            )
+        rows = sq.execute(f"SELECT id, {', '.join(COLUMNS)} FROM corrections").fetchall()
+    if rows:
+        con.executemany(
+            "INSERT OR REPLACE INTO applied_corrections VALUES (?, ?, ?, ?, ?, ?, ?)", rows
+        )
+    return load_corrections(path)

@@ -4,8 +4,9 @@ Files (in `cockpit/tagging/taxonomies/` unless another folder is given):
 - `taxonomy.yaml`: `version`, `other_threshold`, `types` (informational, personalized, action).
 - `out_of_scope.yaml`: `examples` of messages outside every topic (train the `other` rejection).
 - any other `*.yaml`: `vertical: null|<vertical>` and `topics` with examples per type.
-Account custom topics live in `$COCKPIT_HOME/taxonomy/*.yaml` (`account_id`, `topics` with at
-least 5 `examples` each, optional `automation_type`) and apply to that account only.
+Custom topics live in `$COCKPIT_HOME/taxonomy/*.yaml` (`account_id` or `vertical`, `topics` with
+at least 5 `examples` each, optional `automation_type`) and apply to that account (or every
+account of that vertical) only; promoted emerging topics are written there too.
 Type overrides live beside them (`overrides-<scope>.yaml`: `account_id` or `vertical`, and
 `overrides` with `topic` and `automation_type`): whether a task is self-service or needs the
 company depends on the product, so an account (or a whole vertical) may declare a topic's type.
@@ -287,8 +288,16 @@ def _load_topics(path: Path, data: dict, seen: dict[str, Path]) -> list[Topic]:
 
 def _load_custom(path: Path, data: dict, seen: dict[str, Path]) -> list[Topic]:
     account = data.get("account_id")
-    if not isinstance(account, str) or not account.strip():
-        raise TaxonomyError(f"{path}: expected 'account_id: <id>' for account custom topics.")
+    vertical = data.get("vertical")  # a promoted emerging topic may serve a whole vertical
+    if vertical is not None and account is None:
+        if vertical not in VERTICALS:
+            raise TaxonomyError(
+                f"{path}: unknown vertical {vertical!r}; expected one of {', '.join(VERTICALS)}."
+            )
+    elif not isinstance(account, str) or not account.strip():
+        raise TaxonomyError(
+            f"{path}: expected 'account_id: <id>' (or 'vertical: <vertical>') for custom topics."
+        )
     topics = []
     for entry, tid, where in _topic_entries(path, data, seen, non_empty=True):
         examples = _strings(path, where, entry.get("examples"), "examples")
@@ -311,7 +320,8 @@ def _load_custom(path: Path, data: dict, seen: dict[str, Path]) -> list[Topic]:
                 examples={default_type or "": examples},
                 data_source=str(entry.get("data_source") or ""),
                 sensitive=bool(entry.get("sensitive", False)),
-                account_id=account.strip(),
+                vertical=vertical if account is None else None,
+                account_id=account.strip() if account is not None else None,
                 automation_type=default_type,
             )
         )

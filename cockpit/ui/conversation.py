@@ -12,6 +12,7 @@ from cockpit import formats, queries
 from cockpit.contract import AUTOMATION_TYPES
 from cockpit.errors import CockpitError
 from cockpit.settings import Settings
+from cockpit.ui.auth import can, identity
 from cockpit.ui.charts import type_label
 from cockpit.ui.data import correct_tag
 
@@ -230,7 +231,7 @@ def _save(cfg: Settings, conversation_id: str, options: dict[str, str]) -> None:
     """Form callback: runs before the script, so the submit survives any rerun."""
     new_type, new_topic = st.session_state["fix_type"], st.session_state["fix_topic"]
     try:
-        correct_tag(cfg, conversation_id, new_type, new_topic, by="app")
+        correct_tag(cfg, conversation_id, new_type, new_topic, identity())
     except CockpitError as exc:
         st.session_state["_fix_error"] = str(exc)
         return
@@ -243,6 +244,9 @@ def _save(cfg: Settings, conversation_id: str, options: dict[str, str]) -> None:
 def _undo(cfg: Settings) -> None:
     from cockpit.tagging.corrections import undo_latest
 
+    if not can("correct"):  # the same permission as a correction
+        st.session_state["_fix_error"] = f"Your role ({identity().role}) cannot undo corrections."
+        return
     cid = st.session_state.get("fix_undo_id")
     if cid and undo_latest(cfg.corrections_path, cid):
         st.session_state["_fix_saved"] = f"Undone: the latest correction of {cid}."

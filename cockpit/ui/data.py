@@ -11,6 +11,7 @@ import duckdb
 import streamlit as st
 
 from cockpit import queries, store
+from cockpit.access import Identity
 from cockpit.errors import CockpitError, NoDataError
 from cockpit.settings import Settings
 
@@ -56,9 +57,13 @@ def require_tables(con: duckdb.DuckDBPyConnection, page: str) -> None:
 
 
 def correct_tag(
-    cfg: Settings, conversation_id: str, automation_type: str, topic_id: str, by: str
+    cfg: Settings, conversation_id: str, automation_type: str, topic_id: str, who: Identity
 ) -> None:
-    """Record a tag correction through the one correction path (`tagging.corrections.correct`)."""
+    """Record a tag correction through the one correction path (`tagging.corrections.correct`).
+
+    The path checks `who.role` itself: a read-only user is refused there (AccessDeniedError),
+    whatever the page showed.
+    """
     from cockpit.tagging.corrections import correct
     from cockpit.tagging.taxonomy import load_taxonomy
 
@@ -70,5 +75,23 @@ def correct_tag(
         conversation_id,
         automation_type,
         topic_id,
-        by=by,
+        by=who.label,
+        source="app",
+        role=who.role,
     )
+
+
+def corrections_audit(
+    cfg: Settings, conversation_ids: list[str] | None = None, limit: int | None = 200
+):
+    """Who corrected which tag, when, from where, old → new (newest first)."""
+    from cockpit.tagging.corrections import audit_log
+
+    return audit_log(cfg.corrections_path, conversation_ids, limit)
+
+
+def overrides_audit(cfg: Settings, limit: int | None = 50):
+    """Who changed which topic's type for an account or vertical, when, old → new."""
+    from cockpit.tagging.overrides import override_log
+
+    return override_log(cfg.corrections_path, limit)

@@ -31,7 +31,7 @@ def _none_if_all(v: str | None) -> str | None:
     return None if v in (None, ALL, "") else v
 
 
-def url_seed(key: str, options) -> None:
+def url_seed(key: str, options, default: str = ALL) -> None:
     """Seed a widget from the URL on a session's first run; drop values not offered.
 
     Widgets whose options are ids (accounts, CSMs, types, topics) keep the id in the URL, so they
@@ -43,7 +43,7 @@ def url_seed(key: str, options) -> None:
         # The URL wins; else the last value this session picked (a click in the navigation
         # clears the query string and Streamlit may drop the widget's state on a page switch).
         value = st.query_params.get(key) or st.session_state.get(f"_keep_{key}")
-        st.session_state[key] = value if value in options else ALL
+        st.session_state[key] = value if value == ALL or value in options else default
     elif st.session_state[key] != ALL and st.session_state[key] not in options:
         st.session_state[key] = ALL
 
@@ -113,7 +113,10 @@ def sidebar() -> Context:
             fresh += f" · latest run **{overview['last_run_status']}**"
         st.caption(fresh)
         csms = queries.csm_names(con)
-        url_seed("csm", csms)
+        # A CSM lands on their own book (they can still pick "All CSMs").
+        who = st.session_state.get("_identity")
+        own = who.csm if who is not None and who.csm in csms else ALL
+        url_seed("csm", csms, default=own)
         csm = st.selectbox(
             "CSM",
             [ALL, *csms],

@@ -4,7 +4,17 @@
 module and register themselves on import.
 """
 
-from pipelines.cli import brief, demo, ingest, refresh, scoring, tagging  # noqa: F401  (commands)
+from pipelines.cli import (  # noqa: F401  (each module registers its commands)
+    audit,
+    brief,
+    demo,
+    ingest,
+    quarantine,
+    refresh,
+    scoring,
+    tagging,
+    topics,
+)
 from pipelines.cli.group import cli
 
 

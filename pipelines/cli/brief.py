@@ -38,6 +38,7 @@ def brief(ctx: click.Context, account_id: str, fmt: str, out: str | None) -> Non
     render = brief_mod.to_html if fmt == "html" else brief_mod.to_markdown
     text = render(report, cost_per_conversation=cost)
     if out:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
         Path(out).write_text(text, encoding="utf-8")
         click.echo(f"Wrote {out}", err=True)
     else:

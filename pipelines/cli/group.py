@@ -75,22 +75,54 @@ def cli(ctx: click.Context, verbose: bool) -> None:
 
 @cli.command()
 @click.option("--port", default=8501, show_default=True, help="Port to serve on.")
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Address to bind (0.0.0.0: every one)."
+)
+@click.option(
+    "--allow-open",
+    is_flag=True,
+    help="Serve on a non-local --host although no sign-in is configured (anyone reaching it "
+    "sees every account).",
+)
 @click.pass_context
-def app(ctx: click.Context, port: int) -> None:
-    """Start the Streamlit app on http://localhost:PORT.
+def app(ctx: click.Context, port: int, host: str, allow_open: bool) -> None:
+    """Start the Streamlit app on http://HOST:PORT (localhost by default).
 
+    With an OpenID Connect provider in .streamlit/secrets.toml every page needs sign-in;
+    without one the app is open, so it refuses a non-local --host unless --allow-open.
+
+    \b
     Example: cockpit app --port 8501
     """
     from pathlib import Path
 
-    app_py = Path(__file__).resolve().parents[2] / "app.py"
+    from cockpit import access
+
+    root = Path(__file__).resolve().parents[2]
+    app_py = root / "app.py"
     if not app_py.exists():
         raise click.ClickException(f"app.py not found next to the cockpit package ({app_py}).")
-    os.execvp(
+    # Streamlit's default secrets locations (the app re-checks with what Streamlit really read).
+    secrets = access.read_secrets(
+        [Path.home() / ".streamlit" / "secrets.toml", root / ".streamlit" / "secrets.toml"]
+    )
+    try:
+        access.check_bind(host, access.auth_configured(secrets), allow_open)
+    except CockpitError as exc:
+        raise click.ClickException(str(exc)) from None
+    settings = settings_from(ctx)
+    env = {**os.environ, "COCKPIT_HOME": str(settings.home.resolve())}
+    if settings.roles_file:
+        env["COCKPIT_ROLES"] = str(settings.roles_file.resolve())
+    if allow_open:
+        env["COCKPIT_ALLOW_OPEN"] = "1"
+    os.chdir(root)  # Streamlit reads .streamlit/config.toml and secrets.toml from here
+    os.execvpe(
         sys.executable,
         [
             sys.executable, "-m", "streamlit", "run", str(app_py),
-            "--server.port", str(port), "--server.headless", "true",
+            "--server.port", str(port), "--server.address", host, "--server.headless", "true",
             "--browser.gatherUsageStats", "false",
         ],
+        env,
     )  # fmt: skip

@@ -14,19 +14,30 @@ from pipelines.cli.group import cli, echo_json, settings_from
     type=click.Choice(["accounts", "conversations", "messages", "setup"]),
     help="Table the files feed (default: recognised from each file name).",
 )
+@click.option(
+    "--encoding",
+    help="Encoding of CSV / JSON Lines files, e.g. cp1252 (default: BOM, UTF-8, or detected).",
+)
 @click.pass_context
-def ingest(ctx: click.Context, paths: tuple[str, ...], table: str | None) -> None:
+def ingest(
+    ctx: click.Context, paths: tuple[str, ...], table: str | None, encoding: str | None
+) -> None:
     """Validate and load contract files (CSV, Parquet, JSON Lines; .gz ok) or folders.
 
-    Bad rows go to quarantine; files already ingested are skipped; accounts load first.
+    Bad rows go to quarantine; files already ingested are skipped; accounts load first;
+    quarantined rows waiting for their account load once it exists. Paths are literal (no
+    globs): give a folder or list the files.
 
     Example: cockpit ingest exports/accounts.csv exports/conversations.csv.gz
     """
     from cockpit import store
     from cockpit.ingest import ingest_paths
 
-    with store.writing(settings_from(ctx), "ingest") as con:
-        report = ingest_paths(con, list(paths), table=table)
+    settings = settings_from(ctx)
+    with store.writing(settings, "ingest") as con:
+        report = ingest_paths(
+            con, list(paths), table=table, limits=settings.ingest_limits(), encoding=encoding
+        )
     for f in report.files:
         if f.refused:
             reason = f.refused.removeprefix(f"{f.path}: ")  # errors may already name the file
@@ -36,16 +47,24 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], table: str | None) -> Non
         else:
             click.echo(
                 f"{f.table:<13} {f.path}: read {f.rows_read}, loaded {f.loaded}, "
-                f"updated {f.updated}, unchanged {f.unchanged}, quarantined {f.quarantined}"
+                f"updated {f.updated}, unchanged {f.unchanged}, stale {f.stale}, "
+                f"quarantined {f.quarantined}"
+                + (f" (read as {f.encoding})" if f.encoding not in (None, "utf-8") else "")
             )
+    for r in report.retried:
+        click.echo(
+            f"retried       {r.path}: {r.rows_read} waiting, loaded {r.loaded}, "
+            f"still quarantined {r.quarantined}"
+        )
     t = report.totals
     click.echo(
         f"total: {len(report.files)} file(s), read {t['rows_read']}, loaded {t['loaded']}, "
-        f"updated {t['updated']}, unchanged {t['unchanged']}, quarantined {t['quarantined']}, "
+        f"updated {t['updated']}, unchanged {t['unchanged']}, stale {t['stale']}, "
+        f"quarantined {t['quarantined']}, "
         f"skipped {t['skipped']}, refused {t['refused']}"
     )
     if t["quarantined"]:
-        click.echo("Quarantined rows: see `cockpit status` (table quarantine).")
+        click.echo("Quarantined rows: see `cockpit quarantine list`.")
     if report.nothing_loaded:
         raise click.ClickException(
             "nothing could be loaded; fix the refused files or quarantined rows listed above "

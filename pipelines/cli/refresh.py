@@ -15,8 +15,31 @@ from pipelines.cli.group import cli, echo_json, settings_from
 )
 @click.option("--full", is_flag=True, help="Rebuild everything from the stored conversations.")
 @click.option("--quiet", is_flag=True, help="No progress output (errors are still shown).")
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "ray"]),
+    help="Where embedding and tagging run: in-process, or on Ray Data "
+    "(needs `pip install -e .[ray]`) [default: $COCKPIT_ENGINE or local].",
+)
+@click.option(
+    "--ray-address",
+    help="Join this Ray cluster (e.g. ray://head:10001) with --engine ray "
+    "[default: $COCKPIT_RAY_ADDRESS; unset starts a local one].",
+)
+@click.option(
+    "--init", is_flag=True,
+    help="Start from an empty store even though caches or inbox history exist (store lost).",
+)  # fmt: skip
 @click.pass_context
-def refresh_command(ctx: click.Context, inbox: str | None, full: bool, quiet: bool) -> None:
+def refresh_command(
+    ctx: click.Context,
+    inbox: str | None,
+    full: bool,
+    quiet: bool,
+    engine: str | None,
+    ray_address: str | None,
+    init: bool,
+) -> None:
     """Load new files from the inbox and bring every derived table up to date.
 
     Steps: inbox → embed → tag → score → backtest, on a copy that replaces the published
@@ -26,17 +49,29 @@ def refresh_command(ctx: click.Context, inbox: str | None, full: bool, quiet: bo
     Exit codes: 0 success; 2 partial (published, but rows were quarantined or files refused);
     1 failed (nothing published); 3 another writer is running (nothing done).
 
-    Example: cockpit refresh --inbox /srv/exports/cockpit
+    Example: cockpit refresh --inbox /srv/exports/cockpit --engine ray
     """
+    import dataclasses
+
     from cockpit.errors import LockedError
     from cockpit.store.runlog import EXIT_LOCKED
     from pipelines.refresh import install_sigterm_handler, refresh
 
     settings = settings_from(ctx)
+    if engine or ray_address:
+        settings = dataclasses.replace(
+            settings,
+            engine=engine or ("ray" if ray_address else settings.engine),
+            ray_address=ray_address or settings.ray_address,
+        )
     install_sigterm_handler()
     try:
         result = refresh(
-            settings, inbox=inbox, full=full, progress_mode="quiet" if quiet else "auto"
+            settings,
+            inbox=inbox,
+            full=full,
+            progress_mode="quiet" if quiet else "auto",
+            init=init,
         )
     except LockedError as exc:
         click.echo(f"Error: {exc}", err=True)

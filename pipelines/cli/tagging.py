@@ -48,7 +48,7 @@ def tag_correct(
     with store.reading(settings.db_path) as con:
         correct(
             con, settings.corrections_path, taxonomy, conversation_id, automation_type,
-            topic_id, by=by or getpass.getuser(), note=note,
+            topic_id, by=by or getpass.getuser(), note=note, source="cli",
         )  # fmt: skip
     click.echo(
         f"Recorded: {conversation_id} -> {automation_type} / {topic_id}. "
@@ -142,14 +142,17 @@ def taxonomy_override(ctx, topic_id, automation_type, account_id, vertical, remo
     \b
     Example: cockpit taxonomy override transfers --type action --account acc_0021
     """
-    from cockpit.tagging.taxonomy import write_override
+    import getpass
+
+    from cockpit.tagging.overrides import override_type
 
     if remove == (automation_type is not None):
         raise CockpitError("give either --type TYPE or --remove.")
     settings = settings_from(ctx)
-    path = write_override(
-        settings.custom_taxonomy_dir, topic_id, None if remove else automation_type,
-        account_id=account_id, vertical=vertical, note=note,
+    path = override_type(
+        settings.custom_taxonomy_dir, settings.corrections_path, topic_id,
+        None if remove else automation_type, account_id=account_id, vertical=vertical, note=note,
+        by=getpass.getuser(), source="cli",
     )  # fmt: skip
     scope = f"account {account_id}" if account_id else f"vertical {vertical}"
     what = "removed" if remove else f"{topic_id} -> {automation_type}"

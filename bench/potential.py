@@ -1,0 +1,162 @@
+"""Potential benchmark: the estimate against the true achievable rate, on two books.
+
+Books (each a Cockpit home that `cockpit ingest` + `cockpit refresh` built):
+- demo: `cockpit demo` (truth in its `demo_truth` tables);
+- eval: the evaluation book of `bench/evalbook` (real customer messages, an independent outcome
+  model; truth in `<files>/truth/`). Build it with
+      python -m bench.evalbook.generate /tmp/evalfiles --data ../shared/data
+      COCKPIT_HOME=/tmp/eval cockpit ingest /tmp/evalfiles/*.parquet && cockpit refresh
+
+For each book it re-runs the potential as of the book's last day with the stored tags (what a user
+gets) and with the generator's true tags (the rest is the tagging-noise share of the error), and
+prints MAE, bias, MAE / bias on the accounts with a missing enabler, MAE on the accounts with
+everything live, the share within 5 points and the coverage of the likely range.
+
+Truth is stated like Cockpit's automation rate (AI-resolved / known outcome): the demo's truth
+counts unknown outcomes in its denominator, so it is divided by (1 − its unknown-outcome rate).
+
+Usage: python bench/potential.py --demo /tmp/demo --eval /tmp/eval --eval-files /tmp/evalfiles
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from cockpit import store  # noqa: E402
+from cockpit.scoring import metrics  # noqa: E402
+from cockpit.scoring.inputs import potential_inputs, read_setup  # noqa: E402
+from cockpit.scoring.potential import DEFAULT_PARAMS, PotentialParams, potential_for  # noqa: E402
+
+
+@dataclass
+class Book:
+    """One book: a reader on its store, its truth and its true tags."""
+
+    name: str
+    con: object
+    truth: pd.DataFrame  # account_id, truth, missing (bool: an enabler is missing at the end)
+    true_tags: pd.DataFrame  # conversation_id, automation_type, topic_id
+
+
+def demo_book(home: Path) -> Book:
+    """The demo workspace under `home`."""
+    from cockpit.demo.params import UNKNOWN_OUTCOME_RATE
+
+    con = store.read_only(home / "cockpit.duckdb")
+    truth = con.execute(
+        f"""SELECT t.account_id, t.achievable_automation_rate / (1 - {UNKNOWN_OUTCOME_RATE}) AS truth,
+                  bool_or(c.live_since IS NULL OR c.live_since > (SELECT max(CAST(created_at AS DATE))
+                                                                FROM conversations)) AS missing
+           FROM demo_truth t JOIN demo_truth_cells c USING (account_id)
+           WHERE c.automation_type <> 'unknown' AND c.topic_id <> 'other' GROUP BY ALL"""
+    ).df()
+    tags = con.execute(
+        "SELECT conversation_id, automation_type, topic_id FROM demo_conversation_truth"
+    ).df()
+    return Book("demo", con, truth, tags)
+
+
+def eval_book(home: Path, files: Path) -> Book:
+    """The evaluation book: store under `home`, truth files under `files/truth`."""
+    con = store.read_only(home / "cockpit.duckdb")
+    t = pd.read_parquet(files / "truth" / "evalbook_truth.parquet")
+    truth = pd.DataFrame(
+        {
+            "account_id": t["account_id"],
+            "truth": t["achievable_automation_rate"],
+            "missing": t["missing_units"] > 0,
+        }
+    )
+    tags = pd.read_parquet(files / "truth" / "evalbook_conversation_truth.parquet")
+    return Book("eval", con, truth, tags[["conversation_id", "automation_type", "topic_id"]])
+
+
+def predict(book: Book, params: PotentialParams, true_tags: bool = False) -> pd.DataFrame:
+    """The potential per account as of the book's last day (stored or true tags)."""
+    con = book.con
+    tags = "tags"
+    if true_tags:
+        con.register("_true_tags", book.true_tags)
+        tags = "_true_tags"
+    con.execute(
+        "CREATE OR REPLACE TEMP VIEW _bench_scored AS " + metrics.scored_relation(tags=tags)
+    )
+    as_of = metrics.as_of_date(con, "_bench_scored")
+    inputs = potential_inputs(
+        con,
+        "_bench_scored",
+        as_of,
+        params.window_days,
+        read_setup(con),
+        tags=None if true_tags else "tags",
+    )
+    res = potential_for(inputs.cells, inputs.setup, as_of, params, previous=inputs.previous)
+    return res["potential"]
+
+
+def score(pred: pd.DataFrame, truth: pd.DataFrame) -> dict[str, float]:
+    """MAE / bias (points), the same on accounts with a missing enabler, within-5, coverage."""
+    m = pred.merge(truth, on="account_id")
+    err = 100 * (m["potential"] - m["truth"])
+    inside = (m["truth"] >= m["low"] - 1e-9) & (m["truth"] <= m["high"] + 1e-9)
+    miss = m["missing"].astype(bool)
+    return {
+        "n": len(m),
+        "mae": float(err.abs().mean()),
+        "bias": float(err.mean()),
+        "n_missing": int(miss.sum()),
+        "mae_missing": float(err[miss].abs().mean()) if miss.any() else np.nan,
+        "bias_missing": float(err[miss].mean()) if miss.any() else np.nan,
+        "mae_live": float(err[~miss].abs().mean()) if (~miss).any() else np.nan,
+        "within5": float((err.abs() <= 5).mean()),
+        "coverage": float(inside.mean()),
+        "width": float(100 * (m["high"] - m["low"]).mean()),
+        # The interval scale that would cover 80% of this book (|error| / sd, 80th percentile).
+        "scale80": float(np.quantile((err.abs() / (100 * m["sd"])).to_numpy(), 0.8))
+        if "sd" in m
+        else np.nan,
+    }
+
+
+def table(books: list[Book], params: PotentialParams, true_tags_too: bool = True) -> pd.DataFrame:
+    """One row per book × tags (stored, true)."""
+    rows = []
+    for book in books:
+        for true_tags in (False, True) if true_tags_too else (False,):
+            s = score(predict(book, params, true_tags), book.truth)
+            rows.append({"book": book.name, "tags": "true" if true_tags else "stored", **s})
+    return pd.DataFrame(rows)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--demo", type=Path, required=True, help="COCKPIT_HOME of the demo")
+    p.add_argument("--eval", type=Path, required=True, help="COCKPIT_HOME of the evaluation book")
+    p.add_argument("--eval-files", type=Path, required=True, help="folder the generator wrote")
+    p.add_argument("--set", action="append", default=[], help="param=value overrides")
+    p.add_argument("--stored-only", action="store_true", help="skip the true-tags rows")
+    a = p.parse_args()
+    params = DEFAULT_PARAMS
+    for kv in a.set:
+        k, v = kv.split("=", 1)
+        cur = getattr(params, k)
+        params = dataclasses.replace(
+            params, **{k: type(cur)(v) if not isinstance(cur, bool) else v == "1"}
+        )
+    books = [demo_book(a.demo), eval_book(a.eval, a.eval_files)]
+    pd.set_option("display.width", 200)
+    print(table(books, params, not a.stored_only).round(2).to_string(index=False))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,97 @@
+"""The potential's inputs, built one way for the score step, the backtest and the benchmark.
+
+`potential_inputs(con, source, as_of, setup, ...)` aggregates the scored relation `source` into
+the account × cell counts of the potential window ending at `as_of` (with the counts since each
+cell's enabler went live, per `setup`) and the previous window's counts (the interval's mix
+drift). The score step passes the whole setup table, the backtest the rows live before its cutoff
+(while every account that has setup rows keeps a known setup).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+from cockpit import store
+from cockpit.scoring import metrics
+
+KEY = ["account_id", *metrics.CELL]
+SETUP_COLUMNS = ["account_id", "enabler", "topic_id", "live_since"]
+
+
+@dataclass(frozen=True)
+class PotentialInputs:
+    """Everything `potential.potential_for` needs besides its parameters."""
+
+    as_of: dt.date
+    cells: pd.DataFrame  # account × cell counts of the window, with known_live / ai_live
+    previous: pd.DataFrame  # account × cell counts of the window before
+    setup: pd.DataFrame  # the setup rows the estimate may see
+    setup_accounts: set[str]  # accounts whose setup is known
+
+
+def read_setup(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The setup table (account_id, enabler, topic_id, live_since), empty when absent."""
+    if not store.table_exists(con, "setup"):
+        return pd.DataFrame(columns=SETUP_COLUMNS)
+    return con.execute(f"SELECT {', '.join(SETUP_COLUMNS)} FROM setup").df()
+
+
+def potential_inputs(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    as_of: dt.date,
+    window_days: int,
+    setup: pd.DataFrame,
+    setup_accounts: set[str] | None = None,
+    tags: str | None = "tags",
+) -> PotentialInputs:
+    """Window and previous-window counts per account × cell over `source` (a scored relation),
+    with `tag_confidence`: the mean probability, per the tagger, that a known-outcome
+    conversation of the cell belongs there (type × topic confidence; 1 for corrected tags, and
+    for every conversation when `tags` is None or lacks confidences)."""
+    start, end = metrics.window_bounds(as_of, window_days)
+    cells = metrics.aggregate(
+        con,
+        source,
+        ["account_id", "vertical", *metrics.CELL],
+        f"day BETWEEN DATE '{start}' AND DATE '{end}'",
+    )
+    p0, p1 = metrics.window_bounds(as_of, window_days, back=1)
+    previous = metrics.aggregate(
+        con, source, ["account_id", *metrics.CELL], f"day BETWEEN DATE '{p0}' AND DATE '{p1}'"
+    )
+    live = metrics.live_counts(con, source, setup, start, end)
+    cells = cells.merge(live, on=KEY, how="left")
+    cells = cells.merge(_confidence(con, source, tags, start, end), on=KEY, how="left")
+    conf = pd.to_numeric(cells["tag_confidence"], errors="coerce").astype("float64")
+    # Rounded: DuckDB's parallel avg() may differ in the last bits from run to run, and the same
+    # inputs must give the same database.
+    cells["tag_confidence"] = conf.fillna(1.0).clip(0.05, 1.0).round(9)
+    accounts = set(setup["account_id"]) if setup_accounts is None else set(setup_accounts)
+    return PotentialInputs(as_of, cells, previous, setup, accounts)
+
+
+def _confidence(con, source: str, tags: str | None, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """Mean tag confidence per account × cell over the window's known outcomes."""
+    cols = [*KEY, "tag_confidence"]
+    if tags is None or not store.table_exists(con, tags):
+        return pd.DataFrame(columns=cols)
+    names = {r[0] for r in con.execute(f"SELECT * FROM {tags} LIMIT 0").description}
+    if not {"type_confidence", "topic_confidence"} <= names:
+        return pd.DataFrame(columns=cols)
+    corrected = "coalesce(t.corrected, false)" if "corrected" in names else "false"
+    return con.execute(
+        f"""
+        SELECT s.account_id, s.automation_type, s.topic_id,
+               avg(CASE WHEN {corrected} THEN 1.0
+                   ELSE coalesce(t.type_confidence, 1.0) * coalesce(t.topic_confidence, 1.0)
+                   END) AS tag_confidence
+        FROM {source} s LEFT JOIN {tags} t USING (conversation_id)
+        WHERE s.day BETWEEN DATE '{start}' AND DATE '{end}' AND s.resolved_by IS NOT NULL
+        GROUP BY ALL
+        """
+    ).df()[cols]
