@@ -102,11 +102,13 @@ def test_write_override_refuses_an_unknown_topic_and_writes_nothing(folders):
 
 
 def test_an_override_changes_the_stored_type_and_the_potential(settings, tmp_path, monkeypatch):
-    """Two e-commerce accounts asking the same order questions; the peer resolves most by AI.
+    """Two e-commerce accounts asking the same order questions; the peer P has the action
+    enabler (a procedure for orders) live and resolves most by AI, A has nothing.
 
-    Declared action for account A only, A's conversations leave the personalized cell it shares
-    with its peer for an action cell with other benchmarks: the stored type and A's potential
-    both change. The refresh steps (embed, tag, score) do the work.
+    Tagged personalized, neither account's cell has its enabler (a data connector), so A's
+    potential is ~0. Once the vertical declares order questions to be actions, both accounts'
+    conversations move to the action cell, where P's live procedure sets the benchmark: the stored
+    type and A's potential both change. The refresh steps (embed, tag, score) do the work.
     """
     from cockpit import store
     from cockpit.tagging import taxonomy as taxonomy_module
@@ -152,7 +154,9 @@ def test_an_override_changes_the_stored_type_and_the_potential(settings, tmp_pat
 
     types, before = tag_and_score()
     assert types == {"personalized"}
-    write_override(settings.home / "taxonomy", "orders", "action", account_id="A", taxonomy_dir=tax)
+    write_override(
+        settings.home / "taxonomy", "orders", "action", vertical="ecommerce", taxonomy_dir=tax
+    )
     types, after = tag_and_score()
     assert types == {"action"}
     assert abs(after - before) > 0.05, (before, after)
