@@ -7,7 +7,11 @@ import streamlit as st
 
 from cockpit import ui
 
-st.set_page_config(page_title="Cockpit", page_icon=":material/flight:", layout="wide")
+st.set_page_config(
+    page_title="Cockpit",
+    page_icon="✈️",  # an emoji: no icon font or CDN is fetched for the favicon
+    layout="wide",
+)
 
 PAGES = [
     st.Page("app_pages/portfolio.py", title="Portfolio", icon=":material/dashboard:", default=True,

@@ -17,6 +17,8 @@ ui.require_account(
 acc = queries.account_summary(con, ctx.account_id)
 MIN_WEEKLY = 10  # weeks with fewer conversations are left out of the trend chart
 window = f"vs prior {acc['window_days'] or 28} d"
+# Cards, heatmap and top issues count the metric window; a click-through opens exactly it.
+win_start, win_end = queries.account_window(con, ctx.account_id)
 
 
 def _delta_desc(percentile_key: str | None = None) -> str:
@@ -74,7 +76,7 @@ for col, (label, rate, change, definition, rank) in zip(st.columns(3), RATES, st
 ops = st.columns(3)
 ops[0].metric(
     "CSAT, AI / human",
-    f"{_num(acc['csat_ai'], '.2f') or '—'} / {_num(acc['csat_human'], '.2f') or '—'}",
+    f"{_num(acc['csat_ai'], '.1f') or '—'} / {_num(acc['csat_human'], '.1f') or '—'}",
     _num(acc["csat_ai_change"], "+.2f", " AI"),
     help=ui.DEFINITIONS["csat"] + " The change and the peer rank are for AI-resolved CSAT.",
     delta_description=_delta_desc("csat_ai_percentile"),
@@ -241,7 +243,9 @@ def _open_cell() -> None:
         c = chosen[0]
         ui.go(
             "app_pages/conversations.py",
-            **ui.conversations_state(ctx.account_id, c.get("automation_type"), c.get("topic_id")),
+            **ui.conversations_state(
+                ctx.account_id, c.get("automation_type"), c.get("topic_id"), win_start, win_end
+            ),
         )
 
 
@@ -281,7 +285,9 @@ with issues_col:
         ],
         key="acct_issues",
         hide_index=True,
-        on_select=ui.open_row_conversations("acct_issues", issues, ctx.account_id),
+        on_select=ui.open_row_conversations(
+            "acct_issues", issues, ctx.account_id, win_start, win_end
+        ),
         selection_mode="single-row",
         width="stretch",
         column_config={
@@ -302,7 +308,10 @@ with issues_col:
             ),
         },
     )
-    st.caption("Click a row to read the conversations behind it.")
+    st.caption(
+        f"Last {acc['window_days'] or 28} days ({ui.day_range(win_start, win_end)}). "
+        "Click a row to read exactly the conversations it counts."
+    )
 with actions_col:
     st.subheader(
         "Next best actions", help="What to deploy next and what it should bring, per month."

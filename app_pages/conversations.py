@@ -6,7 +6,6 @@ import streamlit as st
 
 from cockpit import queries, ui
 from cockpit.contract import AUTOMATION_TYPES
-from cockpit.errors import CockpitError
 
 ctx = ui.context()
 con = ui.cursor(ctx.settings)
@@ -23,6 +22,30 @@ st.caption(
 )
 topics = queries.topic_options(con)
 first, last = queries.conversation_date_bounds(con)
+first, last = first or date.today(), last or date.today()
+
+
+def _day(v, default: date) -> date:
+    try:
+        return min(max(date.fromisoformat(str(v)), first), last)
+    except ValueError:
+        return default
+
+
+# The date range lives in the URL (conv_from, conv_to), so a reload or a shared link shows the
+# same set; a click-through sets it to the window its source counted.
+ui.url_value("conv_from", ui.ALL)
+ui.url_value("conv_to", ui.ALL)
+if st.session_state.pop("_conv_dates_reset", False) or "conv_dates" not in st.session_state:
+    st.session_state["conv_dates"] = (
+        _day(st.session_state["conv_from"], first),
+        _day(st.session_state["conv_to"], last),
+    )
+ui.url_value("conv_outcome", ui.ALL)
+ui.url_value("conv_conf", 0, int)
+ui.url_value("conv_q", "")
+ui.url_value("conv_page", 1, int)
+ui.url_value("conv_id", ui.ALL)
 
 with st.container(key="conv_filters", border=True):
     f1, f2, f3, f4 = st.columns(4)
@@ -40,40 +63,41 @@ with st.container(key="conv_filters", border=True):
         key="conv_topic",
         format_func=lambda v: "All topics" if v == ui.ALL else topics.get(v, v),
     )
+    OUTCOME_LABELS = {
+        ui.ALL: "All outcomes",
+        "ai": "Resolved by AI",
+        "human": "Resolved by a human",
+        "none": "Unresolved",
+        "unknown": "Outcome unknown",
+    }
+    if st.session_state["conv_outcome"] not in OUTCOME_LABELS:
+        st.session_state["conv_outcome"] = ui.ALL
     outcome = f3.selectbox(
-        "Outcome",
-        [ui.ALL, "ai", "human", "none", "unknown"],
-        key="conv_outcome",
-        bind="query-params",
-        format_func={
-            ui.ALL: "All outcomes",
-            "ai": "Resolved by AI",
-            "human": "Resolved by a human",
-            "none": "Unresolved",
-            "unknown": "Outcome unknown",
-        }.get,
+        "Outcome", list(OUTCOME_LABELS), key="conv_outcome", format_func=OUTCOME_LABELS.get
     )
+    if not 0 <= st.session_state["conv_conf"] <= 100:
+        st.session_state["conv_conf"] = 0
     min_conf = f4.slider(
         "Min. tag confidence",
         0,
         100,
-        0,
-        5,
+        step=5,
         format="%d%%",
         key="conv_conf",
-        bind="query-params",
         help="Lowest of the type and topic confidences.",
     )
-    g1, g2 = st.columns([1, 3])
+    g1, g2 = st.columns([2, 3])
     dates = g1.date_input(
-        "Date range", (first or date.today(), last or date.today()), key="conv_dates"
+        "Date range", key="conv_dates", min_value=first, max_value=last, format="YYYY-MM-DD"
     )
-    text = g2.text_input("Search text", key="conv_q", bind="query-params", placeholder="e.g. refund, card, invoice")  # fmt: skip
+    text = g2.text_input("Search text", key="conv_q", placeholder="e.g. refund, card, invoice")
 
-# Type and topic keep ids in the URL (also when a click-through set them), so any filtered view
-# is a link.
+# Every filter keeps its value in the URL, so any filtered view is a link.
 ui.url_sync("conv_type", kind)
 ui.url_sync("conv_topic", topic)
+ui.url_write("conv_outcome", outcome, ui.ALL)
+ui.url_write("conv_conf", min_conf, 0)
+ui.url_write("conv_q", text, "")
 
 
 def _emerging_filter() -> str | None:
@@ -96,6 +120,10 @@ def _emerging_filter() -> str | None:
 emerging = _emerging_filter()
 
 start, end = (dates[0], dates[1]) if isinstance(dates, tuple) and len(dates) == 2 else (None, None)
+narrowed = start is not None and end is not None and (start, end) != (first, last)
+ui.url_write("conv_from", start.isoformat() if narrowed else ui.ALL, ui.ALL)
+ui.url_write("conv_to", end.isoformat() if narrowed else ui.ALL, ui.ALL)
+
 flt = queries.ConversationFilter(
     account_ids=(ctx.account_id,) if ctx.account_id else tuple(ctx.accounts),
     automation_type=None if kind == ui.ALL else kind,
@@ -108,78 +136,71 @@ flt = queries.ConversationFilter(
     emerging_id=emerging,
 )
 _, total = queries.conversation_page(con, flt, 1, 1)
-n_pages = max(1, -(-total // queries.PAGE_SIZE))
-if st.session_state.get("conv_page", 1) > n_pages:
-    st.session_state["conv_page"] = 1
+n_pages = queries.page_count(total)
+page_no = queries.clamp_page(st.session_state.get("conv_page"), total)
+st.session_state["conv_page"] = page_no
 
-head_l, head_r = st.columns([3, 1], vertical_alignment="bottom")
-page_no = st.session_state.get("conv_page", 1)
+head_l, head_r = st.columns([4, 1], vertical_alignment="bottom")
 rows, total = queries.conversation_page(con, flt, page_no, queries.PAGE_SIZE)
-head_l.markdown(f"**{total:,} conversations** match · page {page_no} of {n_pages}")
+head_l.markdown(
+    f"**{total:,} conversations** match · {ui.day_range(start, end)} · page {page_no} of {n_pages}"
+)
 head_r.download_button(
-    "Download CSV",
+    "CSV",
     lambda: queries.conversation_export(ui.cursor(ctx.settings), flt).to_csv(index=False),
     file_name="conversations.csv", mime="text/csv", icon=":material/download:", key="conv_csv",
-    on_click="ignore", disabled=total == 0,
+    on_click="ignore", disabled=total == 0, help="Download every matching row as CSV",
 )  # fmt: skip
 
+pending = ui.pending_corrections(ctx.settings)
 if rows.empty:
     st.info(
         "No conversation matches these filters. Widen the date range, lower the confidence or clear the search."
     )
-    st.stop()
+else:
+    rows = queries.overlay_corrections(rows, pending, topics)
+    OUTCOMES = {"ai": "AI", "human": "Human", "none": "Unresolved", "unknown": "Unknown"}
+    # At 1024 px the table keeps date, text, type, topic and outcome; the rest follow.
+    columns = ["created_at", "text", "automation_type", "topic", "outcome", "account",
+               "type_confidence", "topic_confidence", "corrected", "conversation_id"]  # fmt: skip
+    if ctx.account_id:  # one account: its name is in the caption, not on every row
+        columns.remove("account")
+    spans_years = start is not None and end is not None and start.year != end.year
+    st.dataframe(
+        rows.assign(
+            automation_type=rows["automation_type"].map(ui.type_label),
+            outcome=rows["outcome"].map(lambda o: OUTCOMES.get(o, o) if isinstance(o, str) else "—"),
+            type_confidence=rows["type_confidence"] * 100,
+            topic_confidence=rows["topic_confidence"] * 100,
+            corrected=[("pending" if p else "yes") if c else "" for c, p in zip(rows["corrected"], rows["pending"], strict=True)],
+        )[columns],
+        hide_index=True, key="conv_table", width="stretch", height=min(38 + 35 * len(rows), 600),
+        on_select="rerun", selection_mode="single-row",
+        column_config={
+            "created_at": st.column_config.DatetimeColumn(
+                "Created (UTC)", format="D MMM YYYY HH:mm" if spans_years else "D MMM HH:mm"),
+            "account": "Account",
+            "text": st.column_config.TextColumn("Text (masked) — click a row to read it", width=240),
+            "automation_type": "Type",
+            "type_confidence": st.column_config.NumberColumn("Type conf.", format="%.0f%%", help="How sure the tagger is of the type"),
+            "topic": "Topic",
+            "topic_confidence": st.column_config.NumberColumn("Topic conf.", format="%.0f%%", help="How sure the tagger is of the topic"),
+            "outcome": "Resolved by",
+            "corrected": st.column_config.TextColumn("Corrected", help="yes: applied by a refresh; pending: saved, applied by the next refresh"),
+            "conversation_id": "ID",
+        },
+    )  # fmt: skip
+    if n_pages > 1:
+        st.pagination(n_pages, key="conv_page")
+    ui.url_write("conv_page", st.session_state.get("conv_page", 1), 1)
+    picked = st.session_state["conv_table"].selection.rows
+    if picked:
+        st.session_state["conv_id"] = rows.iloc[picked[0]]["conversation_id"]
 
-# Corrections made in this session show at once, before the next refresh re-tags.
-overlay = st.session_state.setdefault("_corrections", {})
-for cid, (new_type, new_topic) in overlay.items():
-    hit = rows["conversation_id"] == cid
-    rows.loc[hit, ["automation_type", "topic_id", "topic", "corrected"]] = [new_type, new_topic, topics.get(new_topic, new_topic), True]  # fmt: skip
-
-OUTCOMES = {"ai": "AI", "human": "Human", "none": "Unresolved", "unknown": "Unknown"}
-columns = ["created_at", "account", "text", "automation_type", "type_confidence", "topic",
-           "topic_confidence", "outcome", "corrected", "conversation_id"]  # fmt: skip
-if ctx.account_id:  # one account: its name is in the caption, not on every row
-    columns.remove("account")
-st.dataframe(
-    rows.assign(
-        automation_type=rows["automation_type"].map(ui.type_label),
-        outcome=rows["outcome"].map(lambda o: OUTCOMES.get(o, o) if isinstance(o, str) else "—"),
-        type_confidence=rows["type_confidence"] * 100,
-        topic_confidence=rows["topic_confidence"] * 100,
-    )[columns],
-    hide_index=True, key="conv_table", width="stretch", height=min(38 + 35 * len(rows), 600),
-    column_config={
-        "created_at": st.column_config.DatetimeColumn("Created (UTC)", format="D MMM HH:mm"),
-        "account": "Account",
-        "text": st.column_config.TextColumn("Text (masked)", width=340),
-        "automation_type": "Type",
-        "type_confidence": st.column_config.NumberColumn("Type conf.", format="%.0f%%", help="How sure the tagger is of the type"),
-        "topic": "Topic",
-        "topic_confidence": st.column_config.NumberColumn("Topic conf.", format="%.0f%%", help="How sure the tagger is of the topic"),
-        "outcome": "Resolved by",
-        "corrected": st.column_config.CheckboxColumn("Corrected", help="Tag corrected by a user"),
-        "conversation_id": "ID",
-    },
-)  # fmt: skip
-if n_pages > 1:
-    st.pagination(n_pages, key="conv_page", bind="query-params")
-
-
-def _save_correction() -> None:
-    """Form callback: runs before the script, so the submit survives any rerun."""
-    cid = st.session_state["fix_id"]
-    new_type, new_topic = st.session_state["fix_type"], st.session_state["fix_topic"]
-    try:
-        ui.correct_tag(ctx.settings, cid, new_type, new_topic, ui.identity())
-    except CockpitError as exc:
-        st.session_state["_fix_error"] = str(exc)
-        return
-    overlay[cid] = (new_type, new_topic)
-    st.session_state["_fix_saved"] = (
-        f"Saved: {cid} → {ui.type_label(new_type)} · {topics.get(new_topic, new_topic)}. "
-        "The next refresh applies it everywhere."
-    )
-
+conv_id = st.session_state.get("conv_id", ui.ALL)
+ui.url_write("conv_id", conv_id, ui.ALL)
+if conv_id != ui.ALL:
+    ui.conversation_view(con, conv_id, topics, pending)
 
 AUDIT_COLUMNS = {
     "corrected_at": "When (UTC)", "corrected_by": "Who", "source": "From", "conversation_id": "ID",
@@ -195,21 +216,4 @@ if not audit.empty:
 if not ui.can("correct"):
     st.caption(f"Read-only: your role ({ui.identity().role}) cannot correct tags.")
     st.stop()
-with st.expander("Correct a tag", icon=":material/edit:"):
-    with st.form("conv_fix", border=False):
-        c1, c2, c3 = st.columns([2, 1, 1])
-        c1.selectbox(
-            "Conversation",
-            rows["conversation_id"].tolist(),
-            key="fix_id",
-            format_func=lambda i: f"{i} · {rows.set_index('conversation_id').at[i, 'text'][:60]}",
-        )
-        c2.selectbox(
-            "Automation type", list(AUTOMATION_TYPES), key="fix_type", format_func=ui.type_label
-        )
-        c3.selectbox("Topic", list(topics), key="fix_topic", format_func=lambda v: topics.get(v, v))
-        st.form_submit_button("Save correction", key="fix_save", on_click=_save_correction)
-    if msg := st.session_state.pop("_fix_saved", None):
-        st.toast(msg, icon=":material/check:")
-    if err := st.session_state.pop("_fix_error", None):
-        st.error(err)
+ui.corrections_panel(ctx, con, conv_id, topics, pending)

@@ -1,7 +1,6 @@
 """Data health: pipeline runs, freshness, quarantine, tag coverage, versions and backtest record."""
 
 import json
-import math
 
 import altair as alt
 import streamlit as st
@@ -205,10 +204,10 @@ if summary is None:
     st.info("No backtest yet. Run `cockpit backtest` (or `cockpit refresh`).")
 else:
     record = queries.backtest_track_record(summary)
-    b = st.columns(4)
     if record.thin:
         st.info(record.sentence())
     else:
+        b = st.columns(3)
         b[0].metric(
             "MAE (achieved)",
             f"{record.mae_pts:.1f} pts",
@@ -217,18 +216,15 @@ else:
         )
         b[1].metric("Bias", f"{record.bias_pts:+.1f} pts", help="Mean predicted − achieved.")
         b[2].metric("Likely range held", ui.pct(record.coverage), help="Target: about 80%.")
-    b[3].metric(
+    # Its own row: the cutoff date needs a wide card at 1024 px.
+    st.columns([1.5, 2])[0].metric(
         "Cutoff",
         f"{summary['cutoff']:%d %b %Y}",
         help=f"Method: {summary['method']} · {summary['n_accounts']} accounts predicted, "
         f"{record.n_realised} realised",
     )
     # Zoom to where the accounts are (rounded to 10 pts) so the error bars are readable.
-    values = points[["predicted", "realised", "low", "high"]].stack()
-    lo, hi = (
-        max(0.0, math.floor(values.min() * 10) / 10),
-        min(1.0, math.ceil(values.max() * 10) / 10),
-    )
+    lo, hi = ui.zoom_domain(points[["predicted", "realised", "low", "high"]].to_numpy().ravel())
     domain = alt.Scale(domain=[lo, hi])
     diag = (
         alt.Chart(alt.Data(values=[{"v": lo}, {"v": hi}]))

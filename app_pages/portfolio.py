@@ -1,7 +1,5 @@
 """Portfolio: every account in the CSM's book, what to look at first, and current vs potential."""
 
-import math
-
 import altair as alt
 import streamlit as st
 
@@ -13,13 +11,14 @@ ui.require_tables(con, "portfolio")
 
 st.title("Portfolio")
 st.caption(
-    f"{'All CSMs' if ctx.csm is None else ctx.csm} · automation over the last window, "
-    "potential from peer benchmarks. Click a row to open the account."
+    f"{'All CSMs' if ctx.csm is None else ctx.csm} · "
+    "potential from peer benchmarks. Automation, potential and gap share the potential's window "
+    "(the last 90 days); the sparkline shows the last 4 weeks. Click a row to open the account."
 )
 
-search = st.text_input(
-    "Search accounts", key="pf_q", bind="query-params", placeholder="name, id or vertical"
-)
+ui.url_value("pf_q", "")
+search = st.text_input("Search accounts", key="pf_q", placeholder="name, id or vertical")
+ui.url_write("pf_q", search, "")
 rows = queries.portfolio_rows(con, ctx.csm, search)
 if rows.empty:
     st.info("No account matches. Clear the search or pick another CSM in the sidebar.")
@@ -30,7 +29,7 @@ k1, k2, k3, k4 = st.columns(4)
 k1.metric("Accounts", len(rows))
 k2.metric("ARR", ui.usd(rows["arr_usd"].sum()))
 k3.metric(
-    "Median automation",
+    "Median rate",
     ui.pct(rows["automation_rate"].median()),
     help=ui.DEFINITIONS["automation_rate"],
 )
@@ -43,8 +42,10 @@ table = rows.assign(
     flag=rows["look_first"].map(lambda r: "⚑ " + r if isinstance(r, str) else ""),
     vertical=rows["vertical"].map(ui.vertical_label),
 )[
-    ["flag", "name", "vertical", "csm", "automation_pct", "potential_pct", "gap_pts", "trend_pct",
-     "conversations", "arr_usd", "renewal_date", "top_action"]
+    # Columns by priority: at 1024 px the first six stay visible (account, its rates and gap,
+    # why to look, ARR); the rest scroll.
+    ["name", "automation_pct", "potential_pct", "gap_pts", "flag", "arr_usd", "renewal_date",
+     "top_action", "vertical", "csm", "trend_pct", "conversations"]
 ]  # fmt: skip
 
 
@@ -66,8 +67,8 @@ st.dataframe(
         "name": st.column_config.TextColumn("Account", pinned=True),
         "vertical": "Vertical",
         "csm": "CSM",
-        "automation_pct": st.column_config.ProgressColumn(
-            "Automation", format="%.0f%%", min_value=0, max_value=100, help=ui.DEFINITIONS["automation_rate"]
+        "automation_pct": st.column_config.NumberColumn(
+            "Automation", format="%.0f%%", help=ui.DEFINITIONS["automation_rate"] + " Over the potential's window (90 days)."
         ),
         "potential_pct": st.column_config.NumberColumn("Potential", format="%.0f%%", help=ui.DEFINITIONS["potential"]),
         "gap_pts": st.column_config.NumberColumn("Gap", format="%.1f pts", help=ui.DEFINITIONS["gap_pts"]),
@@ -96,9 +97,7 @@ chart_data = rows.assign(
     ]
 ]
 # Zoom to where the accounts are (to the nearest 10 pts): potentials cluster in a narrow band.
-values = chart_data[["automation_rate", "potential"]].stack()
-lo = max(0.0, math.floor(values.min() * 10) / 10) if len(values) else 0.0
-hi = min(1.0, math.ceil(values.max() * 10) / 10) if len(values) else 1.0
+lo, hi = ui.zoom_domain(chart_data[["automation_rate", "potential"]].to_numpy().ravel())
 x_scale, y_scale = alt.Scale(domain=[lo, hi]), alt.Scale(domain=[lo, hi])
 diagonal = (
     alt.Chart(alt.Data(values=[{"x": lo, "y": lo}, {"x": hi, "y": hi}]))
@@ -126,8 +125,7 @@ points = (
 )  # fmt: skip
 st.altair_chart((diagonal + points).properties(height=380), width="stretch")
 st.caption(
-    "Above the dashed line: room to grow. Below it: the last 28 days ran above what the account's "
-    "mix and its peers suggest it sustains (potential is estimated over 90 days, so a small or "
-    "lucky month can sit above it). Bubble size: conversations in the window. Hover a bubble for "
-    "the account's name and figures."
+    "Above the dashed line: room to grow. Below it: the account ran above what its mix and its "
+    "peers suggest it sustains. Both axes cover the potential's window (the last 90 days). Bubble "
+    "size: conversations in the window. Hover a bubble for the account's name and figures."
 )

@@ -11,21 +11,26 @@ con = ui.cursor(ctx.settings)
 ui.require_tables(con, "topics")
 
 st.title("Topics")
+verticals = queries.verticals(con)
+ui.url_seed("tp_vertical", verticals)
 vertical = st.selectbox(
     "Vertical",
-    [ui.ALL, *queries.verticals(con)],
+    [ui.ALL, *verticals],
     format_func=lambda v: "All verticals" if v == ui.ALL else ui.vertical_label(v),
     key="tp_vertical",
-    bind="query-params",
 )
+ui.url_sync("tp_vertical", vertical)
 vertical = None if vertical == ui.ALL else vertical
-TOP_TOPICS = 8
+book = tuple(ctx.accounts) if ctx.csm else None  # the sidebar's CSM filter
+start, end = queries.topic_window(con)
 st.caption(
-    "What customers contact support about across every account in the portfolio, and how much "
-    "of it the AI resolves. Figures cover the last 4 weeks unless a chart says otherwise."
-)
+    f"What customers contact support about across {f'{ctx.csm}’s accounts' if ctx.csm else 'every account in the portfolio'}, "
+    f"and how much of it the AI resolves. Tables cover the last 4 full weeks "
+    f"({ui.day_range(start, end)}); the demand chart every full week. Click a row or bar to read "
+    "its conversations."
+)  # fmt: skip
 
-share = queries.portfolio_type_share(con, vertical)
+share = queries.portfolio_type_share(con, vertical, account_ids=book)
 if share.empty:
     st.info(
         "No topic volume for this vertical yet. Pick another vertical or run `cockpit refresh`."
@@ -52,6 +57,8 @@ with left:
         )[["automation_type", "conversations", "share", "ai_resolved_share"]],
         hide_index=True,
         key="tp_share",
+        on_select=ui.open_row_conversations("tp_share", share, None, start, end),
+        selection_mode="single-row",
         column_config={
             "automation_type": "Type",
             "conversations": st.column_config.NumberColumn("Conversations", format="compact"),
@@ -65,19 +72,11 @@ with left:
     )
 with right:
     st.subheader("Topic demand over time")
-    demand = queries.topic_demand(con, vertical)
-    # Lines for the busiest topics: a stacked "all the rest" band would dwarf them.
-    top = demand.groupby("topic")["conversations"].sum().nlargest(TOP_TOPICS).index
-    demand = demand[demand["topic"].isin(top)]
-    demand = demand.groupby(["week", "topic"], as_index=False)["conversations"].sum()
-    # Leave out the ramp-up weeks at the very start of the data (a partial first week).
-    weekly_total = demand.groupby("week")["conversations"].sum()
-    full_weeks = weekly_total[weekly_total >= 0.5 * weekly_total.median()].index
-    demand = demand[demand["week"].isin(full_weeks)]
+    demand, top = queries.topic_demand_top(con, vertical, book)
     lines = alt.Chart(demand).mark_line(strokeWidth=2).encode(
         x=alt.X("week:T", title=None, axis=alt.Axis(format="%b %Y")),
         y=alt.Y("conversations:Q", title="Conversations per week"),
-        color=alt.Color("topic:N", title=f"Top {TOP_TOPICS} topics", scale=alt.Scale(scheme="tableau10"),
+        color=alt.Color("topic:N", title=f"Top {len(top)} topics", scale=alt.Scale(scheme="tableau10"),
                         sort=list(top), legend=alt.Legend(orient="right", labelLimit=200)),
         tooltip=[alt.Tooltip("week:T", title="Week of", format="%d %b %Y"), alt.Tooltip("topic:N", title="Topic"),
                  alt.Tooltip("conversations:Q", title="Conversations", format=",")],
@@ -87,7 +86,7 @@ with right:
 grow_col, build_col = st.columns(2)
 with grow_col:
     st.subheader("Growing fastest", help="Last 4 weeks against the 4 weeks before.")
-    growth = queries.topic_growth(con, vertical)
+    growth = queries.topic_growth(con, vertical, account_ids=book)
     st.dataframe(
         growth.assign(growth=growth["growth"] * 100)[
             ["topic", "recent", "previous", "change", "growth"]
@@ -95,6 +94,8 @@ with grow_col:
         hide_index=True,
         key="tp_growth",
         width="stretch",
+        on_select=ui.open_row_conversations("tp_growth", growth, None, start, end),
+        selection_mode="single-row",
         column_config={
             "topic": "Topic",
             "recent": st.column_config.NumberColumn("Last 4 wk", format="compact"),
@@ -109,8 +110,25 @@ with build_col:
         help="Conversations the AI did not resolve, by type × topic: what the product team "
         "should build next.",
     )
-    todo = queries.topic_unautomated(con, vertical)
+    todo = queries.topic_unautomated(con, vertical, account_ids=book)
     todo["cell"] = todo["topic"] + " · " + todo["automation_type"].map(ui.type_label)
+    st.dataframe(
+        todo.assign(
+            automation_type=todo["automation_type"].map(ui.type_label),
+            ai_resolved_share=todo["ai_resolved_share"] * 100,
+        )[["topic", "automation_type", "unautomated", "ai_resolved_share"]],
+        hide_index=True,
+        key="tp_todo",
+        width="stretch",
+        on_select=ui.open_row_conversations("tp_todo", todo, None, start, end),
+        selection_mode="single-row",
+        column_config={
+            "topic": "Topic",
+            "automation_type": "Type",
+            "unautomated": st.column_config.NumberColumn("Not AI-resolved", format="compact"),
+            "ai_resolved_share": st.column_config.NumberColumn("AI-resolved", format="%.0f%%"),
+        },
+    )
     bars = alt.Chart(todo).mark_bar().encode(
         y=alt.Y("cell:N", title=None, sort="-x", axis=alt.Axis(labelLimit=320)),
         x=alt.X("unautomated:Q", title="Not resolved by AI (last 4 weeks)"),

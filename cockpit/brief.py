@@ -46,10 +46,78 @@ em { color: #52606d; }
 """
 
 
-def to_markdown(report: dict, *, html_safe: bool = False) -> str:
+# A cell's trend is listed under "what changed" only when larger than this many standard errors
+# of a rate on its volume (two: a move that size happens by chance about once in 40 briefs).
+CHANGE_NOISE_Z = 2.0
+MIN_CHANGE_VOLUME = 30  # below this a cell's rate moves by >15 pts on noise alone
+
+
+def _above_noise(c: dict) -> bool:
+    """A change worth a sentence: a spike, or a trend beyond `CHANGE_NOISE_Z` standard errors."""
+    if c.get("spike"):
+        return True
+    n, p, trend = c.get("conversations"), c.get("automation_rate"), c.get("trend_pts")
+    if f.missing(n) or f.missing(p) or f.missing(trend) or n < MIN_CHANGE_VOLUME:
+        return False
+    se_pts = 100 * (max(p * (1 - p), 1e-4) / n) ** 0.5
+    return abs(trend) > CHANGE_NOISE_Z * se_pts
+
+
+def talking_points(report: dict, cost: float | None = None) -> tuple[list[str], list[str], str]:
+    """(three talking points, risks, the ask) in plain words, from the report's figures."""
+    a = report["account"]
+    points, risks = [], []
+    gain = _monthly_gain(a)
+    if gain is not None and gain >= 1:
+        money = f" (≈ {f.usd(gain * cost)} a month)" if cost else ""
+        points.append(
+            f"Reaching its potential of {f.pct(a.get('potential'))} means ≈ "
+            f"{f.plural(round(gain), 'more conversation')} resolved by the AI each month{money}."
+        )
+    actions = report.get("actions") or []
+    if actions:
+        x = actions[0]
+        kind = KIND_LABELS.get(x.get("kind"), str(x.get("kind")).replace("_", " "))
+        points.append(
+            f"First step: {kind.lower()} for {x.get('topic') or x.get('topic_id')} "
+            f"({f.pts(x.get('gain_pts'))})."
+        )
+    issues = report.get("issues") or []
+    if issues:
+        i = issues[0]
+        points.append(
+            f"Biggest issue: {i.get('topic')} — {f.plural(i.get('conversations') or 0, 'conversation')}, "
+            f"{f.pct(i.get('automation_rate'))} automated vs {f.pct(i.get('benchmark_rate'))} for peers."
+        )
+    renewal, as_of = a.get("renewal_date"), report.get("as_of")
+    if renewal is not None and as_of is not None:
+        days = (renewal - as_of).days
+        if 0 <= days <= 90:
+            risks.append(f"Renewal in {f.plural(days, 'day')} ({f.day(renewal)}).")
+    ai, human = a.get("csat_ai"), a.get("csat_human")
+    if not f.missing(ai) and not f.missing(human) and human - ai >= 0.5:
+        risks.append(f"AI CSAT {ai:.1f} vs {human:.1f} for human agents.")
+    change = a.get("automation_rate_change_pts")
+    if not f.missing(change) and change <= -3:
+        risks.append(f"Automation fell {f.pts(change)} against the previous window.")
+    ask = (
+        f"Agree to {KIND_LABELS.get(actions[0].get('kind'), 'the first action').lower()} for "
+        f"{actions[0].get('topic') or actions[0].get('topic_id')} before the next review."
+        if actions
+        else "Agree on which topic the AI should take on next."
+    )
+    return points[:3], risks, ask
+
+
+def to_markdown(
+    report: dict, *, html_safe: bool = False, cost_per_conversation: float | None = None
+) -> str:
     """The brief as Markdown. Free text from the data (names, examples) is escaped: it can add
     no link, image, heading or table row. `html_safe` targets Python-Markdown (for `to_html`);
-    without it the text is CommonMark-safe (Streamlit, GitHub, editors)."""
+    without it the text is CommonMark-safe (Streamlit, GitHub, editors).
+
+    `cost_per_conversation` (USD per human-handled conversation, `Settings`) adds money to hours.
+    """
 
     def t(s) -> str:  # free text from the data
         return f.md_text(s, streamlit=not html_safe)
@@ -94,29 +162,40 @@ def to_markdown(report: dict, *, html_safe: bool = False) -> str:
         today = a.get("potential_rate_today", a.get("automation_rate"))
         days = a.get("potential_window_days")
         over = f" over the last {int(days)} days" if not f.missing(days) else ""
+        gain = _monthly_gain(a)
+        more = (
+            f", ≈ {f.plural(round(gain), 'more conversation')} resolved by the AI per month"
+            + (f" (≈ {f.usd(gain * cost_per_conversation)})" if cost_per_conversation else "")
+            if gain is not None and gain >= 1
+            else ""
+        )
         lines += [
             f"Could reach **{f.pct(a.get('potential'))}** automation "
             f"(likely range {f.pct(a.get('potential_low'))}–{f.pct(a.get('potential_high'))}) "
-            f"against {f.pct(today)}{over}: a gap of **{f.pts(a.get('gap_pts'))}**, "
-            f"≈ {f.number(_monthly_gain(a))} more conversations resolved by the AI per month.",
+            f"against {f.pct(today)}{over}: a gap of **{f.pts(a.get('gap_pts'))}**{more}.",
             "",
         ]
         if report.get("track_record"):
             lines += [f"Track record: {report['track_record']}", ""]
+    points, risks, ask = talking_points(report, cost_per_conversation)
+    if points:
+        lines += ["## Talking points", "", *[f"{n}. {t(p)}" for n, p in enumerate(points, 1)], ""]
+    lines += ["## Risks", "", *([f"- {t(r)}" for r in risks] or ["- None flagged."]), ""]
+    lines += ["## The ask", "", t(ask), ""]
 
     lines += ["## Top issues", ""]
     for i in report.get("issues", []) or []:
         lines.append(
             f"{i['rank']}. **{t(i.get('topic'))}** ({TYPE_LABELS.get(i.get('automation_type'), i.get('automation_type'))}) — "
-            f"{f.number(i.get('conversations'))} conversations, {f.pct(i.get('automation_rate'))} automated vs "
+            f"{f.plural(i.get('conversations') or 0, 'conversation')}, {f.pct(i.get('automation_rate'))} automated vs "
             f"{f.pct(i.get('benchmark_rate'))} for peers"
             + (f", ≈ {f.hours(i.get('hours_per_month'))} of human time / month" if not f.missing(i.get("hours_per_month")) else "")
             + (" · **volume spike**" if i.get("spike") else "")
         )  # fmt: skip
-        if i.get("example"):
-            lines.append(f"    > “{t(i['example'])}”")
+        if i.get("example"):  # a blank line first: Markdown then nests the quote in the item
+            lines += ["", f"    > “{t(i['example'])}”", ""]
     if not report.get("issues"):
-        lines.append("No issues computed yet.")
+        lines.append("No issue stands out.")
     lines.append("")
 
     lines += ["## Next best actions", ""]
@@ -136,7 +215,7 @@ def to_markdown(report: dict, *, html_safe: bool = False) -> str:
         if x.get("rationale"):
             lines.append(f"    *Why:* {t(x['rationale'])}")
     if not report.get("actions"):
-        lines.append("No actions computed yet.")
+        lines.append("No action suggested: every topic is at or above its peers.")
     lines.append("")
 
     lines += ["## What changed recently", ""]
@@ -144,11 +223,11 @@ def to_markdown(report: dict, *, html_safe: bool = False) -> str:
         f"- Automation {f.pts(a.get('automation_rate_change_pts'))} and volume "
         f"{f.signed_pct(a.get('conversations_change_pct'))} vs the previous {window} days."
     ]
-    for c in report.get("changes", []) or []:
+    for c in [c for c in report.get("changes", []) or [] if _above_noise(c)]:
         what = "volume spike last week" if c.get("spike") else f"trend {f.pts(c.get('trend_pts'))}"
         changes.append(
             f"- {t(c.get('topic'))} ({TYPE_LABELS.get(c.get('automation_type'), c.get('automation_type'))}): {what}; "
-            f"{f.pct(c.get('automation_rate'))} automated on {f.number(c.get('conversations'))} conversations."
+            f"{f.pct(c.get('automation_rate'))} automated on {f.plural(c.get('conversations') or 0, 'conversation')}."
         )
     lines += changes
     lines.append("")
@@ -174,13 +253,16 @@ CSP = (
 )
 
 
-def to_html(report: dict) -> str:
+def to_html(report: dict, *, cost_per_conversation: float | None = None) -> str:
     """The brief as a standalone, printable HTML page (inline CSS, no external assets).
 
     The Markdown escapes the data; the HTML it renders to is then sanitised by `nh3` (ammonia)
     to the tags above, and a Content-Security-Policy forbids loading anything.
     """
-    body = md.markdown(to_markdown(report, html_safe=True), extensions=["tables"])
+    body = md.markdown(
+        to_markdown(report, html_safe=True, cost_per_conversation=cost_per_conversation),
+        extensions=["tables"],
+    )
     body = nh3.clean(body, tags=ALLOWED_TAGS, attributes={}, url_schemes=set())
     title = html.escape(str(report["account"].get("name") or report["account"].get("account_id")))
     return (

@@ -102,6 +102,16 @@ def day(d) -> str:
     return str(d)[:10]
 
 
+def day_range(start, end) -> str:
+    """Two dates as '3 Nov – 30 Nov 2026' (the year once when both share it)."""
+    if missing(start) or missing(end):
+        return DASH
+    dated = isinstance(start, (date, datetime)) and isinstance(end, (date, datetime))
+    if dated and start.year == end.year:
+        return f"{start:%d %b} – {end:%d %b %Y}"
+    return f"{day(start)} – {day(end)}"
+
+
 def plural(n, word: str, many: str | None = None) -> str:
     """1, 'conversation' → '1 conversation'; 3 → '3 conversations' (thousands separated)."""
     return f"{number(n)} {word if n == 1 else (many or word + 's')}"

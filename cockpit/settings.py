@@ -36,6 +36,9 @@ class Settings:
     # figures on every benchmark line), "sentence-transformers" (the same model in fp32), or
     # "hashing" (a deterministic, model-free embedder for fast tests; never for real tagging).
     embedder: str = "onnx-int8"
+    # What one conversation handled by a human costs (USD): the brief turns the human time the
+    # AI would save into money with it. A default, not a measurement: set your own.
+    cost_per_human_conversation_usd: int = 6
     # where the row-parallel steps (embedding, tagging) run: "local" (in-process) or "ray"
     # (Ray Data; `pip install -e .[ray]`). `ray_address` joins a cluster; None starts a local one.
     engine: str = "local"
@@ -114,7 +117,8 @@ class Settings:
         COCKPIT_ENGINE [local], COCKPIT_RAY_ADDRESS [unset: a local Ray cluster],
         COCKPIT_ROLES [$COCKPIT_HOME/roles.toml], COCKPIT_ALLOW_OPEN [0],
         COCKPIT_TIMESTAMP_MIN [2000-01-01], COCKPIT_MAX_VALUE_BYTES [1000000],
-        COCKPIT_INBOX_KEEP_DAYS [0].
+        COCKPIT_INBOX_KEEP_DAYS [0],
+        COCKPIT_COST_PER_HUMAN_CONVERSATION [6] (USD, for the brief's value in money).
         """
         env = os.environ if environ is None else environ
 
@@ -164,4 +168,5 @@ class Settings:
             timestamp_min=_date("COCKPIT_TIMESTAMP_MIN", date(2000, 1, 1)),
             max_value_bytes=_int("COCKPIT_MAX_VALUE_BYTES", 1_000_000),
             inbox_keep_days=_int("COCKPIT_INBOX_KEEP_DAYS", 0, minimum=0),
+            cost_per_human_conversation_usd=_int("COCKPIT_COST_PER_HUMAN_CONVERSATION", 6),
         )

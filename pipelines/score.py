@@ -14,7 +14,7 @@ import pandas as pd
 import pyarrow as pa
 
 from cockpit import store
-from cockpit.scoring import actions, backtest, metrics, potential
+from cockpit.scoring import actions, backtest, metrics, potential, priority
 from cockpit.scoring.inputs import potential_inputs, read_setup
 from cockpit.scoring.potential import DEFAULT_PARAMS, PotentialParams
 from cockpit.tagging.taxonomy import Taxonomy, load_taxonomy
@@ -23,7 +23,7 @@ from pipelines.context import StepContext
 log = logging.getLogger(__name__)
 
 EXAMPLES_PER_CELL = 3
-LIST_COLUMNS = ("example_conversation_ids", "evidence_conversation_ids")
+LIST_COLUMNS = ("example_conversation_ids", "evidence_conversation_ids", "reasons")
 
 
 def write_table(con, name: str, df: pd.DataFrame) -> None:
@@ -142,6 +142,9 @@ def score(
         tnames,
     )
     write_table(con, "actions", nba)
+    book = con.execute("SELECT account_id, csm, arr_usd, renewal_date FROM accounts").df()
+    look = priority.priority(book, acc, result["potential"], as_of)
+    write_table(con, "priority", look)
     store.set_meta(con, "as_of", str(as_of))
     con.execute("DROP TABLE scored")
     log.info("Score - completed")
@@ -152,6 +155,7 @@ def score(
         "potential_accounts": float(len(result["potential"])),
         "top_issues": float(len(issues)),
         "actions": float(len(nba)),
+        "look_first": float(look["look_first"].sum()),
     }
 
 

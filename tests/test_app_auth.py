@@ -9,7 +9,7 @@ from streamlit import config as st_config
 from streamlit.testing.v1 import AppTest
 
 from cockpit.settings import Settings
-from tests.app_fixture import build_app_store
+from tests.app_fixture import build_app_store, query
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -22,24 +22,36 @@ AUTH = {
 }
 ROLES = """
 [users]
-"dana@example.com" = { role = "csm", csm = "Dana Diaz" }
+"dana@example.com" = {{ role = "csm", csm = "{csm}" }}
 "rita@example.com" = "sales"
 "dora@example.com" = "data"
 """
 
 
 @pytest.fixture(scope="module")
-def fixture_home(tmp_path_factory) -> Path:
-    home = tmp_path_factory.mktemp("auth") / "home"
-    build_app_store(Settings(home=home))
-    return home
+def built(tmp_path_factory) -> Settings:
+    return build_app_store(Settings(home=tmp_path_factory.mktemp("auth") / "home"))
+
+
+@pytest.fixture(scope="module")
+def book(built) -> tuple[str, dict[str, str]]:
+    """Dana's book: the CSM of the first account and that CSM's accounts (id → name)."""
+    csm = query(built, "SELECT csm FROM accounts ORDER BY account_id LIMIT 1")[0][0]
+    rows = query(built, "SELECT account_id, name FROM accounts WHERE csm = ? ORDER BY 1", [csm])
+    return csm, dict(rows)
 
 
 @pytest.fixture
-def home(fixture_home, monkeypatch) -> Path:
-    monkeypatch.setenv("COCKPIT_HOME", str(fixture_home))
-    (fixture_home / "roles.toml").write_text(ROLES, encoding="utf-8")
-    return fixture_home
+def home(built, book, monkeypatch) -> Path:
+    monkeypatch.setenv("COCKPIT_HOME", str(built.home))
+    (built.home / "roles.toml").write_text(ROLES.format(csm=book[0]), encoding="utf-8")
+    return built.home
+
+
+@pytest.fixture
+def account(book) -> str:
+    """An account in Dana's book."""
+    return next(iter(book[1]))
 
 
 def signed_in(email: str | None, page: str | None = None, **query) -> AppTest:
@@ -55,24 +67,25 @@ def signed_in(email: str | None, page: str | None = None, **query) -> AppTest:
     return at
 
 
-def test_signed_out_sees_only_the_sign_in_button(home):
-    at = signed_in(None, account="globex")
+def test_signed_out_sees_only_the_sign_in_button(home, account):
+    at = signed_in(None, account=account)
     assert [b.label for b in at.button] == ["Sign in"]
     assert not at.dataframe and not at.metric and not at.selectbox
 
 
-def test_a_csm_lands_on_their_own_book(home):
+def test_a_csm_lands_on_their_own_book(home, built, book):
     at = signed_in("dana@example.com")
-    assert at.selectbox(key="csm").value == "Dana Diaz"
-    assert set(at.dataframe[0].value["name"]) == {"Acme Retail", "Initech Bank"}
+    assert at.selectbox(key="csm").value == book[0]
+    assert set(at.dataframe[0].value["name"]) == set(book[1].values())
     assert any("Signed in as **dana@example.com** · csm" in c.value for c in at.sidebar.caption)
     # all accounts stay one click away
     at.selectbox(key="csm").select("__all__").run()
-    assert len(at.dataframe[0].value) == 5
+    assert len(at.dataframe[0].value) == query(built, "SELECT count(*) FROM accounts")[0][0]
+    assert len(at.dataframe[0].value) > len(book[1])
 
 
-def test_sales_has_no_correction_form_and_no_raw_rows(home):
-    at = signed_in("rita@example.com", "conversations", account="acme")
+def test_sales_has_no_correction_form_and_no_raw_rows(home, account):
+    at = signed_in("rita@example.com", "conversations", account=account)
     assert "fix_save" not in [b.key for b in at.get("button")]
     assert "Read-only: your role (sales) cannot correct tags." in [c.value for c in at.caption]
     at.switch_page("app_pages/data_health.py").run()
@@ -86,24 +99,25 @@ def test_the_data_role_sees_quarantined_raw_rows(home):
     assert any("raw" in d.value.columns for d in at.dataframe)
 
 
-def test_a_csm_correction_is_audited_with_their_identity(home):
-    at = signed_in("dana@example.com", "conversations", account="acme")
-    cid = at.dataframe[0].value["conversation_id"].iloc[0]
-    old = at.dataframe[0].value.set_index("conversation_id").loc[cid]
-    at.selectbox(key="fix_id").select(cid)
-    at.selectbox(key="fix_type").select("action")
-    at.selectbox(key="fix_topic").select("billing")
+def test_a_csm_correction_is_audited_with_their_identity(home, built, account):
+    listed = signed_in("dana@example.com", "conversations", account=account)
+    cid = listed.dataframe[0].value["conversation_id"].iloc[0]  # on the first page
+    old_type, old_topic = query(
+        built, "SELECT automation_type, topic_id FROM tags WHERE conversation_id = ?", [cid]
+    )[0]
+    at = signed_in("dana@example.com", "conversations", account=account, conv_id=cid)
+    new_type = "action" if old_type != "action" else "informational"
+    picker = at.selectbox(key="fix_topic")
+    at.selectbox(key="fix_type").select(new_type)
+    picker.select_index(next(i for i in range(len(picker.options)) if i != picker.index))
     at.button(key="fix_save").click().run()
     assert not at.exception and not at.error
     from cockpit.tagging.corrections import audit_log
 
     entry = audit_log(home / "corrections.sqlite", [cid]).iloc[0]
     assert (entry.corrected_by, entry.source, entry.role) == ("dana@example.com", "app", "csm")
-    assert (entry.automation_type, entry.topic_id) == ("action", "billing")
-    assert (
-        entry.old_automation_type
-        and entry.old_automation_type.lower() in old["automation_type"].lower()
-    )
+    assert entry.automation_type == new_type and entry.topic_id != old_topic  # another topic
+    assert (entry.old_automation_type, entry.old_topic_id) == (old_type, old_topic)
     history = next(d for d in at.dataframe if "old_automation_type" in d.value.columns).value
     assert cid in history["conversation_id"].tolist()
     (home / "corrections.sqlite").unlink()
@@ -156,11 +170,17 @@ def test_without_a_provider_a_non_local_address_is_refused(home, monkeypatch):
         st_config.set_option("server.address", previous)
 
 
-def test_data_health_shows_the_override_audit(home):
+def test_data_health_shows_the_override_audit(home, built, account):
     from cockpit.tagging.overrides import override_type
 
+    topic = query(
+        built,
+        "SELECT topic_id FROM tags JOIN conversations USING (conversation_id) "
+        "WHERE account_id = ? AND topic_id <> 'other' ORDER BY 1 LIMIT 1",
+        [account],
+    )[0][0]
     override_type(
-        home / "taxonomy", home / "corrections.sqlite", "billing", "action", account_id="globex",
+        home / "taxonomy", home / "corrections.sqlite", topic, "action", account_id=account,
         by="dora@example.com", source="app", role="data",
     )  # fmt: skip
     try:
@@ -170,7 +190,7 @@ def test_data_health_shows_the_override_audit(home):
         assert (row.changed_by, row.source, row.topic_id, row.automation_type) == (
             "dora@example.com",
             "app",
-            "billing",
+            topic,
             "action",
         )
     finally:

@@ -97,3 +97,32 @@ def account_actions(con: duckdb.DuckDBPyConnection, account_id: str) -> pd.DataF
         """,
         [account_id],
     )
+
+
+def account_vertical(con: duckdb.DuckDBPyConnection, account_id: str) -> str | None:
+    """The account's vertical (None when unknown or unset)."""
+    from cockpit.queries.common import fetch_rows
+
+    rows = fetch_rows(con, "SELECT vertical FROM accounts WHERE account_id = ?", [account_id])
+    return rows[0][0] if rows else None
+
+
+def account_window(con: duckdb.DuckDBPyConnection, account_id: str | None = None):
+    """(first day, last day) of the metric window behind the account's rates and top issues.
+
+    Without an account: the window of the store's metrics (they share one as-of and length).
+    """
+    from datetime import timedelta
+
+    from cockpit.queries.common import fetch_rows
+
+    rows = fetch_rows(
+        con,
+        "SELECT max(as_of), max(window_days) FROM account_metrics "
+        "WHERE ? IS NULL OR account_id = ?",
+        [account_id, account_id],
+    )
+    as_of, days = rows[0] if rows else (None, None)
+    if as_of is None or days is None:
+        return None, None
+    return as_of - timedelta(days=int(days) - 1), as_of

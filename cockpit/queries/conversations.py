@@ -71,7 +71,7 @@ def _conversation_sql(con: duckdb.DuckDBPyConnection, where: str) -> str:
                c.created_at, c.text, t.automation_type, t.type_confidence, t.topic_id,
                coalesce(n.topic_name, t.topic_id) AS topic, t.topic_confidence,
                coalesce(c.resolved_by, 'unknown') AS outcome, c.channel, c.csat,
-               coalesce(t.corrected, false) AS corrected
+               c.handle_time_minutes, coalesce(t.corrected, false) AS corrected
         FROM conversations c
         JOIN tags t USING (conversation_id)
         LEFT JOIN accounts a USING (account_id)
@@ -151,3 +151,77 @@ def conversation_texts(con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[s
             [list(ids)],
         )
     )
+
+
+def page_count(total: int, page_size: int = PAGE_SIZE) -> int:
+    """Pages needed for `total` rows (at least one, so an empty list still has page 1)."""
+    return max(1, -(-int(total) // int(page_size)))
+
+
+def clamp_page(page, total: int, page_size: int = PAGE_SIZE) -> int:
+    """A requested page number made valid: 1 when missing, unparsable or past the last page."""
+    try:
+        page = int(page)
+    except (TypeError, ValueError):
+        return 1
+    return page if 1 <= page <= page_count(total, page_size) else 1
+
+
+def overlay_corrections(
+    rows: pd.DataFrame, pending: pd.DataFrame, topic_names: dict[str, str]
+) -> pd.DataFrame:
+    """Rows with the pending corrections shown (new type and topic, confidences 100 %, `pending`).
+
+    `pending` holds conversation_id, automation_type, topic_id (from `load_corrections`): saved
+    but not yet applied by a refresh, so the stored tags still show the model's.
+    """
+    out = rows.copy()
+    out["pending"] = False
+    if pending is None or pending.empty or out.empty:
+        return out
+    fix = pending.set_index("conversation_id")
+    hit = out["conversation_id"].isin(fix.index)
+    ids = out.loc[hit, "conversation_id"]
+    out.loc[hit, "automation_type"] = ids.map(fix["automation_type"]).to_numpy()
+    out.loc[hit, "topic_id"] = ids.map(fix["topic_id"]).to_numpy()
+    out.loc[hit, "topic"] = [topic_names.get(t, t) for t in out.loc[hit, "topic_id"]]
+    out.loc[hit, ["type_confidence", "topic_confidence"]] = 1.0
+    out.loc[hit, "corrected"] = True
+    out.loc[hit, "pending"] = True
+    return out
+
+
+def conversation_detail(con: duckdb.DuckDBPyConnection, conversation_id: str) -> dict | None:
+    """One conversation to read: its row (tags, outcome, handle time, CSAT), messages, and why.
+
+    `why` says where the conversation was counted: its cell (type × topic) for its account, and
+    whether it falls in the account's current metric window. None when the id is unknown.
+    """
+    rows = fetch_frame(
+        con,
+        _conversation_sql(con, "c.conversation_id = ?"),
+        [conversation_id],
+    )
+    if rows.empty:
+        return None
+    row = rows.iloc[0].to_dict()
+    messages = (
+        fetch_frame(
+            con,
+            "SELECT sent_at, author, body FROM messages WHERE conversation_id = ? "
+            "ORDER BY sent_at, author",
+            [conversation_id],
+        )
+        if exists(con, "messages")
+        else None
+    )
+    window = None
+    if exists(con, "account_metrics"):
+        got = fetch_rows(
+            con,
+            "SELECT as_of, window_days FROM account_metrics WHERE account_id = ?",
+            [row["account_id"]],
+        )
+        if got and got[0][0] is not None:
+            window = got[0]
+    return {"row": row, "messages": messages, "window": window}

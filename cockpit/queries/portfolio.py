@@ -54,6 +54,19 @@ def account_options(con: duckdb.DuckDBPyConnection, csm: str | None = None) -> d
     return dict(rows)
 
 
+def account_labels(con: duckdb.DuckDBPyConnection, csm: str | None = None) -> dict[str, str]:
+    """account_id → "name · id · vertical" for the picker: two accounts may share a name."""
+    from cockpit.brief import vertical_label
+
+    rows = fetch_rows(
+        con,
+        "SELECT account_id, coalesce(name, account_id), vertical FROM accounts "
+        "WHERE ? IS NULL OR csm = ? ORDER BY 2, 1",
+        [csm, csm],
+    )
+    return {i: f"{n} · {i} · {vertical_label(v)}" for i, n, v in rows}
+
+
 def verticals(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Verticals present among the accounts."""
     return [
@@ -67,12 +80,23 @@ def verticals(con: duckdb.DuckDBPyConnection) -> list[str]:
 def portfolio_rows(
     con: duckdb.DuckDBPyConnection, csm: str | None = None, search: str | None = None
 ) -> pd.DataFrame:
-    """One row per account in the book, with a `look_first` reason for those to open first.
+    """One row per account in the book; `look_first` holds the fired parts of flagged accounts.
 
-    Look first when: the gap × ARR is among the three largest (and the gap ≥ 10 pts), automation
-    fell ≥ 3 pts against the previous window, or a cell's volume spiked last week.
+    `automation_rate` is the potential's own window (so gap = potential − automation_rate on
+    every row); `automation_rate_window` is the metric window's rate. The flag and its parts come from the `priority` table the score step writes (per CSM book,
+    never relative to the search or filter shown); `reasons` lists the fired parts of every
+    account, flagged or not.
     """
     pattern = f"%{search.strip()}%" if search and search.strip() else None
+    has_priority = exists(con, "priority")
+    look = (
+        "CASE WHEN pr.look_first THEN array_to_string(pr.reasons, '; ') END"
+        if has_priority
+        else "NULL::VARCHAR"
+    )
+    reasons = "pr.reasons" if has_priority else "NULL::VARCHAR[]"
+    score = "pr.score" if has_priority else "NULL::DOUBLE"
+    join = "LEFT JOIN priority pr USING (account_id)" if has_priority else ""
     return fetch_frame(
         con,
         f"""
@@ -83,41 +107,26 @@ def portfolio_rows(
         trend AS (
             SELECT account_id, list(automation_rate ORDER BY week) AS trend
             FROM ranked WHERE rn <= 4 GROUP BY account_id),
-        spikes AS (
-            SELECT account_id, string_agg(DISTINCT coalesce(n.topic_name, c.topic_id), ', ') AS spike_topics
-            FROM cell_metrics c LEFT JOIN {topic_names_sql(con)} n USING (topic_id)
-            WHERE c.spike GROUP BY account_id),
         top_action AS (
             SELECT x.account_id,
                    replace(x.kind, '_', ' ') || ': ' || coalesce(n.topic_name, x.topic_id)
                    || ' (+' || round(x.gain_pts, 1) || ' pts)' AS top_action
             FROM actions x LEFT JOIN {topic_names_sql(con)} n USING (topic_id)
-            WHERE x.rank = 1),
-        base AS (
-            SELECT a.account_id, coalesce(a.name, a.account_id) AS name, a.vertical, a.csm,
-                   a.arr_usd, a.renewal_date, m.automation_rate, p.potential, p.gap_pts,
-                   t.trend, m.conversations, m.automation_rate_change_pts, s.spike_topics,
-                   ta.top_action,
-                   coalesce(p.gap_pts, 0) * coalesce(a.arr_usd, 0) / 100 AS value_at_stake
-            FROM accounts a
-            LEFT JOIN account_metrics m USING (account_id)
-            LEFT JOIN potential p USING (account_id)
-            LEFT JOIN trend t USING (account_id)
-            LEFT JOIN spikes s USING (account_id)
-            LEFT JOIN top_action ta USING (account_id)
-            WHERE (? IS NULL OR a.csm = ?)
-              AND (? IS NULL OR a.name ILIKE ? OR a.account_id ILIKE ? OR a.vertical ILIKE ?)),
-        flagged AS (
-            SELECT *, concat_ws('; ',
-                CASE WHEN row_number() OVER (ORDER BY value_at_stake DESC) <= 3 AND gap_pts >= 10
-                     THEN 'big gap on high ARR (' || round(gap_pts) || ' pts)' END,
-                CASE WHEN automation_rate_change_pts <= -3
-                     THEN 'automation falling (' || round(automation_rate_change_pts, 1) || ' pts)' END,
-                CASE WHEN spike_topics IS NOT NULL THEN 'spike: ' || spike_topics END
-            ) AS look_first
-            FROM base)
-        SELECT * REPLACE (nullif(look_first, '') AS look_first) FROM flagged
-        ORDER BY (look_first <> '') DESC, value_at_stake DESC
+            WHERE x.rank = 1)
+        SELECT a.account_id, coalesce(a.name, a.account_id) AS name, a.vertical, a.csm,
+               a.arr_usd, a.renewal_date, p.automation_rate, p.potential, p.gap_pts,
+               m.automation_rate AS automation_rate_window,
+               t.trend, m.conversations, m.automation_rate_change_pts, ta.top_action,
+               {look} AS look_first, {reasons} AS reasons, {score} AS priority_score
+        FROM accounts a
+        LEFT JOIN account_metrics m USING (account_id)
+        LEFT JOIN potential p USING (account_id)
+        LEFT JOIN trend t USING (account_id)
+        LEFT JOIN top_action ta USING (account_id)
+        {join}
+        WHERE (? IS NULL OR a.csm = ?)
+          AND (? IS NULL OR a.name ILIKE ? OR a.account_id ILIKE ? OR a.vertical ILIKE ?)
+        ORDER BY (look_first IS NOT NULL) DESC, priority_score DESC NULLS LAST, a.arr_usd DESC
         """,
         [csm, csm, pattern, pattern, pattern, pattern],
     )

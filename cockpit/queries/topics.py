@@ -2,21 +2,39 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 import duckdb
 
-from cockpit.queries.common import fetch_frame, topic_names_sql, vertical_clause
+from cockpit.queries.common import fetch_frame, fetch_rows, topic_names_sql, vertical_clause
+
+TOP_TOPICS = 8  # lines on the demand chart: more than Tableau-10's colours blur together
+# A week with less than half the median weekly volume is a partial week (the data's first or
+# last days), left off the demand chart so it does not read as a collapse.
+PARTIAL_WEEK_SHARE = 0.5
 
 if TYPE_CHECKING:
     import pandas as pd
 
 
+def _scope(vertical: str | None, account_ids) -> tuple[str, list]:
+    """Rows of one vertical and/or one CSM's accounts (None: no filter)."""
+    where, params = vertical_clause(vertical)
+    if account_ids is not None:
+        where += " AND account_id IN (SELECT unnest(?::VARCHAR[]))"
+        params = [*params, list(account_ids)]
+    return where, params
+
+
 def portfolio_type_share(
-    con: duckdb.DuckDBPyConnection, vertical: str | None = None, weeks: int = 4
+    con: duckdb.DuckDBPyConnection,
+    vertical: str | None = None,
+    weeks: int = 4,
+    account_ids: tuple[str, ...] | None = None,
 ) -> pd.DataFrame:
     """Conversations and AI-resolved share by automation type over the last `weeks` weeks."""
-    where, params = vertical_clause(vertical)
+    where, params = _scope(vertical, account_ids)
     return fetch_frame(
         con,
         f"""
@@ -32,9 +50,13 @@ def portfolio_type_share(
     )
 
 
-def topic_demand(con: duckdb.DuckDBPyConnection, vertical: str | None = None) -> pd.DataFrame:
+def topic_demand(
+    con: duckdb.DuckDBPyConnection,
+    vertical: str | None = None,
+    account_ids: tuple[str, ...] | None = None,
+) -> pd.DataFrame:
     """Weekly conversations per topic across the portfolio (or one vertical)."""
-    where, params = vertical_clause(vertical)
+    where, params = _scope(vertical, account_ids)
     return fetch_frame(
         con,
         f"""
@@ -48,10 +70,14 @@ def topic_demand(con: duckdb.DuckDBPyConnection, vertical: str | None = None) ->
 
 
 def topic_growth(
-    con: duckdb.DuckDBPyConnection, vertical: str | None = None, weeks: int = 4, limit: int = 10
+    con: duckdb.DuckDBPyConnection,
+    vertical: str | None = None,
+    weeks: int = 4,
+    limit: int = 10,
+    account_ids: tuple[str, ...] | None = None,
 ) -> pd.DataFrame:
     """Topics whose volume grew fastest: last `weeks` weeks against the `weeks` before."""
-    where, params = vertical_clause(vertical)
+    where, params = _scope(vertical, account_ids)
     return fetch_frame(
         con,
         f"""
@@ -72,10 +98,14 @@ def topic_growth(
 
 
 def topic_unautomated(
-    con: duckdb.DuckDBPyConnection, vertical: str | None = None, weeks: int = 4, limit: int = 15
+    con: duckdb.DuckDBPyConnection,
+    vertical: str | None = None,
+    weeks: int = 4,
+    limit: int = 15,
+    account_ids: tuple[str, ...] | None = None,
 ) -> pd.DataFrame:
     """Cells (type × topic) holding the most conversations the AI did not resolve."""
-    where, params = vertical_clause(vertical)
+    where, params = _scope(vertical, account_ids)
     return fetch_frame(
         con,
         f"""
@@ -90,3 +120,35 @@ def topic_unautomated(
         """,
         params,
     )
+
+
+def topic_demand_top(
+    con: duckdb.DuckDBPyConnection,
+    vertical: str | None = None,
+    account_ids: tuple[str, ...] | None = None,
+    top: int = TOP_TOPICS,
+) -> tuple[pd.DataFrame, list[str]]:
+    """Weekly conversations of the `top` busiest topics, full weeks only; and their names in order.
+
+    Rows: week, topic_id, topic, conversations. Partial weeks (see `PARTIAL_WEEK_SHARE`) are
+    left out; a "rest" band is not drawn because it would dwarf the lines.
+    """
+    demand = topic_demand(con, vertical, account_ids)
+    if demand.empty:
+        return demand.assign(conversations=demand.get("conversations")), []
+    totals = demand.groupby(["topic_id", "topic"])["conversations"].sum().nlargest(top)
+    ids = [t for t, _ in totals.index]
+    names = [n for _, n in totals.index]
+    demand = demand[demand["topic_id"].isin(ids)]
+    demand = demand.groupby(["week", "topic_id", "topic"], as_index=False)["conversations"].sum()
+    weekly_total = demand.groupby("week")["conversations"].sum()
+    full = weekly_total[weekly_total >= PARTIAL_WEEK_SHARE * weekly_total.median()].index
+    return demand[demand["week"].isin(full)].reset_index(drop=True), names
+
+
+def topic_window(con: duckdb.DuckDBPyConnection, weeks: int = 4) -> tuple[date | None, date | None]:
+    """First and last day of the last `weeks` weeks the Topics tables count (Monday to Sunday)."""
+    last = fetch_rows(con, "SELECT max(week)::DATE FROM topic_weekly")[0][0]
+    if last is None:
+        return None, None
+    return last - timedelta(weeks=weeks - 1), last + timedelta(days=6)

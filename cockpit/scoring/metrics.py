@@ -290,10 +290,14 @@ def spike_flags(blocks: pd.DataFrame) -> pd.DataFrame:
 
 
 def topic_weekly(con: duckdb.DuckDBPyConnection, source: str) -> pd.DataFrame:
-    """Portfolio topic demand: conversations and AI-resolved per week × vertical × cell."""
+    """Topic demand: conversations and AI-resolved per week × vertical × account × cell.
+
+    Per account so the Topics page can show one CSM's book as well as the portfolio.
+    """
     return con.execute(
         f"""
-        SELECT CAST(date_trunc('week', day) AS DATE) AS week, vertical, automation_type, topic_id,
+        SELECT CAST(date_trunc('week', day) AS DATE) AS week, vertical, account_id,
+               automation_type, topic_id,
                count(*) AS conversations, count(*) FILTER (WHERE resolved_by = 'ai') AS ai_resolved
         FROM {source} GROUP BY ALL ORDER BY ALL
         """

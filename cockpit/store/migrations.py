@@ -272,6 +272,27 @@ def _m011_mask_stored_rows(con: duckdb.DuckDBPyConnection) -> None:
     mask_stored_rows(con)
 
 
+# Derived tables added after migration 7 (version 12; same contract: rows replaced by a step, shape fixed here).
+DERIVED_DDL_12 = {
+    # Look first, per account (cockpit.scoring.priority): the score, its named parts, the flag.
+    "priority": """account_id VARCHAR, csm VARCHAR, score DOUBLE, book_rank BIGINT,
+        look_first BOOLEAN, reasons VARCHAR[], arr_usd DOUBLE, days_to_renewal BIGINT,
+        renewal_part DOUBLE, csat_ai DOUBLE, csat_human DOUBLE, csat_part DOUBLE,
+        automation_change_pts DOUBLE, automation_change_noise_pts DOUBLE, falling_part DOUBLE,
+        gap_pts DOUBLE, gain_part DOUBLE""",
+}
+
+
+def _m012_priority(con: duckdb.DuckDBPyConnection) -> None:
+    for name, columns in DERIVED_DDL_12.items():
+        con.execute(f"CREATE TABLE IF NOT EXISTS {name} ({columns})")
+    # Topic demand per account, so the Topics page follows a CSM's book.
+    con.execute("ALTER TABLE topic_weekly ADD COLUMN IF NOT EXISTS account_id VARCHAR")
+
+
+# Every derived table, whichever migration declared it.
+DERIVED_TABLES = {**DERIVED_DDL, **DERIVED_DDL_12}
+
 # (version, name, function). Append only; never edit an applied migration.
 MIGRATIONS: list[tuple[int, str, Callable[[duckdb.DuckDBPyConnection], None]]] = [
     (1, "input tables, quarantine, ingested files", _m001_input_tables),
@@ -285,6 +306,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[duckdb.DuckDBPyConnection], None]]] =
     (9, "emerging topics", _m009_emerging_topics),
     (10, "updated_at, quarantine queue, applied corrections", _m010_ingest_queue),
     (11, "mask stored rows with the secret and identifier rules", _m011_mask_stored_rows),
+    (12, "look-first priority; topic demand per account", _m012_priority),
 ]
 
 
@@ -320,7 +342,7 @@ def replace_rows(con: duckdb.DuckDBPyConnection, table: str, relation: str) -> N
     The shape stays the one the migrations declare: a column the relation lacks is NULL, a
     column the table lacks is an error (add a migration first).
     """
-    if table not in DERIVED_DDL:
+    if table not in DERIVED_TABLES:
         raise ValueError(f"{table!r} is not a derived table declared in store.migrations")
     con.execute(f"DELETE FROM {table}")
     con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {relation}")

@@ -287,6 +287,24 @@ def correct(
     )  # fmt: skip
 
 
+def undo_latest(path: Path | str, conversation_id: str) -> bool:
+    """Delete the newest correction of `conversation_id` (an earlier one, if any, wins again).
+
+    Returns False when the conversation has no correction. Only meaningful before the next
+    refresh applies it: after that, record a new correction instead.
+    """
+    path = Path(path)
+    if not path.exists():
+        return False
+    with closing(_connect(path)) as con, con:
+        cur = con.execute(
+            "DELETE FROM corrections WHERE id = "
+            "(SELECT max(id) FROM corrections WHERE conversation_id = ?)",
+            [conversation_id],
+        )
+        return cur.rowcount > 0
+
+
 def sync_corrections(con, path: Path | str) -> pd.DataFrame:
     """Keep corrections in both places; return the latest per conversation (`load_corrections`).
 

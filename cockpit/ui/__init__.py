@@ -9,10 +9,18 @@
 """
 
 from cockpit.brief import vertical_label
-from cockpit.formats import age, compact, hours, ordinal, pct, percentile, pts, usd
+from cockpit.formats import age, compact, day_range, hours, ordinal, pct, percentile, pts, usd
 from cockpit.formats import md_text as _md_text
 from cockpit.ui.auth import can, gate, identity
-from cockpit.ui.charts import TYPE_COLORS, TYPE_LABEL_EXPR, TYPE_LABELS, type_color, type_label
+from cockpit.ui.charts import (
+    TYPE_COLORS,
+    TYPE_LABEL_EXPR,
+    TYPE_LABELS,
+    type_color,
+    type_label,
+    zoom_domain,
+)
+from cockpit.ui.conversation import conversation_view, corrections_panel, pending_corrections
 from cockpit.ui.data import (
     correct_tag,
     corrections_audit,
@@ -35,14 +43,16 @@ from cockpit.ui.navigation import (
     sidebar,
     url_seed,
     url_sync,
+    url_value,
+    url_write,
 )
 
 __all__ = [
     "ALL", "DEFINITIONS", "NO_DATA", "TYPE_COLORS", "TYPE_LABELS", "TYPE_LABEL_EXPR", "Context",
-    "age", "can", "compact", "context", "conversations_state", "correct_tag", "corrections_audit",
+    "age", "can", "compact", "day_range", "context", "conversation_view", "conversations_state", "corrections_panel", "pending_corrections", "correct_tag", "corrections_audit",
     "cursor", "follow", "gate", "go", "hours", "identity", "open_row_conversations", "ordinal",
-    "overrides_audit", "pct", "percentile", "pts", "require_account", "require_tables", "settings", "sidebar", "type_color", "type_label", "url_seed", "url_sync",
-    "usd", "vertical_label", "text",
+    "overrides_audit", "pct", "percentile", "pts", "require_account", "require_tables", "settings", "sidebar", "type_color", "type_label", "url_seed", "url_sync", "url_value", "url_write",
+    "usd", "vertical_label", "text", "zoom_domain",
 ]  # fmt: skip
 
 

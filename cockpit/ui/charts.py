@@ -30,3 +30,24 @@ def type_color(
         ),
         legend=alt.Legend(orient="bottom", labelExpr=TYPE_LABEL_EXPR) if legend else None,
     )
+
+
+ZOOM_STEP = 0.1  # zoom rate axes to whole 10-pt steps: readable ticks, room around the points
+
+
+def zoom_domain(values) -> list[float]:
+    """A [lo, hi] rate-axis domain around `values` (fractions), to the nearest 10 pts.
+
+    Missing values are ignored; with none left (an empty book, a backtest where no account was
+    realised yet) the whole 0–100 % range is returned, never NaN.
+    """
+    import math
+
+    finite = [float(v) for v in values if v is not None and math.isfinite(float(v))]
+    if not finite:
+        return [0.0, 1.0]
+    lo = max(0.0, math.floor(min(finite) / ZOOM_STEP) * ZOOM_STEP)
+    hi = min(1.0, math.ceil(max(finite) / ZOOM_STEP) * ZOOM_STEP)
+    if hi <= lo:  # every point on one 10-pt boundary
+        lo, hi = max(0.0, lo - ZOOM_STEP), min(1.0, hi + ZOOM_STEP)
+    return [round(lo, 4), round(hi, 4)]

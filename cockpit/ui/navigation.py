@@ -57,6 +57,35 @@ def url_sync(key: str, value: str) -> None:
         st.query_params[key] = value
 
 
+def url_value(key: str, default, parse=str) -> None:
+    """Seed a free-valued widget (text, number, page) from the URL on a session's first run.
+
+    Used instead of `bind="query-params"`: Streamlit refuses to clear bound query parameters,
+    so a page switch from a page holding a bound widget raised `Cannot clear query parameters`.
+    A value the URL holds but `parse` refuses (e.g. `conv_page=x`) falls back to `default`.
+    """
+    if key in st.session_state:
+        return
+    raw = st.query_params.get(key)
+    if raw is None:
+        st.session_state[key] = st.session_state.get(f"_keep_{key}", default)
+        return
+    try:
+        st.session_state[key] = parse(raw)
+    except (TypeError, ValueError):
+        st.session_state[key] = default
+
+
+def url_write(key: str, value, default) -> None:
+    """Write a free-valued widget into the URL (removed when it holds `default`)."""
+    st.session_state[f"_keep_{key}"] = value
+    text = None if value == default or value in (None, "") else str(value)
+    if text is None:
+        st.query_params.pop(key, None)
+    elif st.query_params.get(key) != text:
+        st.query_params[key] = text
+
+
 def sidebar() -> Context:
     """Render the shared sidebar; on an empty store show the guidance and stop.
 
@@ -98,11 +127,19 @@ def sidebar() -> Context:
         url_sync("csm", csm)
         csm = _none_if_all(csm)
         accounts = queries.account_options(con, csm)
+        asked = st.query_params.get("account") if "account" not in st.session_state else None
         url_seed("account", accounts)
+        if asked and asked not in accounts:
+            st.warning(
+                f"Account {asked!r} from the link is not "
+                f"{'in ' + csm + chr(8217) + 's book' if csm else 'in the store'}. "
+                "Pick one below (or clear the CSM filter)."
+            )
+        labels = queries.account_labels(con, csm)
         account = st.selectbox(
             "Account",
             [ALL, *accounts],
-            format_func=lambda v: "All accounts" if v == ALL else accounts.get(v, v),
+            format_func=lambda v: "All accounts" if v == ALL else labels.get(v, v),
             key="account",
             help="The account the Account, Conversations and Brief pages show.",
         )
@@ -137,8 +174,14 @@ def go(page: str, **state) -> None:
     st.session_state["_goto"] = page
 
 
-def open_row_conversations(key: str, frame, account_id: str | None):
-    """An on_select callback: open Conversations filtered to the selected row's type and topic."""
+def open_row_conversations(
+    key: str, frame, account_id: str | None, start: date | None = None, end: date | None = None
+):
+    """An on_select callback: open Conversations on exactly what the selected row counted.
+
+    The row's type and topic (when the frame has them), the account, and the window the row's
+    figures cover (`start`..`end`, inclusive) — so the list shows the conversations counted.
+    """
 
     def _open() -> None:
         rows = st.session_state[key].selection.rows
@@ -146,7 +189,9 @@ def open_row_conversations(key: str, frame, account_id: str | None):
             r = frame.iloc[rows[0]]
             go(
                 "app_pages/conversations.py",
-                **conversations_state(account_id, r["automation_type"], r["topic_id"]),
+                **conversations_state(
+                    account_id, r.get("automation_type"), r.get("topic_id"), start, end
+                ),
             )
 
     return _open
@@ -160,10 +205,23 @@ def follow() -> None:
 
 
 def conversations_state(
-    account_id: str | None = None, automation_type: str | None = None, topic_id: str | None = None
+    account_id: str | None = None,
+    automation_type: str | None = None,
+    topic_id: str | None = None,
+    start: date | None = None,
+    end: date | None = None,
 ) -> dict:
-    """Widget state that opens the Conversations page filtered to an account, type and topic."""
-    state = {"conv_type": automation_type, "conv_topic": topic_id, "conv_page": 1}
+    """Widget state that opens Conversations filtered to an account, type, topic and window.
+
+    Every other filter is reset, so the list holds exactly what the source counted.
+    """
+    state = {
+        "conv_type": automation_type, "conv_topic": topic_id, "conv_page": 1,
+        "conv_outcome": ALL, "conv_conf": 0, "conv_q": "",
+        "conv_from": start.isoformat() if start else None,
+        "conv_to": end.isoformat() if end else None,
+        "_conv_dates_reset": True,
+    }  # fmt: skip
     if account_id:
         state["account"] = account_id
     return state

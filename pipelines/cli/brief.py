@@ -31,9 +31,12 @@ def brief(ctx: click.Context, account_id: str, fmt: str, out: str | None) -> Non
     from cockpit import brief as brief_mod
     from cockpit import queries, store
 
-    with store.reading(settings_from(ctx).db_path) as con:
+    settings = settings_from(ctx)
+    with store.reading(settings.db_path) as con:
         report = queries.brief_report(con, account_id)
-    text = brief_mod.to_html(report) if fmt == "html" else brief_mod.to_markdown(report)
+    cost = settings.cost_per_human_conversation_usd
+    render = brief_mod.to_html if fmt == "html" else brief_mod.to_markdown
+    text = render(report, cost_per_conversation=cost)
     if out:
         Path(out).parent.mkdir(parents=True, exist_ok=True)
         Path(out).write_text(text, encoding="utf-8")
