@@ -419,17 +419,7 @@ def estimate_potential(
         lo, hi = np.percentile(pstar, [lo_q, hi_q])
         low, high = float(min(lo, point)), float(max(hi, point))
         name = (account_names or {}).get(account_id, account_id)
-        rows.append(
-            {
-                "account_id": account_id,
-                "automation_rate": current,
-                "potential": point,
-                "low": low,
-                "high": high,
-                "gap_pts": 100 * (point - current),
-                "method": method_sentence(name, vertical, point, low, high, params),
-            }
-        )
+        rows.append(_potential_row(account_id, name, vertical, current, point, low, high, params))
     pot = pd.DataFrame(
         rows,
         columns=["account_id", "automation_rate", "potential", "low", "high", "gap_pts", "method"],
@@ -592,25 +582,35 @@ def _estimate_mixture(
         half = Z80 * params.interval_scale * sd
         low, high = max(point - half, 0.0), min(point + half, 1.0)
         name = (account_names or {}).get(account_id, account_id)
-        rows.append(
-            {
-                "account_id": account_id,
-                "automation_rate": current,
-                "potential": point,
-                "low": low,
-                "high": high,
-                "gap_pts": 100 * (point - current),
-                "method": method_sentence(name, vertical, point, low, high, params),
-                "sd": sd,
-                "window_days": params.window_days,
-                "floored": floored,
-            }
-        )
+        row = _potential_row(account_id, name, vertical, current, point, low, high, params)
+        rows.append({**row, "sd": sd, "window_days": params.window_days, "floored": floored})
     pot = pd.DataFrame(rows, columns=[*POTENTIAL_COLUMNS, "sd", "window_days", "floored"])
     contrib = t[[*CONTRIB_COLUMNS, "weight"]].sort_values(
         ["account_id", "contribution_pts"], ascending=[True, False]
     )
     return pot, contrib.reset_index(drop=True)
+
+
+def _potential_row(
+    account_id: str,
+    name: str,
+    vertical: str,
+    current: float,
+    point: float,
+    low: float,
+    high: float,
+    params: PotentialParams,
+) -> dict:
+    """One row of the potential table (gap_pts = potential − today's rate, in points)."""
+    return {
+        "account_id": account_id,
+        "automation_rate": current,
+        "potential": point,
+        "low": low,
+        "high": high,
+        "gap_pts": 100 * (point - current),
+        "method": method_sentence(name, vertical, point, low, high, params),
+    }
 
 
 def method_sentence(
