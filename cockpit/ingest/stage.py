@@ -184,8 +184,16 @@ class _Batcher:
         self.records = 0
         self.rejected = 0
 
-    def add(self, row: int, lines: str, values: list[str | None]) -> None:
+    def add(self, row: int, lines: str, values: list[str | None], size: int | None = None) -> None:
+        """Stage one record; `size` (characters of the whole record, if known) skips the
+        per-value size check when no value can be over the limit."""
         self.records += 1
+        if size is not None and size * 4 <= self.max_bytes:  # ≤ 4 UTF-8 bytes per character
+            self.rows.append(values)
+            self.meta.append((row, lines))
+            if len(self.rows) >= BATCH_ROWS:
+                self.flush()
+            return
         for name, value in zip(self.names, values, strict=True):
             if value is not None and len(value) * 4 > self.max_bytes:
                 size = len(value.encode("utf-8", errors="replace"))
@@ -197,7 +205,7 @@ class _Batcher:
                         f"(COCKPIT_MAX_VALUE_BYTES)", raw, count=False,
                     )  # fmt: skip
                     return
-        self.rows.append([None if v is None else v.replace("\x00", "") for v in values])
+        self.rows.append(values)
         self.meta.append((row, lines))
         if len(self.rows) >= BATCH_ROWS:
             self.flush()
@@ -219,6 +227,7 @@ class _Batcher:
             }
             for name, values in zip(self.names, cols, strict=True):
                 arr = pa.array(values, pa.string())
+                arr = pc.replace_substring(arr, "\x00", "")  # NUL bytes are stripped
                 if (self.table, name) in MASKED_COLUMNS:
                     arr = privacy.mask_array(arr)
                 elif name in IDENTIFIER_COLUMNS:
@@ -262,6 +271,7 @@ def stage_csv(b: _Batcher, path: Path, table: str, encoding: str) -> list[str]:
     header: list[str] | None = None
     index: dict[str, int] = {}
     width = 0
+    picks: list[int | None] = []
     max_chars = MAX_RECORD_FACTOR * b.max_bytes
     row = 0
     for first, last, fields, raw in csv_records(path, encoding, max_chars):
@@ -274,6 +284,7 @@ def stage_csv(b: _Batcher, path: Path, table: str, encoding: str) -> list[str]:
             header = fields[1:]
             index = _column_map(path, table, header)
             width = len(header)
+            picks = [index.get(n) for n in b.names]
             continue
         row += 1
         lines = _lines_label(first, last)
@@ -289,14 +300,10 @@ def stage_csv(b: _Batcher, path: Path, table: str, encoding: str) -> list[str]:
                 _raw_json(raw),
             )  # fmt: skip
         else:
-            b.add(row, lines, [_value(fields[index[n]]) if n in index else None for n in b.names])
+            b.add(row, lines, [None if i is None else fields[i] or None for i in picks], len(raw))
     if header is None:
         raise Refusal(f"{path}: no header line found (the file holds only blank lines).")
     return header
-
-
-def _value(s: str) -> str | None:
-    return s if s != "" else None
 
 
 def _hint() -> str:
