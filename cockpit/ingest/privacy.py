@@ -19,13 +19,18 @@ Kept on purpose: UPS tracking numbers (1Z + 16), dates, times, order numbers (#1
 ORD-48213), versions (2.13.0), prices, percentages and short codes. Placeholders contain no
 digits and no `@`, so masking is idempotent: `mask_text(mask_text(s)) == mask_text(s)`.
 
-Not masked (decision): personal names and street addresses. Recognising them needs an NER model
-(Presidio + spaCy); the spaCy English models on the package index are third-party re-uploads,
-so none can be installed offline from a trusted source. Identifier columns that hold e-mail
-addresses (account ids, CSM) are pseudonymised by `mask_identifier` (a stable hash keeps joins).
+Not masked (decision): personal names and street addresses. Recognising them needs an NER model,
+and none installs offline from a trusted source: the official spaCy English models are not on
+the package index (only third-party re-uploads, which run their uploader's code at load time),
+Presidio's name recogniser needs such a spaCy model, and GLiNER, Flair, Stanza and deepparse
+fetch their weights from a model hub at run time; pyap (regex addresses) is unmaintained since
+2020. Identifier columns that hold e-mail addresses (account ids, CSM) are pseudonymised by
+`mask_identifier` (a stable hash keeps joins).
 
-`mask_array` is the vectorised entry point: a cheap RE2 prefilter in Arrow finds the few rows
-that may hold something to mask, and only those go through the Python patterns and validators.
+`mask_array` is the vectorised entry point. Each pass of `mask_text` has a gate, an RE2 pattern
+that Arrow runs over the whole column; the pass's Python patterns and validators run only on
+the rows its gate selects (a date selects only the phone pass, a text without digits none of
+the number passes). The result is the same as `mask_text` row by row.
 """
 
 from __future__ import annotations
@@ -275,8 +280,12 @@ _DIGIT_PASSES = [
         lambda t: _IPV4_RE.sub(_ipv4_repl, t),
     ),
     (r"::|[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){7}", _mask_ipv6),
-    # A phone number that `_phone_repl` accepts has ≥ 8 digits, at most ") (" between two.
-    (f"{_D}(?:[ ().\\-]{{0,3}}{_D}){{7}}", lambda t: _PHONE_RE.sub(_phone_repl, t)),
+    # A phone number that `_phone_repl` accepts has ≥ 9 digits, or ≥ 8 after a leading "+",
+    # at most ") (" between two digits (so a bare date like 2026-11-25 is not looked at).
+    (
+        f"\\+{_D}(?:[ ().\\-]{{0,3}}{_D}){{7}}|{_D}(?:[ ().\\-]{{0,3}}{_D}){{8}}",
+        lambda t: _PHONE_RE.sub(_phone_repl, t),
+    ),
     (f"{_D}{{9}}", lambda t: _NUMBER_RE.sub(NUMBER, t)),
 ]
 # Rows that no gate selects skip the Python passes altogether.
