@@ -185,3 +185,15 @@ _FRAGMENTS = [p for p, _ in POSITIVES] + SURVIVORS + [
 def test_mask_array_equals_mask_text_on_generated_texts(texts):
     """The per-pass gates of `mask_array` never skip a row its pass would change."""
     assert mask_array(pa.array(texts, pa.string())).to_pylist() == [mask_text(t) for t in texts]
+
+
+def test_mask_array_masks_what_the_old_single_prefilter_let_through():
+    # The one prefilter before the per-pass gates had no "aws" keyword (the detect-secrets AWS
+    # pattern is case-insensitive and keyword-led) and read digits as ASCII only.
+    texts = [
+        'aws_secret_key = "wJalrXUtnFEMIaK7MDENGabPxRfiCYEXAMPLEKEY"',
+        "call \u0660\u0663\u0660\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668",
+    ]
+    out = mask_array(pa.array(texts)).to_pylist()
+    assert out == [mask_text(t) for t in texts]
+    assert "wJalr" not in out[0] and out[1] == "call [NUMBER]"
