@@ -33,8 +33,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from cockpit import store  # noqa: E402
+from cockpit.embedding.cache import lookup_vectors  # noqa: E402
 from cockpit.scoring import metrics  # noqa: E402
-from cockpit.scoring.inputs import potential_inputs, read_setup  # noqa: E402
+from cockpit.scoring.inputs import potential_inputs, read_setup, window_conversations  # noqa: E402
 from cockpit.scoring.potential import DEFAULT_PARAMS, PotentialParams, potential_for  # noqa: E402
 
 
@@ -46,6 +47,24 @@ class Book:
     con: object
     truth: pd.DataFrame  # account_id, truth, missing (bool: an enabler is missing at the end)
     true_tags: pd.DataFrame  # conversation_id, automation_type, topic_id
+    home: Path | None = None
+    _vectors: dict = dataclasses.field(default_factory=dict)
+
+    def neighbours(self, source: str, as_of, window_days: int, key: str):
+        """(window conversations, their vectors) from the book's embedding cache, read-only."""
+        if key not in self._vectors:
+            conv = window_conversations(self.con, source, as_of, window_days)
+            path = str(self.home / "embeddings.duckdb").replace("'", "''")
+            dbs = {
+                r[0]
+                for r in self.con.execute("SELECT database_name FROM duckdb_databases()").fetchall()
+            }
+            if "emb" not in dbs:
+                self.con.execute(f"ATTACH '{path}' AS emb (READ_ONLY)")
+            model = conv["model_id"].iloc[0]
+            vec = lookup_vectors(self.con, conv["text_hash"].tolist(), model)
+            self._vectors[key] = (conv.drop(columns=["text_hash", "model_id"]), vec)
+        return self._vectors[key]
 
 
 def demo_book(home: Path) -> Book:
@@ -63,7 +82,8 @@ def demo_book(home: Path) -> Book:
     tags = con.execute(
         "SELECT conversation_id, automation_type, topic_id FROM demo_conversation_truth"
     ).df()
-    return Book("demo", con, truth, tags)
+    truth["has_setup"], truth["setup_wrong"] = True, False
+    return Book("demo", con, truth, tags, home)
 
 
 def eval_book(home: Path, files: Path) -> Book:
@@ -75,10 +95,12 @@ def eval_book(home: Path, files: Path) -> Book:
             "account_id": t["account_id"],
             "truth": t["achievable_automation_rate"],
             "missing": t["missing_units"] > 0,
+            "has_setup": t["has_setup"],
+            "setup_wrong": t["setup_wrong"],
         }
     )
     tags = pd.read_parquet(files / "truth" / "evalbook_conversation_truth.parquet")
-    return Book("eval", con, truth, tags[["conversation_id", "automation_type", "topic_id"]])
+    return Book("eval", con, truth, tags[["conversation_id", "automation_type", "topic_id"]], home)
 
 
 def predict(book: Book, params: PotentialParams, true_tags: bool = False) -> pd.DataFrame:
@@ -100,7 +122,12 @@ def predict(book: Book, params: PotentialParams, true_tags: bool = False) -> pd.
         read_setup(con),
         tags=None if true_tags else "tags",
     )
-    res = potential_for(inputs.cells, inputs.setup, as_of, params, previous=inputs.previous)
+    nb = None
+    if params.knn_weight > 0:
+        nb = book.neighbours("_bench_scored", as_of, params.window_days, str(true_tags))
+    res = potential_for(
+        inputs.cells, inputs.setup, as_of, params, previous=inputs.previous, neighbours=nb
+    )
     return res["potential"]
 
 

@@ -57,6 +57,7 @@ import numpy as np
 import pandas as pd
 
 from cockpit.contract import CELL, ENABLER_FOR_TYPE
+from cockpit.scoring.counterfactual import cell_counterfactual
 from cockpit.scoring.mixture import fit_mixture
 
 log = logging.getLogger(__name__)
@@ -109,14 +110,28 @@ class PotentialParams:
     # own conformal scale (from ≥ 10 realised backtest accounts) replaces it. The mixture's sd
     # leaves out what it cannot see (intent mix within a cell, a setup that is wrong); the scale
     # that covers 80% of accounts was 1.34 on the demo and 1.40 on the evaluation book; each
-    # applied to the other book covers 75% / 83%; 1.4 (README "Potential").
-    interval_scale: float = 1.4
+    # applied to the other book covers 75% / 83%; 1.4 (README "Potential"). With the
+    # per-conversation counterfactual the scales are 1.54 (demo) and 1.44 (evaluation book); each
+    # applied to the other covers 81% (eval) / 77% (demo); 1.5.
+    interval_scale: float = 1.5
     # How much of the tagger's doubt (1 − type × topic confidence) is taken as tagging noise
     # when cleaning a cell's own rate (0 = trust the tags, 1 = the confidences in full). Chosen
     # leave-one-book-out over {0, 0.5, 0.65, 0.8, 1}: the demo picks 0.65, the evaluation book
     # 0.8 (0.65 has the lowest summed MAE; full weight over-corrects: some of the doubt is
     # between cells with the same status).
     noise_weight: float = 0.65
+    # Weight of the per-conversation counterfactual (`cockpit.scoring.counterfactual`: nearest
+    # neighbours at peers where the cell works) in the rate a cell reaches where it works, against
+    # the mixture's cell-level p_full (0 = cell level only; used only when vectors are given).
+    # Chosen leave-one-book-out over {0, 0.5, 1, 1.5} × k {10, 20, 40} ("relative" mode): the
+    # demo picks 0.5 (held-out eval 3.93 vs 4.06 without), the evaluation book 1.0 (held-out demo
+    # 3.77, as without); 1.0 has the lowest summed MAE (README "Potential").
+    knn_weight: float = 1.0
+    # "relative": the neighbours say how much easier or harder this account's conversations of
+    # the cell are than the cell's average (a logit shift on p_full); "absolute": p_knn itself
+    # (biased low on both books: a neighbour's own cell may be mis-tagged; kept for the bench).
+    knn_mode: str = "relative"
+    knn_k: int = 20  # neighbours per conversation (see counterfactual.KNN_K)
 
 
 DEFAULT_PARAMS = PotentialParams()
@@ -477,13 +492,17 @@ def _mixture_input(status: pd.DataFrame) -> pd.DataFrame:
 
 
 def mixture_status(
-    status: pd.DataFrame, params: PotentialParams = PotentialParams()
+    status: pd.DataFrame,
+    params: PotentialParams = PotentialParams(),
+    neighbours: tuple[pd.DataFrame, np.ndarray] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Fit the mixture on `enabler_status` output; return (cells with p_work, p_full, var_full,
     delta, an inferred enabler_live = P(working) > 0.5 where setup is missing) and the benchmarks
     (the rate where the cell works, with no account effect)."""
     status = _own_counts(status, params.noise_weight)
     fit = fit_mixture(_mixture_input(status))
+    if neighbours is not None and params.knn_weight > 0:
+        fit = _blend_counterfactual(fit, neighbours, params)
     keep = [*KEYC, "p_work", "p_full", "var_full", "delta", "delta_var"]
     out = status.merge(fit[keep], on=KEYC, how="left")
     inferred = (out["status_source"] == "inferred").to_numpy()
@@ -506,6 +525,24 @@ def mixture_status(
         for n in bench["n_accounts"]
     ]
     return out, bench
+
+
+def _blend_counterfactual(
+    fit: pd.DataFrame, neighbours: tuple[pd.DataFrame, np.ndarray], params: PotentialParams
+) -> pd.DataFrame:
+    """p_full ← (1 − λ) · p_full + λ · p_knn where the cell has conversations to ask (λ =
+    `knn_weight`; p_knn from `counterfactual.cell_counterfactual`)."""
+    conv, vectors = neighbours
+    delta = fit.groupby("account_id")["delta"].first()
+    knn = cell_counterfactual(conv, vectors, fit, delta, params.knn_k)
+    out = fit.merge(knn, on=KEYC, how="left")
+    lam = np.where(out["p_knn"].notna(), params.knn_weight, 0.0)
+    if params.knn_mode == "relative":
+        z = out["L_hi"] + out["delta"] + lam * out["shift"].fillna(0.0)
+        out["p_full"] = 1.0 / (1.0 + np.exp(-z))
+    else:
+        out["p_full"] = (1 - lam) * out["p_full"] + lam * out["p_knn"].fillna(0.0)
+    return out.drop(columns=["n_knn", "shift"])
 
 
 def _cell_spread(t: pd.DataFrame, params: PotentialParams) -> float:
@@ -642,13 +679,14 @@ def potential_for(
     account_names: dict[str, str] | None = None,
     setup_accounts: set[str] | None = None,
     previous: pd.DataFrame | None = None,
+    neighbours: tuple[pd.DataFrame, np.ndarray] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Status → benchmarks → potential in one call; returns the derived frames
     (cells with status, benchmarks, potential, contributions). `previous`: the previous
     window's account × cell counts (for the interval's mix drift; optional)."""
     status = enabler_status(cells, setup, as_of, params, setup_accounts)
     if params.statistic == "mixture":
-        status, bench = mixture_status(status, params)
+        status, bench = mixture_status(status, params, neighbours)
         pot, contrib = _estimate_mixture(status, bench, params, account_names, previous)
         return {"cells": status, "benchmarks": bench, "potential": pot, "contributions": contrib}
     bench = benchmarks(status, params)
