@@ -101,7 +101,7 @@ def cell_counterfactual(
         return pd.DataFrame(columns=cols)
     conv = conversations.reset_index(drop=True)
     w = conv.merge(working[[*KEYC, "p_work"]], on=KEYC, how="left")["p_work"]
-    pool = (w.fillna(0.0) > 0.5).to_numpy()
+    pool = (w.fillna(0.0) > 0.5).to_numpy().copy()
     asked = (conv.groupby(KEYC).cumcount() < QUERY_MAX).to_numpy()
     for _, rows in conv.groupby("vertical").indices.items():
         members = rows[pool[rows]]
