@@ -133,3 +133,45 @@ def test_the_counterfactual_moves_the_potential_of_a_missing_cell_with_its_reque
     assert results[(False, 1.0)] > results[(False, 0.0)] + 0.1
     # without the counterfactual A's kind of request makes no difference
     assert results[(True, 0.0)] == pytest.approx(results[(False, 0.0)])
+
+
+def test_window_vectors_reads_the_cached_vectors_in_order_or_says_none(tmp_path):
+    import duckdb
+
+    from cockpit.embedding.cache import attach_cache, embed_rows
+    from cockpit.embedding.hashing import HashingEmbedder
+    from cockpit.scoring import metrics
+    from cockpit.scoring.inputs import window_vectors
+
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE conversations AS SELECT * FROM (VALUES "
+        "('c1', 'A', TIMESTAMP '2026-03-10 10:00', true, 'ai', false, 3.0, NULL),"
+        "('c2', 'B', TIMESTAMP '2026-03-11 10:00', true, 'human', true, 5.0, NULL),"
+        "('c3', 'B', TIMESTAMP '2026-03-12 10:00', true, NULL, false, NULL, NULL)) "
+        "t(conversation_id, account_id, created_at, ai_involved, resolved_by, handed_over, "
+        "handle_time_minutes, csat)"
+    )
+    con.execute("CREATE TABLE accounts AS SELECT * FROM (VALUES ('A','saas'),('B','saas')) "
+                "t(account_id, vertical)")  # fmt: skip
+    con.execute(
+        "CREATE TABLE tags AS SELECT * FROM (VALUES "
+        "('c1','informational','billing','h1','hashing-v1'),"
+        "('c2','informational','billing','h2','hashing-v1'),"
+        "('c3','informational','billing','h3','hashing-v1')) "
+        "t(conversation_id, automation_type, topic_id, text_hash, model_id)"
+    )
+    con.execute("CREATE TEMP TABLE scored AS " + metrics.scored_relation())
+    path = tmp_path / "emb.duckdb"
+    attach_cache(con, path)
+    # h2 is not cached yet: the counterfactual is skipped, not an error
+    con.register("_rows", embed_rows(HashingEmbedder(), ["h1"], ["where is my invoice"]))
+    con.execute("INSERT INTO emb.embeddings SELECT * FROM _rows")
+    assert window_vectors(con, "scored", AS_OF, 90, path) is None
+    con.register("_rows2", embed_rows(HashingEmbedder(), ["h2"], ["refund my order"]))
+    con.execute("INSERT INTO emb.embeddings SELECT * FROM _rows2")
+    conv, vectors = window_vectors(con, "scored", AS_OF, 90, path)
+    # known outcomes only (c3 has none), in conversation order, vectors aligned
+    assert conv["account_id"].tolist() == ["A", "B"] and conv["ai"].tolist() == [1, 0]
+    expected = HashingEmbedder().embed(["where is my invoice", "refund my order"])
+    assert np.allclose(vectors, expected, atol=1e-5)
