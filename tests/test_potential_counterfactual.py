@@ -127,8 +127,10 @@ def test_the_counterfactual_moves_the_potential_of_a_missing_cell_with_its_reque
                 setup_accounts={"p1", "p2", "p3", "p4", "A"},
                 neighbours=(conv, vecs),
             )
-            pot = res["potential"].set_index("account_id").loc["A", "potential"]
-            results[(hard, w)] = pot
+            row = res["potential"].set_index("account_id").loc["A"]
+            results[(hard, w)] = row["potential"]
+            # the CSM's sentence says when peers were compared on the same kinds of requests
+            assert ("same kinds of requests" in row["method"]) == (w > 0)
     assert results[(True, 1.0)] < results[(True, 0.0)] - 0.1
     assert results[(False, 1.0)] > results[(False, 0.0)] + 0.1
     # without the counterfactual A's kind of request makes no difference

@@ -21,6 +21,12 @@ README "Potential"):
    its setup state; 0 where `setup` says not live). A cell that `setup` calls live but that
    resolves far below its peers
    (partial deployment, wrong setup, other cells' conversations) gets a low p_work.
+3b. Per-conversation counterfactual (when the score step passes the window's cached vectors;
+   `cockpit.scoring.counterfactual`): each known-outcome conversation asks its `knn_k` nearest
+   conversations at peers of the vertical where their cell works how often they were
+   AI-resolved; the mean logit of those answers over the account's conversations of the cell,
+   minus the cell's mean over every account, shifts p_full (weight `knn_weight`): an account
+   whose requests in a topic are the harder (easier) kind reaches less (more) there.
 4. Target of each cell: target_c = p_work · ρ̃_c + (1 − p_work) · p_full, ρ̃_c = its own rate
    shrunk to p_full with `own_prior` pseudo-conversations; cells that need no enabler ('unknown'
    type, 'other' topic) keep ρ_c.
@@ -504,6 +510,7 @@ def mixture_status(
     if neighbours is not None and params.knn_weight > 0:
         fit = _blend_counterfactual(fit, neighbours, params)
     keep = [*KEYC, "p_work", "p_full", "var_full", "delta", "delta_var"]
+    keep += ["knn_n"] if "knn_n" in fit else []
     out = status.merge(fit[keep], on=KEYC, how="left")
     inferred = (out["status_source"] == "inferred").to_numpy()
     out.loc[inferred, "enabler_live"] = out.loc[inferred, "p_work"].to_numpy() > 0.5
@@ -542,7 +549,7 @@ def _blend_counterfactual(
         out["p_full"] = 1.0 / (1.0 + np.exp(-z))
     else:
         out["p_full"] = (1 - lam) * out["p_full"] + lam * out["p_knn"].fillna(0.0)
-    return out.drop(columns=["n_knn", "shift"])
+    return out.rename(columns={"n_knn": "knn_n"}).drop(columns=["shift"])
 
 
 def _cell_spread(t: pd.DataFrame, params: PotentialParams) -> float:
@@ -619,7 +626,10 @@ def _estimate_mixture(
         half = Z80 * params.interval_scale * sd
         low, high = max(point - half, 0.0), min(point + half, 1.0)
         name = (account_names or {}).get(account_id, account_id)
-        row = _potential_row(account_id, name, vertical, current, point, low, high, params)
+        by_request = "knn_n" in g and bool(g["knn_n"].fillna(0).gt(0).any())
+        row = _potential_row(
+            account_id, name, vertical, current, point, low, high, params, by_request
+        )
         rows.append({**row, "sd": sd, "window_days": params.window_days, "floored": floored})
     pot = pd.DataFrame(rows, columns=[*POTENTIAL_COLUMNS, "sd", "window_days", "floored"])
     contrib = t[[*CONTRIB_COLUMNS, "weight"]].sort_values(
@@ -637,6 +647,7 @@ def _potential_row(
     low: float,
     high: float,
     params: PotentialParams,
+    by_request: bool = False,
 ) -> dict:
     """One row of the potential table (gap_pts = potential − today's rate, in points)."""
     return {
@@ -646,19 +657,28 @@ def _potential_row(
         "low": low,
         "high": high,
         "gap_pts": 100 * (point - current),
-        "method": method_sentence(name, vertical, point, low, high, params),
+        "method": method_sentence(name, vertical, point, low, high, params, by_request),
     }
 
 
 def method_sentence(
-    name: str, vertical: str, point: float, low: float, high: float, params: PotentialParams
+    name: str,
+    vertical: str,
+    point: float,
+    low: float,
+    high: float,
+    params: PotentialParams,
+    by_request: bool = False,
 ) -> str:
-    """The one-sentence method statement shown to a CSM."""
+    """The one-sentence method statement shown to a CSM (`by_request`: the per-conversation
+    counterfactual was used, so peers are compared on the same kinds of requests)."""
     if params.statistic == "mixture":
+        same = " on the same kinds of requests" if by_request else ""
         return (
             f"If every topic where {name} lacks help content, a data connector or a procedure, "
             f"or resolves far less than at the {vertical} peers where it works, resolved as well "
-            f"as those peers do (adjusted for how {name} does on the topics that work), and the "
+            f"as those peers do{same} (adjusted for how {name} does on the topics that work), "
+            f"and the "
             f"other topics kept today's rates, the AI would resolve about {point:.0%} of "
             f"conversations (likely range {low:.0%}–{high:.0%})."
         )
