@@ -8,7 +8,8 @@ Books (each a Cockpit home that `cockpit ingest` + `cockpit refresh` built):
       COCKPIT_HOME=/tmp/eval cockpit ingest /tmp/evalfiles/*.parquet && cockpit refresh
 
 For each book it re-runs the potential as of the book's last day with the stored tags (what a user
-gets) and with the generator's true tags (the rest is the tagging-noise share of the error), and
+gets; with the per-conversation counterfactual over the book's cached vectors, as the score step
+does) and with the generator's true tags (the rest is the tagging-noise share of the error), and
 prints MAE, bias, MAE / bias on the accounts with a missing enabler, MAE on the accounts with
 everything live, the share within 5 points and the coverage of the likely range.
 
@@ -16,6 +17,7 @@ Truth is stated like Cockpit's automation rate (AI-resolved / known outcome): th
 counts unknown outcomes in its denominator, so it is divided by (1 − its unknown-outcome rate).
 
 Usage: python bench/potential.py --demo /tmp/demo --eval /tmp/eval --eval-files /tmp/evalfiles
+       [--groups] [--stored-only] [--set knn_weight=0.5 ...]
 """
 
 from __future__ import annotations
@@ -165,6 +167,32 @@ def table(books: list[Book], params: PotentialParams, true_tags_too: bool = True
     return pd.DataFrame(rows)
 
 
+def groups(book: Book, params: PotentialParams) -> pd.DataFrame:
+    """MAE / bias (points) per account group: missing enabler or all live, setup right / none /
+    wrong (the evaluation book's truth says which), with the worst account."""
+    m = predict(book, params).merge(book.truth, on="account_id")
+    err = 100 * (m["potential"] - m["truth"])
+    right = m["has_setup"].astype(bool) & ~m["setup_wrong"].astype(bool)
+    masks = {
+        "missing enabler": m["missing"].astype(bool),
+        "all live": ~m["missing"].astype(bool),
+        "setup right": right,
+        "no setup": ~m["has_setup"].astype(bool),
+        "setup wrong": m["setup_wrong"].astype(bool),
+        "all but the worst": err.abs() < err.abs().max(),
+    }
+    rows = [
+        {"book": book.name, "group": g, "n": int(k.sum()), "mae": err[k].abs().mean(),
+         "bias": err[k].mean()}
+        for g, k in masks.items()
+        if k.any()
+    ]  # fmt: skip
+    worst = int(err.abs().to_numpy().argmax())
+    rows.append({"book": book.name, "group": f"worst: {m['account_id'].iloc[worst]}", "n": 1,
+                 "mae": abs(err.iloc[worst]), "bias": err.iloc[worst]})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--demo", type=Path, required=True, help="COCKPIT_HOME of the demo")
@@ -172,6 +200,7 @@ def main() -> None:
     p.add_argument("--eval-files", type=Path, required=True, help="folder the generator wrote")
     p.add_argument("--set", action="append", default=[], help="param=value overrides")
     p.add_argument("--stored-only", action="store_true", help="skip the true-tags rows")
+    p.add_argument("--groups", action="store_true", help="also MAE / bias per account group")
     a = p.parse_args()
     params = DEFAULT_PARAMS
     for kv in a.set:
@@ -183,6 +212,8 @@ def main() -> None:
     books = [demo_book(a.demo), eval_book(a.eval, a.eval_files)]
     pd.set_option("display.width", 200)
     print(table(books, params, not a.stored_only).round(2).to_string(index=False))
+    if a.groups:
+        print(pd.concat([groups(b, params) for b in books]).round(2).to_string(index=False))
 
 
 if __name__ == "__main__":
