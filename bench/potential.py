@@ -8,7 +8,8 @@ Books (each a Cockpit home that `cockpit ingest` + `cockpit refresh` built):
       COCKPIT_HOME=/tmp/eval cockpit ingest /tmp/evalfiles/*.parquet && cockpit refresh
 
 For each book it re-runs the potential as of the book's last day with the stored tags (what a user
-gets) and with the generator's true tags (the rest is the tagging-noise share of the error), and
+gets; with the per-conversation counterfactual over the book's cached vectors, as the score step
+does) and with the generator's true tags (the rest is the tagging-noise share of the error), and
 prints MAE, bias, MAE / bias on the accounts with a missing enabler, MAE on the accounts with
 everything live, the share within 5 points and the coverage of the likely range.
 
@@ -16,6 +17,7 @@ Truth is stated like Cockpit's automation rate (AI-resolved / known outcome): th
 counts unknown outcomes in its denominator, so it is divided by (1 − its unknown-outcome rate).
 
 Usage: python bench/potential.py --demo /tmp/demo --eval /tmp/eval --eval-files /tmp/evalfiles
+       [--groups] [--stored-only] [--set knn_weight=0.5 ...]
 """
 
 from __future__ import annotations
@@ -33,8 +35,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from cockpit import store  # noqa: E402
+from cockpit.embedding.cache import lookup_vectors  # noqa: E402
 from cockpit.scoring import metrics  # noqa: E402
-from cockpit.scoring.inputs import potential_inputs, read_setup  # noqa: E402
+from cockpit.scoring.inputs import potential_inputs, read_setup, window_conversations  # noqa: E402
 from cockpit.scoring.potential import DEFAULT_PARAMS, PotentialParams, potential_for  # noqa: E402
 
 
@@ -46,6 +49,24 @@ class Book:
     con: object
     truth: pd.DataFrame  # account_id, truth, missing (bool: an enabler is missing at the end)
     true_tags: pd.DataFrame  # conversation_id, automation_type, topic_id
+    home: Path | None = None
+    _vectors: dict = dataclasses.field(default_factory=dict)
+
+    def neighbours(self, source: str, as_of, window_days: int, key: str):
+        """(window conversations, their vectors) from the book's embedding cache, read-only."""
+        if key not in self._vectors:
+            conv = window_conversations(self.con, source, as_of, window_days)
+            path = str(self.home / "embeddings.duckdb").replace("'", "''")
+            dbs = {
+                r[0]
+                for r in self.con.execute("SELECT database_name FROM duckdb_databases()").fetchall()
+            }
+            if "emb" not in dbs:
+                self.con.execute(f"ATTACH '{path}' AS emb (READ_ONLY)")
+            model = conv["model_id"].iloc[0]
+            vec = lookup_vectors(self.con, conv["text_hash"].tolist(), model)
+            self._vectors[key] = (conv.drop(columns=["text_hash", "model_id"]), vec)
+        return self._vectors[key]
 
 
 def demo_book(home: Path) -> Book:
@@ -63,7 +84,8 @@ def demo_book(home: Path) -> Book:
     tags = con.execute(
         "SELECT conversation_id, automation_type, topic_id FROM demo_conversation_truth"
     ).df()
-    return Book("demo", con, truth, tags)
+    truth["has_setup"], truth["setup_wrong"] = True, False
+    return Book("demo", con, truth, tags, home)
 
 
 def eval_book(home: Path, files: Path) -> Book:
@@ -75,10 +97,12 @@ def eval_book(home: Path, files: Path) -> Book:
             "account_id": t["account_id"],
             "truth": t["achievable_automation_rate"],
             "missing": t["missing_units"] > 0,
+            "has_setup": t["has_setup"],
+            "setup_wrong": t["setup_wrong"],
         }
     )
     tags = pd.read_parquet(files / "truth" / "evalbook_conversation_truth.parquet")
-    return Book("eval", con, truth, tags[["conversation_id", "automation_type", "topic_id"]])
+    return Book("eval", con, truth, tags[["conversation_id", "automation_type", "topic_id"]], home)
 
 
 def predict(book: Book, params: PotentialParams, true_tags: bool = False) -> pd.DataFrame:
@@ -100,7 +124,12 @@ def predict(book: Book, params: PotentialParams, true_tags: bool = False) -> pd.
         read_setup(con),
         tags=None if true_tags else "tags",
     )
-    res = potential_for(inputs.cells, inputs.setup, as_of, params, previous=inputs.previous)
+    nb = None
+    if params.knn_weight > 0:
+        nb = book.neighbours("_bench_scored", as_of, params.window_days, str(true_tags))
+    res = potential_for(
+        inputs.cells, inputs.setup, as_of, params, previous=inputs.previous, neighbours=nb
+    )
     return res["potential"]
 
 
@@ -138,6 +167,32 @@ def table(books: list[Book], params: PotentialParams, true_tags_too: bool = True
     return pd.DataFrame(rows)
 
 
+def groups(book: Book, params: PotentialParams) -> pd.DataFrame:
+    """MAE / bias (points) per account group: missing enabler or all live, setup right / none /
+    wrong (the evaluation book's truth says which), with the worst account."""
+    m = predict(book, params).merge(book.truth, on="account_id")
+    err = 100 * (m["potential"] - m["truth"])
+    right = m["has_setup"].astype(bool) & ~m["setup_wrong"].astype(bool)
+    masks = {
+        "missing enabler": m["missing"].astype(bool),
+        "all live": ~m["missing"].astype(bool),
+        "setup right": right,
+        "no setup": ~m["has_setup"].astype(bool),
+        "setup wrong": m["setup_wrong"].astype(bool),
+        "all but the worst": err.abs() < err.abs().max(),
+    }
+    rows = [
+        {"book": book.name, "group": g, "n": int(k.sum()), "mae": err[k].abs().mean(),
+         "bias": err[k].mean()}
+        for g, k in masks.items()
+        if k.any()
+    ]  # fmt: skip
+    worst = int(err.abs().to_numpy().argmax())
+    rows.append({"book": book.name, "group": f"worst: {m['account_id'].iloc[worst]}", "n": 1,
+                 "mae": abs(err.iloc[worst]), "bias": err.iloc[worst]})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--demo", type=Path, required=True, help="COCKPIT_HOME of the demo")
@@ -145,6 +200,7 @@ def main() -> None:
     p.add_argument("--eval-files", type=Path, required=True, help="folder the generator wrote")
     p.add_argument("--set", action="append", default=[], help="param=value overrides")
     p.add_argument("--stored-only", action="store_true", help="skip the true-tags rows")
+    p.add_argument("--groups", action="store_true", help="also MAE / bias per account group")
     a = p.parse_args()
     params = DEFAULT_PARAMS
     for kv in a.set:
@@ -156,6 +212,8 @@ def main() -> None:
     books = [demo_book(a.demo), eval_book(a.eval, a.eval_files)]
     pd.set_option("display.width", 200)
     print(table(books, params, not a.stored_only).round(2).to_string(index=False))
+    if a.groups:
+        print(pd.concat([groups(b, params) for b in books]).round(2).to_string(index=False))
 
 
 if __name__ == "__main__":

@@ -25,7 +25,9 @@ def run(ctx: StepContext) -> dict[str, float]:
         return {"accounts": 0.0}
     ctx.progress.start("backtest", None)
     try:
-        bt = backtest.run_backtest(con, backtest.default_cutoff(as_of))
+        bt = backtest.run_backtest(
+            con, backtest.default_cutoff(as_of), embeddings_path=ctx.settings.embeddings_path
+        )
         backtest.save_backtest(con, bt)
     finally:
         ctx.progress.done()

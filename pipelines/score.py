@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from cockpit import store
 from cockpit.scoring import actions, backtest, metrics, potential, priority
-from cockpit.scoring.inputs import potential_inputs, read_setup
+from cockpit.scoring.inputs import potential_inputs, read_setup, window_vectors
 from cockpit.scoring.potential import DEFAULT_PARAMS, PotentialParams
 from cockpit.tagging.taxonomy import Taxonomy, load_taxonomy
 from pipelines.context import StepContext
@@ -91,8 +91,12 @@ def score(
     window_days: int = metrics.DEFAULT_WINDOW_DAYS,
     params: PotentialParams = DEFAULT_PARAMS,
     taxonomy: Taxonomy | None = None,
+    embeddings_path=None,
 ) -> dict[str, float]:
     """Rebuild every derived scoring table from the source tables on `con`.
+
+    `embeddings_path` (the embedding cache) gives the potential its per-conversation
+    counterfactual; without it (or when vectors are missing) the cell-level estimate is used.
 
     `taxonomy` (default: the bundled one) gives the topics' data sources and sensitivity."""
     con.execute("CREATE OR REPLACE TEMP TABLE scored AS " + metrics.scored_relation())
@@ -116,8 +120,17 @@ def score(
     if scale is not None:
         params = dataclasses.replace(params, interval_scale=scale)
     names = dict(zip(accounts["account_id"], accounts["name"], strict=True))
+    neighbours = None
+    if embeddings_path is not None and params.knn_weight > 0:
+        neighbours = window_vectors(con, "scored", as_of, params.window_days, embeddings_path)
     result = potential.potential_for(
-        inputs.cells, inputs.setup, as_of, params, names, previous=inputs.previous
+        inputs.cells,
+        inputs.setup,
+        as_of,
+        params,
+        names,
+        previous=inputs.previous,
+        neighbours=neighbours,
     )
     write_table(con, "benchmarks", result["benchmarks"])
     write_table(con, "potential", result["potential"])
@@ -164,6 +177,6 @@ def run(ctx: StepContext) -> dict[str, float]:
     ctx.progress.start("score", None)
     try:
         taxonomy = load_taxonomy(custom_dir=ctx.settings.home / "taxonomy")
-        return score(ctx.con, taxonomy=taxonomy)
+        return score(ctx.con, taxonomy=taxonomy, embeddings_path=ctx.settings.embeddings_path)
     finally:
         ctx.progress.done()

@@ -210,3 +210,27 @@ def test_backtest_on_a_small_evaluation_book(tmp_path):
     err = (m["potential"] - m["achievable_automation_rate"]).abs().mean()
     assert err < (m["automation_rate"] - m["achievable_automation_rate"]).abs().mean()
     assert pd.isna(run["interval_scale"]) or run["n_realised"] >= backtest.MIN_EVIDENCE_ACCOUNTS
+
+
+def test_account_effect_takes_each_cell_in_its_more_likely_component():
+    """Account s's cell is only 60% likely working, account w's (same outcomes) surely: "hard"
+    reads both as working, so they get the same δ; "soft" adds s's large excess over the
+    not-working level, so s's δ is larger."""
+    from cockpit.scoring.mixture import _account_effect
+
+    logit = lambda p: float(np.log(p / (1 - p)))  # noqa: E731
+    rates = [0.3, 0.4, 0.5, 0.7, 0.6, 0.6]
+    frame = pd.DataFrame(
+        {
+            "account_id": ["a", "b", "c", "d", "w", "s"],
+            "k": [round(r * 10_000) for r in rates],
+            "n": 10_000,
+            "L_hi": logit(0.5),
+            "L_lo": logit(0.1),
+        }
+    )
+    work = np.array([1.0, 1.0, 1.0, 1.0, 1.0, 0.6])
+    hard, _ = _account_effect(frame, work, "hard")
+    soft, _ = _account_effect(frame, work, "soft")
+    assert hard["s"] == pytest.approx(hard["w"], abs=1e-9) and hard["s"] > 0.2
+    assert soft["s"] > soft["w"] + 0.3

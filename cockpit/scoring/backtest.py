@@ -39,7 +39,7 @@ import pandas as pd
 from cockpit import store
 from cockpit.contract import CELL, ENABLER_FOR_TYPE
 from cockpit.scoring import metrics
-from cockpit.scoring.inputs import potential_inputs, read_setup
+from cockpit.scoring.inputs import potential_inputs, read_setup, window_vectors
 from cockpit.scoring.potential import DEFAULT_PARAMS, Z80, PotentialParams, potential_for
 
 log = logging.getLogger(__name__)
@@ -174,8 +174,12 @@ def run_backtest(
     ramp_days: int = 0,
     min_post: int = 5,
     min_new_share: float = 0.05,
+    embeddings_path=None,
 ) -> Backtest:
-    """Predict each account's potential with data before `cutoff`, compare with what followed."""
+    """Predict each account's potential with data before `cutoff`, compare with what followed.
+
+    `embeddings_path` (the embedding cache) gives the prediction the per-conversation
+    counterfactual, as in the score step."""
     con.execute("CREATE OR REPLACE TEMP VIEW _bt_scored AS " + metrics.scored_relation())
     as_of = cutoff - dt.timedelta(days=1)
     setup = read_setup(con)
@@ -190,6 +194,11 @@ def run_backtest(
         pred = pd.DataFrame(columns=["account_id", "potential", "low", "high"])
         contributions = pd.DataFrame(columns=[*KEY, "share", "current_rate", "target_rate"])
     else:
+        neighbours = None
+        if embeddings_path is not None and params.knn_weight > 0:
+            neighbours = window_vectors(
+                con, "_bt_scored", as_of, params.window_days, embeddings_path
+            )
         res = potential_for(
             inputs.cells,
             visible,
@@ -197,6 +206,7 @@ def run_backtest(
             params,
             setup_accounts=setup_accounts,
             previous=inputs.previous,
+            neighbours=neighbours,
         )
         pred, contributions = res["potential"], res["contributions"]
     post = _post_cells(con, "_bt_scored", cutoff, ramp_days)

@@ -10,13 +10,17 @@ drift). The score step passes the whole setup table, the backtest the rows live 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from cockpit import store
 from cockpit.scoring import metrics
+
+log = logging.getLogger(__name__)
 
 KEY = ["account_id", *metrics.CELL]
 SETUP_COLUMNS = ["account_id", "enabler", "topic_id", "live_since"]
@@ -95,3 +99,56 @@ def _confidence(con, source: str, tags: str | None, start: dt.date, end: dt.date
         GROUP BY ALL
         """
     ).df()[cols]
+
+
+def window_conversations(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    as_of: dt.date,
+    window_days: int,
+    tags: str = "tags",
+) -> pd.DataFrame:
+    """The window's known-outcome conversations of enabler cells, one row each, for the
+    per-conversation counterfactual: account_id, vertical, automation_type, topic_id, `ai`
+    (1 when AI-resolved) and the `text_hash` / `model_id` of their embedding (from `tags`)."""
+    cols = [*KEY[:1], "vertical", *metrics.CELL, "ai", "text_hash", "model_id"]
+    if not store.table_exists(con, tags):
+        return pd.DataFrame(columns=cols)
+    start, end = metrics.window_bounds(as_of, window_days)
+    return con.execute(
+        f"""
+        SELECT s.account_id, s.vertical, s.automation_type, s.topic_id,
+               CAST(s.resolved_by = 'ai' AS INTEGER) AS ai, t.text_hash, t.model_id
+        FROM {source} s JOIN {tags} t USING (conversation_id)
+        WHERE s.day BETWEEN DATE '{start}' AND DATE '{end}' AND s.resolved_by IS NOT NULL
+          AND s.automation_type <> 'unknown' AND s.topic_id <> 'other'
+          AND t.text_hash IS NOT NULL
+        ORDER BY s.conversation_id
+        """
+    ).df()[cols]
+
+
+def window_vectors(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    as_of: dt.date,
+    window_days: int,
+    embeddings_path,
+    tags: str = "tags",
+) -> tuple[pd.DataFrame, np.ndarray] | None:
+    """(window conversations, their cached vectors) for the counterfactual, read through the
+    embedding cache API; None (logged) when the cache lacks some of them (the potential then
+    uses its cell-level estimate)."""
+    from cockpit.embedding.cache import attach_cache, lookup_vectors
+    from cockpit.errors import CockpitError
+
+    conv = window_conversations(con, source, as_of, window_days, tags)
+    if conv.empty or conv["model_id"].nunique() != 1:
+        return None
+    try:
+        alias = attach_cache(con, embeddings_path)
+        vectors = lookup_vectors(con, conv["text_hash"].tolist(), conv["model_id"].iloc[0], alias)
+    except CockpitError as exc:
+        log.info("Potential: no per-conversation counterfactual (%s)", exc)
+        return None
+    return conv.drop(columns=["text_hash", "model_id"]), vectors

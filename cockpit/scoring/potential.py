@@ -21,6 +21,12 @@ README "Potential"):
    its setup state; 0 where `setup` says not live). A cell that `setup` calls live but that
    resolves far below its peers
    (partial deployment, wrong setup, other cells' conversations) gets a low p_work.
+3b. Per-conversation counterfactual (when the score step passes the window's cached vectors;
+   `cockpit.scoring.counterfactual`): each known-outcome conversation asks its `knn_k` nearest
+   conversations at peers of the vertical where their cell works how often they were
+   AI-resolved; the mean logit of those answers over the account's conversations of the cell,
+   minus the cell's mean over every account, shifts p_full (weight `knn_weight`): an account
+   whose requests in a topic are the harder (easier) kind reaches less (more) there.
 4. Target of each cell: target_c = p_work · ρ̃_c + (1 − p_work) · p_full, ρ̃_c = its own rate
    shrunk to p_full with `own_prior` pseudo-conversations; cells that need no enabler ('unknown'
    type, 'other' topic) keep ρ_c.
@@ -57,6 +63,7 @@ import numpy as np
 import pandas as pd
 
 from cockpit.contract import CELL, ENABLER_FOR_TYPE
+from cockpit.scoring.counterfactual import cell_counterfactual
 from cockpit.scoring.mixture import fit_mixture
 
 log = logging.getLogger(__name__)
@@ -109,14 +116,29 @@ class PotentialParams:
     # own conformal scale (from ≥ 10 realised backtest accounts) replaces it. The mixture's sd
     # leaves out what it cannot see (intent mix within a cell, a setup that is wrong); the scale
     # that covers 80% of accounts was 1.34 on the demo and 1.40 on the evaluation book; each
-    # applied to the other book covers 75% / 83%; 1.4 (README "Potential").
-    interval_scale: float = 1.4
+    # applied to the other book covers 75% / 83%; 1.4 (README "Potential"). With the
+    # per-conversation counterfactual, noise weight 0.9 and δ from hard components the scales are
+    # 1.46 (demo) and 1.52 (evaluation book); each applied to the other covers 75% (eval) / 83%
+    # (demo); 1.5 covers 83% / 78%.
+    interval_scale: float = 1.5
     # How much of the tagger's doubt (1 − type × topic confidence) is taken as tagging noise
     # when cleaning a cell's own rate (0 = trust the tags, 1 = the confidences in full). Chosen
-    # leave-one-book-out over {0, 0.5, 0.65, 0.8, 1}: the demo picks 0.65, the evaluation book
-    # 0.8 (0.65 has the lowest summed MAE; full weight over-corrects: some of the doubt is
-    # between cells with the same status).
-    noise_weight: float = 0.65
+    # leave-one-book-out over {0.5, 0.65, 0.7, 0.8, 0.9, 1} with the counterfactual on (taxonomy
+    # 2026.12.1): the demo picks 0.9 (held-out eval MAE 3.68), the evaluation book 1.0 (held-out
+    # demo 3.72); 0.9 has the lowest summed MAE (README "Potential").
+    noise_weight: float = 0.9
+    # Weight of the per-conversation counterfactual (`cockpit.scoring.counterfactual`: nearest
+    # neighbours at peers where the cell works) in the rate a cell reaches where it works, against
+    # the mixture's cell-level p_full (0 = cell level only; used only when vectors are given).
+    # Chosen leave-one-book-out over {0, 0.5, 1, 1.5} × k {10, 20, 40} ("relative" mode, noise
+    # weight 0.9): the demo picks 0.5 (held-out eval 3.77 vs 3.91 without), the evaluation book
+    # 1.5 (held-out demo 3.57 vs 3.52 without); 1.0 has the lowest summed MAE (README "Potential").
+    knn_weight: float = 1.0
+    # "relative": the neighbours say how much easier or harder this account's conversations of
+    # the cell are than the cell's average (a logit shift on p_full); "absolute": p_knn itself
+    # (biased low on both books: a neighbour's own cell may be mis-tagged; kept for the bench).
+    knn_mode: str = "relative"
+    knn_k: int = 20  # neighbours per conversation (see counterfactual.KNN_K)
 
 
 DEFAULT_PARAMS = PotentialParams()
@@ -477,14 +499,19 @@ def _mixture_input(status: pd.DataFrame) -> pd.DataFrame:
 
 
 def mixture_status(
-    status: pd.DataFrame, params: PotentialParams = PotentialParams()
+    status: pd.DataFrame,
+    params: PotentialParams = PotentialParams(),
+    neighbours: tuple[pd.DataFrame, np.ndarray] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Fit the mixture on `enabler_status` output; return (cells with p_work, p_full, var_full,
     delta, an inferred enabler_live = P(working) > 0.5 where setup is missing) and the benchmarks
     (the rate where the cell works, with no account effect)."""
     status = _own_counts(status, params.noise_weight)
     fit = fit_mixture(_mixture_input(status))
+    if neighbours is not None and params.knn_weight > 0:
+        fit = _blend_counterfactual(fit, neighbours, params)
     keep = [*KEYC, "p_work", "p_full", "var_full", "delta", "delta_var"]
+    keep += ["knn_n"] if "knn_n" in fit else []
     out = status.merge(fit[keep], on=KEYC, how="left")
     inferred = (out["status_source"] == "inferred").to_numpy()
     out.loc[inferred, "enabler_live"] = out.loc[inferred, "p_work"].to_numpy() > 0.5
@@ -506,6 +533,24 @@ def mixture_status(
         for n in bench["n_accounts"]
     ]
     return out, bench
+
+
+def _blend_counterfactual(
+    fit: pd.DataFrame, neighbours: tuple[pd.DataFrame, np.ndarray], params: PotentialParams
+) -> pd.DataFrame:
+    """p_full ← (1 − λ) · p_full + λ · p_knn where the cell has conversations to ask (λ =
+    `knn_weight`; p_knn from `counterfactual.cell_counterfactual`)."""
+    conv, vectors = neighbours
+    delta = fit.groupby("account_id")["delta"].first()
+    knn = cell_counterfactual(conv, vectors, fit, delta, params.knn_k)
+    out = fit.merge(knn, on=KEYC, how="left")
+    lam = np.where(out["p_knn"].notna(), params.knn_weight, 0.0)
+    if params.knn_mode == "relative":
+        z = out["L_hi"] + out["delta"] + lam * out["shift"].fillna(0.0)
+        out["p_full"] = 1.0 / (1.0 + np.exp(-z))
+    else:
+        out["p_full"] = (1 - lam) * out["p_full"] + lam * out["p_knn"].fillna(0.0)
+    return out.rename(columns={"n_knn": "knn_n"}).drop(columns=["shift"])
 
 
 def _cell_spread(t: pd.DataFrame, params: PotentialParams) -> float:
@@ -582,7 +627,10 @@ def _estimate_mixture(
         half = Z80 * params.interval_scale * sd
         low, high = max(point - half, 0.0), min(point + half, 1.0)
         name = (account_names or {}).get(account_id, account_id)
-        row = _potential_row(account_id, name, vertical, current, point, low, high, params)
+        by_request = "knn_n" in g and bool(g["knn_n"].fillna(0).gt(0).any())
+        row = _potential_row(
+            account_id, name, vertical, current, point, low, high, params, by_request
+        )
         rows.append({**row, "sd": sd, "window_days": params.window_days, "floored": floored})
     pot = pd.DataFrame(rows, columns=[*POTENTIAL_COLUMNS, "sd", "window_days", "floored"])
     contrib = t[[*CONTRIB_COLUMNS, "weight"]].sort_values(
@@ -600,6 +648,7 @@ def _potential_row(
     low: float,
     high: float,
     params: PotentialParams,
+    by_request: bool = False,
 ) -> dict:
     """One row of the potential table (gap_pts = potential − today's rate, in points)."""
     return {
@@ -609,19 +658,28 @@ def _potential_row(
         "low": low,
         "high": high,
         "gap_pts": 100 * (point - current),
-        "method": method_sentence(name, vertical, point, low, high, params),
+        "method": method_sentence(name, vertical, point, low, high, params, by_request),
     }
 
 
 def method_sentence(
-    name: str, vertical: str, point: float, low: float, high: float, params: PotentialParams
+    name: str,
+    vertical: str,
+    point: float,
+    low: float,
+    high: float,
+    params: PotentialParams,
+    by_request: bool = False,
 ) -> str:
-    """The one-sentence method statement shown to a CSM."""
+    """The one-sentence method statement shown to a CSM (`by_request`: the per-conversation
+    counterfactual was used, so peers are compared on the same kinds of requests)."""
     if params.statistic == "mixture":
+        same = " on the same kinds of requests" if by_request else ""
         return (
             f"If every topic where {name} lacks help content, a data connector or a procedure, "
             f"or resolves far less than at the {vertical} peers where it works, resolved as well "
-            f"as those peers do (adjusted for how {name} does on the topics that work), and the "
+            f"as those peers do{same} (adjusted for how {name} does on the topics that work), "
+            f"and the "
             f"other topics kept today's rates, the AI would resolve about {point:.0%} of "
             f"conversations (likely range {low:.0%}–{high:.0%})."
         )
@@ -642,13 +700,14 @@ def potential_for(
     account_names: dict[str, str] | None = None,
     setup_accounts: set[str] | None = None,
     previous: pd.DataFrame | None = None,
+    neighbours: tuple[pd.DataFrame, np.ndarray] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Status → benchmarks → potential in one call; returns the derived frames
     (cells with status, benchmarks, potential, contributions). `previous`: the previous
     window's account × cell counts (for the interval's mix drift; optional)."""
     status = enabler_status(cells, setup, as_of, params, setup_accounts)
     if params.statistic == "mixture":
-        status, bench = mixture_status(status, params)
+        status, bench = mixture_status(status, params, neighbours)
         pot, contrib = _estimate_mixture(status, bench, params, account_names, previous)
         return {"cells": status, "benchmarks": bench, "potential": pot, "contributions": contrib}
     bench = benchmarks(status, params)

@@ -145,7 +145,7 @@ def backtest_cmd(ctx: click.Context, cutoff, as_json: bool) -> None:
             day = backtest.default_cutoff(as_of)
         else:
             day = cutoff.date()
-        bt = backtest.run_backtest(con, day)
+        bt = backtest.run_backtest(con, day, embeddings_path=settings.embeddings_path)
         backtest.save_backtest(con, bt)
     if as_json:
         echo_json(bt.to_json())

@@ -1,0 +1,133 @@
+"""Per-conversation counterfactual: would this conversation be AI-resolved where its enabler works?
+
+Why: a cell's rate where it works (the mixture's `p_full`) is one number per vertical × cell, but
+what an account's own conversations would reach depends on which requests they are (rates vary
+by intent within a topic) and on conversations tagged into the wrong cell. The counterfactual
+asks, per conversation i of account a, how its nearest neighbours in embedding space resolve at
+*other* accounts of the same vertical, counting only neighbours in cells that work there
+(mixture P(working) > 0.5, or `setup` says live):
+
+    q_i = (Σ_{j ∈ kNN(i)} y_j + m · p̄) / (K + m)     (y_j = 1 when j was AI-resolved)
+
+with p̄ the neighbours' vertical-wide working rate and m = `KNN_PRIOR` pseudo-neighbours. The
+account's rate in cell c if it worked is then the mean over its conversations in c of
+sigmoid(logit(q_i) + δ_a) (δ_a the account effect of the mixture). Neighbours come from peers, so
+an account's own outcomes never enter its own counterfactual.
+
+Inputs are plain frames and a vector matrix: the caller reads the vectors from the embedding
+cache (`cockpit.embedding.cache.lookup_vectors`) at the pipeline edge.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cockpit.contract import CELL
+
+KEYC = ["account_id", "vertical", *CELL]
+# Neighbours per conversation: the demo and the evaluation book each have ~20–60 peer
+# conversations per intent in a 90-day window; 20 keeps most neighbours within the intent while
+# the binomial noise of one q_i (±11 pts at 50%) averages out over a cell's conversations.
+KNN_K = 20
+# Pseudo-neighbours at the vertical's working rate: a conversation whose neighbours are few still
+# gets a defined, mildly shrunk estimate.
+KNN_PRIOR = 2.0
+# Scale caps (the similarity product costs queries × pool × 384): at most `QUERY_MAX`
+# conversations per account × cell are asked (a cell's mean logit is settled well before 100), and
+# at most `POOL_MAX` working conversations per vertical answer (an evenly spaced subsample). Both
+# books of `bench/potential.py` are under the caps; they keep a 2M-conversation book bounded.
+QUERY_MAX = 100
+POOL_MAX = 20_000
+# Queries per block of the similarity product: bounds memory to block × pool × 4 bytes.
+BLOCK = 1024
+EPS = 1e-6
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, EPS, 1 - EPS)
+    return np.log(p / (1 - p))
+
+
+def neighbour_rates(
+    vectors: np.ndarray,
+    account: np.ndarray,
+    y: np.ndarray,
+    pool: np.ndarray,
+    k: int = KNN_K,
+    prior: float = KNN_PRIOR,
+) -> np.ndarray:
+    """q_i for every row: the shrunk AI-resolved share of its k most similar pool rows of other
+    accounts (cosine on the given vectors). Rows without any pool row of another account get the
+    pool's mean rate (NaN when the pool is empty)."""
+    n = len(vectors)
+    out = np.full(n, np.nan)
+    idx = np.flatnonzero(pool)
+    if n == 0 or len(idx) == 0:
+        return out
+    v = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    pv, pa, py = v[idx].astype("float32"), account[idx], y[idx].astype("float64")
+    base = float(py.mean())
+    kk = min(k, len(idx))
+    for s in range(0, n, BLOCK):
+        q = v[s : s + BLOCK].astype("float32")
+        sims = q @ pv.T
+        sims[account[s : s + BLOCK, None] == pa[None, :]] = -np.inf  # peers only
+        top = np.argpartition(-sims, kk - 1, axis=1)[:, :kk]
+        ok = np.isfinite(np.take_along_axis(sims, top, axis=1))
+        hits = (py[top] * ok).sum(axis=1)
+        cnt = ok.sum(axis=1)
+        out[s : s + BLOCK] = (hits + prior * base) / (cnt + prior)
+    return out
+
+
+def cell_counterfactual(
+    conversations: pd.DataFrame,
+    vectors: np.ndarray,
+    working: pd.DataFrame,
+    delta: pd.Series,
+    k: int = KNN_K,
+) -> pd.DataFrame:
+    """Per account × cell: `p_knn`, the rate the account's conversations of the cell would reach
+    where their enabler works (see the module docstring), and `n_knn`, how many it averages.
+
+    `conversations`: one row per known-outcome conversation of the window, aligned with `vectors`,
+    with account_id, vertical, automation_type, topic_id and `ai` (1 when AI-resolved).
+    `working`: account × cell rows with `p_work` (the mixture's P(working)); `delta`: the
+    account effect (logits) by account_id.
+    """
+    cols = [*KEYC, "p_knn", "n_knn"]
+    if conversations.empty:
+        return pd.DataFrame(columns=cols)
+    conv = conversations.reset_index(drop=True)
+    w = conv.merge(working[[*KEYC, "p_work"]], on=KEYC, how="left")["p_work"]
+    pool = (w.fillna(0.0) > 0.5).to_numpy().copy()
+    asked = (conv.groupby(KEYC).cumcount() < QUERY_MAX).to_numpy()
+    for _, rows in conv.groupby("vertical").indices.items():
+        members = rows[pool[rows]]
+        if len(members) > POOL_MAX:  # evenly spaced: deterministic, spread over the window
+            pool[members] = False
+            pool[members[np.linspace(0, len(members) - 1, POOL_MAX).astype(int)]] = True
+    keep = asked | pool
+    conv, vectors, pool = conv[keep].reset_index(drop=True), vectors[keep], pool[keep]
+    asked = asked[keep]
+    q = np.full(len(conv), np.nan)
+    for _, rows in conv.groupby("vertical").indices.items():
+        q[rows] = neighbour_rates(
+            vectors[rows],
+            conv["account_id"].to_numpy()[rows],
+            conv["ai"].to_numpy(dtype="float64")[rows],
+            pool[rows],
+            k,
+        )
+    d = conv["account_id"].map(delta).fillna(0.0).to_numpy()
+    conv["p_i"] = 1.0 / (1.0 + np.exp(-(_logit(q) + d)))
+    conv.loc[np.isnan(q), "p_i"] = np.nan
+    conv["z_i"] = np.where(np.isnan(q), np.nan, _logit(q))
+    conv = conv[asked]
+    g = conv.groupby(KEYC)
+    out = pd.DataFrame({"p_knn": g["p_i"].mean(), "n_knn": g["p_i"].count(), "z": g["z_i"].mean()})
+    ref = conv.groupby(["vertical", *CELL])["z_i"].mean().rename("z_ref")
+    out = out.reset_index().merge(ref.reset_index(), on=["vertical", *CELL], how="left")
+    out["shift"] = out["z"] - out["z_ref"]
+    return out[[*cols, "shift"]]
