@@ -9,7 +9,8 @@ vertical, incremental and bounded:
 - otherwise, or on `--full` → the vertical is re-clustered (`cockpit.discovery.cluster_vertical`,
   at most MAX_FIT_POINTS vectors fitted) and ids carried over, merges and splits recorded.
 Counts: candidates, verticals_clustered, verticals_assigned, verticals_unchanged,
-points_assigned, new_clusters, clusters_shown, events.
+points_assigned, new_clusters, clusters_shown, events, decisions_applied (dismissals and
+promotions recorded in the corrections file since the last run, see cockpit.discovery.decisions).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from cockpit import discovery, store
+from cockpit.discovery import decisions
 from cockpit.embedding import (
     arrow_query,
     arrow_to_vectors,
@@ -114,10 +116,14 @@ def run(ctx: StepContext) -> dict[str, float]:
     con, settings = ctx.con, ctx.settings
     counts = dict.fromkeys(
         ["candidates", "verticals_clustered", "verticals_assigned", "verticals_unchanged",
-         "points_assigned", "new_clusters", "clusters_shown", "events"], 0,
+         "points_assigned", "new_clusters", "clusters_shown", "events", "decisions_applied"], 0,
     )  # fmt: skip
     if not store.table_exists(con, "tags"):
         return counts
+    # Decisions recorded since the last run (the app and the CLI only write the corrections file).
+    counts["decisions_applied"] = decisions.sync_decisions(
+        con, settings.corrections_path, ctx.run_id
+    )
     model_id = embedder_model_id(settings)
     attach_cache(con, settings.embeddings_path)
     fingerprints = _fingerprints(con)

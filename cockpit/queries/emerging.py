@@ -6,6 +6,7 @@ page's fast-growth note. Tables: `emerging_topics`, `emerging_points` (pipelines
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 import duckdb
@@ -67,7 +68,10 @@ def _emerging_sql(account_id: str | None, where: str = "e.shown") -> tuple[str, 
 
 
 def emerging_topics(
-    con: duckdb.DuckDBPyConnection, account_id: str | None = None, vertical: str | None = None
+    con: duckdb.DuckDBPyConnection,
+    account_id: str | None = None,
+    vertical: str | None = None,
+    exclude: Collection[str] = (),
 ) -> list[dict]:
     """Shown emerging topics, largest first (`cockpit topics emerging`, the Topics page).
 
@@ -76,6 +80,8 @@ def emerging_topics(
     example_conversation_ids (5 most central), conversation_ids (every member), plus scope,
     vertical, terms, type_confidence, recent and previous (members in each 28-day window). With
     `account_id`, counts, trend and examples cover that account's conversations only.
+    `exclude`: cluster ids to leave out (decided since the last refresh, see
+    `cockpit.discovery.decisions.decided_clusters`).
     """
     if not exists(con, "emerging_topics"):
         return []
@@ -83,8 +89,9 @@ def emerging_topics(
         _known_account(con, account_id)
     sql, params = _emerging_sql(account_id)
     rows = fetch_records(con, sql, params)
-    if vertical:
-        rows = [r for r in rows if r["vertical"] == vertical]
+    rows = [
+        r for r in rows if (not vertical or r["vertical"] == vertical) and r["id"] not in exclude
+    ]
     from cockpit.discovery import SHOWN_EXAMPLES
 
     for r in rows:
@@ -98,6 +105,17 @@ def emerging_topics(
 def _known_account(con: duckdb.DuckDBPyConnection, account_id: str) -> None:
     if not fetch_rows(con, "SELECT 1 FROM accounts WHERE account_id = ?", [account_id]):
         raise UnknownAccountError(account_id)
+
+
+def emerging_accounts(con: duckdb.DuckDBPyConnection, cluster_id: str) -> list[tuple[str, str]]:
+    """(account_id, name) of the accounts with members in a cluster, most members first."""
+    return fetch_rows(
+        con,
+        """SELECT c.account_id, coalesce(a.name, c.account_id) FROM emerging_points p
+           JOIN conversations c USING (conversation_id) LEFT JOIN accounts a USING (account_id)
+           WHERE p.cluster_id = ? GROUP BY ALL ORDER BY count(*) DESC, 1""",
+        [cluster_id],
+    )
 
 
 def emerging_topic(con: duckdb.DuckDBPyConnection, cluster_id: str) -> dict:
@@ -137,13 +155,15 @@ def emerging_weekly(
     )
 
 
-def account_emerging_alerts(con: duckdb.DuckDBPyConnection, account_id: str) -> list[dict]:
+def account_emerging_alerts(
+    con: duckdb.DuckDBPyConnection, account_id: str, exclude: Collection[str] = ()
+) -> list[dict]:
     """The account's shown emerging topics that grow fast in it (see EMERGING_ALERT_*)."""
     if not exists(con, "emerging_topics"):
         return []
     return [
         r
-        for r in emerging_topics(con, account_id)
+        for r in emerging_topics(con, account_id, exclude=exclude)
         if r["recent"] >= EMERGING_ALERT_MIN
         and r["recent"] >= EMERGING_ALERT_GROWTH * (r["previous"] or 0)
     ]

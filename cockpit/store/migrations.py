@@ -392,6 +392,23 @@ CREATE TABLE IF NOT EXISTS override_audit (
     note TEXT)
 """
 
+# Decisions on emerging topics (dismiss, promote), in the corrections file so the app, which
+# only reads DuckDB, may record them; the discover step applies them to `emerging_topics`
+# (`cockpit.discovery.decisions.sync_decisions`). Also the audit: who, when, from where.
+EMERGING_DECISIONS_DDL = """
+CREATE TABLE IF NOT EXISTS emerging_decisions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    cluster_id TEXT NOT NULL,
+    decision TEXT NOT NULL,
+    topic_id TEXT,
+    name TEXT,
+    path TEXT,
+    decided_by TEXT,
+    decided_at TEXT NOT NULL,
+    source TEXT,
+    role TEXT)
+"""
+
 # Columns added to `corrections` after CORRECTIONS_DDL shipped, applied in order by
 # `tagging.corrections` on connect (ALTER only when the column is missing: idempotent, and
 # older files keep working; their rows read NULL there). Append only.
