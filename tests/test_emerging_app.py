@@ -37,7 +37,8 @@ def add_emerging_topic(
     the last 28 days before the store's latest conversation (it grows)."""
     account, vertical = emerging_account(settings)
     end = query(settings, "SELECT max(created_at) FROM conversations")[0][0]
-    ids = [f"{account}-{cluster}-{i:03d}" for i in range(n)]
+    prefix = "em" if cluster == CLUSTER else f"{cluster}x"  # ids never contain CLUSTER's id
+    ids = [f"{account}-{prefix}{i:03d}" for i in range(n)]
     with store.writing(settings, "test emerging") as con:
         for i, cid in enumerate(ids):
             con.execute(
