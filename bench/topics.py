@@ -198,11 +198,22 @@ def main() -> None:
     )
     parser.add_argument("--keep", action="store_true", help="Keep the workspace (path printed).")
     parser.add_argument("--data", type=Path, default=DATA, help="The shared data folder.")
+    parser.add_argument(
+        "--families",
+        action="store_true",
+        help="Several removed families per set, novelty ratio chosen leave-one-dataset-out "
+        "(bench/topic_families.py; no store, no refresh).",
+    )
     args = parser.parse_args()
     if not args.data.exists():
         print(
             f"skipped: {args.data} is absent (the public benchmark data is not part of the project)"
         )
+        return
+    if args.families:
+        from bench.topic_families import main as families
+
+        families(args.data, args.embedder)
         return
     data = datasets(args.data)
     work = Path(tempfile.mkdtemp(prefix="cockpit-topics-"))

@@ -105,11 +105,18 @@ def test_families_come_back_as_emerging_topics_with_stable_ids(home):
     assert len(crypto["example_conversation_ids"]) == 5
     assert set(crypto["example_conversation_ids"]) <= set(crypto["conversation_ids"])
 
-    # Nothing new: nothing is re-clustered.
-    assert refresh(home)["verticals_unchanged"] == 1
+    assert counts["fits_computed"] > 0  # novelty: every tagged conversation's fit, once
+    # Nothing new: nothing is re-clustered, no fit recomputed.
+    unchanged = refresh(home)
+    assert unchanged["verticals_unchanged"] == 1 and unchanged["fits_computed"] == 0
     # A small new day is placed by centroid; a big one (or --full) re-clusters; ids stay.
     small = refresh(home, before=lambda con: _day(con, 1, crypto=8, lounge=4, noise=10))
     assert small["verticals_assigned"] == 1 and small["new_clusters"] == 0
+    with store.reading(home.db_path) as con:  # only the new day's tagged rows were fitted
+        (new_tagged,) = con.execute(
+            "SELECT count(*) FROM tags WHERE conversation_id LIKE 'd1%' AND topic_id <> 'other'"
+        ).fetchall()[0]
+    assert new_tagged > 0 and small["fits_computed"] == new_tagged
     big = refresh(home, before=lambda con: _day(con, 2, crypto=60, lounge=30, noise=100))
     assert big["verticals_clustered"] == 1 and big["new_clusters"] == 0
     again = _emerging(home)

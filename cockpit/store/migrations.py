@@ -290,6 +290,18 @@ def _m012_priority(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("ALTER TABLE topic_weekly ADD COLUMN IF NOT EXISTS account_id VARCHAR")
 
 
+def _m013_emerging_fit(con: duckdb.DuckDBPyConnection) -> None:
+    # Novelty (issue 13): each tagged conversation's cosine to the nearest example of its topic,
+    # kept so the discover step computes it only for what changed (new tag, text or taxonomy).
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS emerging_fit (
+            conversation_id VARCHAR PRIMARY KEY, topic_id VARCHAR, text_hash VARCHAR,
+            taxonomy_version VARCHAR, fit DOUBLE)
+        """
+    )
+
+
 # Every derived table, whichever migration declared it.
 DERIVED_TABLES = {**DERIVED_DDL, **DERIVED_DDL_12}
 
@@ -307,6 +319,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[duckdb.DuckDBPyConnection], None]]] =
     (10, "updated_at, quarantine queue, applied corrections", _m010_ingest_queue),
     (11, "mask stored rows with the secret and identifier rules", _m011_mask_stored_rows),
     (12, "look-first priority; topic demand per account", _m012_priority),
+    (13, "emerging topics: fit of each conversation to its topic", _m013_emerging_fit),
 ]
 
 
