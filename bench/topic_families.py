@@ -278,6 +278,11 @@ def main(data: Path, embedder_name: str) -> None:
                 f"{r['min_purity']:.2f}, coverage {r['min_coverage']:.2f} (min over the phases), "
                 f"id {'kept' if r['id_kept'] else 'NOT kept'}; bar {'met' if bar else 'missed'}"
             )
+    every = [f for per in results.values() for f in per.values()]
+    share = {r: np.mean([f[r]["added"] for f in every]) for r in RATIOS}
+    allowed = [r for r in RATIOS if share[r] <= CANDIDATE_BUDGET] or [None]
+    chosen = max(allowed, key=lambda r: (np.mean([f1(f[r]) for f in every]), r is None))
+    print(f"chosen on all three sets (pipelines/discover.py NOVELTY_RATIO): r={chosen}")
     base = [f[None] for per in results.values() for f in per.values()]
     print(
         f"old rule (no novelty) mean over {len(base)} families: purity "

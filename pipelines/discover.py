@@ -52,9 +52,11 @@ LOW_CONFIDENCE = 0.5
 RECLUSTER_SHARE = 0.1
 # Novelty (cockpit.discovery.novelty): a conversation confidently tagged with a topic is a
 # candidate too when its fit to that topic is below NOVELTY_RATIO × the topic's median fit in
-# the vertical's window. Chosen by bench/topics.py --families on all three public sets (each
-# held-out set's own leave-one-dataset-out choice is printed there: 0.95 / 0.9 / 0.95 ...).
-NOVELTY_RATIO = 0.95
+# the vertical's window. Chosen by bench/topics.py --families on the three public sets (best
+# mean F1 of purity and coverage over 9 removed families, with novelty adding at most 20% of a
+# vertical's conversations); the leave-one-dataset-out choices were 0.9 / 0.8 / 0.85 and the
+# held-out figures are the headline. Cost: more topics are shown (known topics' margins).
+NOVELTY_RATIO = 0.9
 FIT_BATCH = 50_000  # conversations whose fit is computed per pass (bounded memory: ~80 MB)
 SEED = 0
 ID_PREFIX = "em"
