@@ -102,6 +102,7 @@ def test_families_come_back_as_emerging_topics_with_stable_ids(home):
     assert purity >= 0.9 and coverage >= 0.8
     assert "crypto" in crypto["name"].lower() or "bitcoin" in crypto["name"].lower()
     assert crypto["accounts"] == 2 and crypto["first_seen"] == "2026-11-01"
+    assert crypto["tagged_as"] == "other" and 0.5 < crypto["tagged_share"] <= 1
     assert len(crypto["example_conversation_ids"]) == 5
     assert set(crypto["example_conversation_ids"]) <= set(crypto["conversation_ids"])
 

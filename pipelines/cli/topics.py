@@ -37,7 +37,8 @@ def topics_emerging(ctx: click.Context, account_id: str | None, as_json: bool) -
         topics = queries.emerging_topics(con, account_id, exclude=decided)
     if as_json:
         keep = ("id", "name", "likely_type", "conversations", "accounts", "first_seen",
-                "trend_pts", "example_conversation_ids", "conversation_ids", "scope", "terms")  # fmt: skip
+                "trend_pts", "example_conversation_ids", "conversation_ids", "scope", "terms",
+                "tagged_as", "tagged_share")  # fmt: skip
         echo_json({"topics": [{k: t[k] for k in keep} for t in topics]})
         return
     if not topics:
