@@ -154,6 +154,7 @@ def family_scores(con, name: str, frame: pd.DataFrame) -> dict:
         "size": best["conversations"], "purity": shared / max(best["conversations"], 1),
         "coverage": shared / max(len(family), 1), "topics": len(topics), "ceiling": ceiling,
         "others": [(t["name"], t["conversations"]) for t in topics if t is not best][:6],
+        "known_margins": sum(t["tagged_as"] not in (None, "other") for t in topics if t is not best),
     }  # fmt: skip
 
 
@@ -258,10 +259,13 @@ def main() -> None:
                         f"  {name}: {s['id']} {s.get('name', '')!r} ({s.get('likely_type')}): "
                         f"purity {s['purity']:.2f}, coverage {s['coverage']:.2f}, size "
                         f"{s.get('size', 0)}, id {kept}; {s['topics']} topics shown in the vertical; "
-                        f"{s['ceiling']:.0%} of the family were candidates (other / low confidence)"
+                        f"{s['ceiling']:.0%} of the family were candidates (other / low confidence / novel)"
                     )
                     if phase == 0:
-                        print(f"    other topics shown: {s.get('others')}")
+                        print(
+                            f"    other topics shown: {s.get('others')}; "
+                            f"{s.get('known_margins', 0)} of them mostly tagged with a known topic"
+                        )
         from cockpit.embedding import attach_cache
 
         con = store.read_only(settings.db_path)
