@@ -6,6 +6,7 @@ import streamlit as st
 from cockpit import queries, ui
 from cockpit.brief import KIND_LABELS
 from cockpit.tagging.tagger import UNCERTAIN_TYPE_CONFIDENCE
+from cockpit.ui.emerging import decided
 
 ctx = ui.context()
 con = ui.cursor(ctx.settings)
@@ -43,7 +44,7 @@ st.caption(" · ".join(f for f in facts if f))
 
 def emerging_alerts(account_id: str) -> None:
     """A note per emerging topic that grows fast in this account (owner: discovery)."""
-    for t in queries.account_emerging_alerts(con, account_id):
+    for t in queries.account_emerging_alerts(con, account_id, exclude=decided(ctx.settings)):
         st.warning(
             f"Emerging topic **{t['name']}** ({t['id']}) grows fast here: {t['recent']:,} "
             f"conversations in the last 28 days, {t['previous']:,} in the 28 before. The taxonomy "

@@ -1,10 +1,10 @@
 """Topics: what customers ask about across the portfolio, and what the product should build next."""
 
 import altair as alt
-import pandas as pd
 import streamlit as st
 
 from cockpit import queries, ui
+from cockpit.ui.emerging import emerging_topics_section
 
 ctx = ui.context()
 con = ui.cursor(ctx.settings)
@@ -140,68 +140,5 @@ with build_col:
     st.altair_chart(bars.properties(height=alt.Step(22)), width="stretch")
 
 
-# --- Emerging topics (owner: discovery): one self-contained block --------------------------------
-EMERGING_SHOWN = 10  # topics with their examples on the page; the CLI lists them all
-
-
-def emerging_topics_section(con, vertical: str | None) -> None:
-    """What the taxonomy cannot place yet, clustered into topics with stable ids."""
-    st.subheader(
-        "Emerging topics",
-        help="Groups of recent conversations the taxonomy could not place (tagged Other or "
-        "with a low topic confidence), found by clustering their meaning. Each keeps its id "
-        "across refreshes. Promote one with `cockpit topics promote ID --name …`, or hide it "
-        "with `cockpit topics dismiss ID`.",
-    )
-    topics = queries.emerging_topics(con, vertical=vertical)[:EMERGING_SHOWN]
-    if not topics:
-        st.caption(
-            "No emerging topics: everything recent fits the taxonomy, or too little does not."
-        )
-        return
-    weekly = queries.emerging_weekly(con, [t["id"] for t in topics])
-    series = weekly.pivot_table(
-        index="week", columns="cluster_id", values="conversations", fill_value=0
-    )
-    table = pd.DataFrame({
-        "name": [t["name"] for t in topics],
-        "likely_type": [ui.type_label(t["likely_type"]) if t["likely_type"] else "—" for t in topics],
-        "conversations": [t["conversations"] for t in topics],
-        "accounts": [t["accounts"] for t in topics],
-        "trend_pts": [t["trend_pts"] for t in topics],
-        "weekly": [series[t["id"]].tolist() if t["id"] in series else [] for t in topics],
-        "first_seen": [t["first_seen"] for t in topics],
-        "id": [t["id"] for t in topics],
-    })  # fmt: skip
-    st.dataframe(
-        table, hide_index=True, key="tp_emerging", width="stretch",
-        column_config={
-            "name": "Topic (distinctive terms)", "likely_type": "Likely type",
-            "conversations": st.column_config.NumberColumn("Conversations", format="compact"),
-            "accounts": st.column_config.NumberColumn("Accounts"),
-            "trend_pts": st.column_config.NumberColumn(
-                "Trend", format="%+.2f pts",
-                help="Share of the vertical's (or account's) conversations, last 4 weeks minus the 4 before"),
-            "weekly": st.column_config.LineChartColumn("Weekly volume"),
-            "first_seen": st.column_config.DateColumn("First seen"), "id": "ID",
-        },
-    )  # fmt: skip
-    texts = queries.conversation_texts(
-        con, [i for t in topics for i in t["example_conversation_ids"]]
-    )
-    for t in topics:
-        with st.expander(f"{t['name']} · {t['conversations']:,} conversations · {t['id']}"):
-            for cid in t["example_conversation_ids"]:
-                st.markdown(
-                    f"- {texts.get(cid, cid)[:300]}  \n  <small>{cid}</small>",
-                    unsafe_allow_html=True,
-                )
-            st.button(
-                f"Open its {t['conversations']:,} conversations", key=f"tp_em_open_{t['id']}",
-                icon=":material/forum:", on_click=ui.go,
-                args=("app_pages/conversations.py",),
-                kwargs={"conv_emerging": t["id"], "conv_type": None, "conv_topic": None, "conv_page": 1},
-            )  # fmt: skip
-
-
-emerging_topics_section(con, vertical)
+# --- Emerging topics (owner: discovery): the section lives in cockpit/ui/emerging.py ----------
+emerging_topics_section(ctx.settings, con, vertical)

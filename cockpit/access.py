@@ -39,6 +39,7 @@ PERMISSIONS = {
     "correct": {"admin", "data", "csm"},  # tag corrections
     "override": {"admin", "data", "csm"},  # type overrides
     "details": {"admin", "data"},  # Data health details: step logs, quarantined raw rows
+    "curate": {"admin", "data"},  # emerging topics: promote into the taxonomy, dismiss
 }
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 # Without sign-in the app trusts whoever reaches it: only the local machine can, so it acts

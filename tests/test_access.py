@@ -88,8 +88,8 @@ def test_not_toml_is_refused():
 @pytest.mark.parametrize(
     ("role", "allowed"),
     [
-        ("admin", {"view", "correct", "override", "details"}),
-        ("data", {"view", "correct", "override", "details"}),
+        ("admin", {"view", "correct", "override", "details", "curate"}),
+        ("data", {"view", "correct", "override", "details", "curate"}),
         ("csm", {"view", "correct", "override"}),
         ("sales", {"view"}),
         (None, set()),

@@ -346,6 +346,12 @@ def test_emerging_topics_click_through_to_their_conversations(server, workspace,
     main.get_by_text(CLUSTER).last.click()  # open the topic's expander
     button = main.get_by_role("button", name="Open its 24 conversations")
     button.wait_for(timeout=10_000)
+    # open mode acts as an operator: the promote form and the dismiss button render
+    opened = main.locator('[data-testid="stExpander"]').filter(has_text=CLUSTER)
+    opened.get_by_text("Promote into the taxonomy").wait_for(timeout=10_000)
+    assert opened.get_by_label("Topic name").is_visible()
+    assert opened.get_by_role("button", name="Promote", exact=True).is_visible()
+    assert opened.get_by_role("button", name="Dismiss (never show again)").is_visible()
     button.click()
     _settle(page, 500)
     page.get_by_text(f"Only the conversations of emerging topic {CLUSTER}").wait_for(timeout=10_000)

@@ -102,14 +102,22 @@ def test_families_come_back_as_emerging_topics_with_stable_ids(home):
     assert purity >= 0.9 and coverage >= 0.8
     assert "crypto" in crypto["name"].lower() or "bitcoin" in crypto["name"].lower()
     assert crypto["accounts"] == 2 and crypto["first_seen"] == "2026-11-01"
+    assert crypto["tagged_as"] == "other" and 0.5 < crypto["tagged_share"] <= 1
     assert len(crypto["example_conversation_ids"]) == 5
     assert set(crypto["example_conversation_ids"]) <= set(crypto["conversation_ids"])
 
-    # Nothing new: nothing is re-clustered.
-    assert refresh(home)["verticals_unchanged"] == 1
+    assert counts["fits_computed"] > 0  # novelty: every tagged conversation's fit, once
+    # Nothing new: nothing is re-clustered, no fit recomputed.
+    unchanged = refresh(home)
+    assert unchanged["verticals_unchanged"] == 1 and unchanged["fits_computed"] == 0
     # A small new day is placed by centroid; a big one (or --full) re-clusters; ids stay.
     small = refresh(home, before=lambda con: _day(con, 1, crypto=8, lounge=4, noise=10))
     assert small["verticals_assigned"] == 1 and small["new_clusters"] == 0
+    with store.reading(home.db_path) as con:  # only the new day's tagged rows were fitted
+        (new_tagged,) = con.execute(
+            "SELECT count(*) FROM tags WHERE conversation_id LIKE 'd1%' AND topic_id <> 'other'"
+        ).fetchall()[0]
+    assert new_tagged > 0 and small["fits_computed"] == new_tagged
     big = refresh(home, before=lambda con: _day(con, 2, crypto=60, lounge=30, noise=100))
     assert big["verticals_clustered"] == 1 and big["new_clusters"] == 0
     again = _emerging(home)
@@ -127,7 +135,12 @@ def test_a_dismissed_cluster_stays_dismissed(home):
     runner = CliRunner()
     result = runner.invoke(cli, ["topics", "dismiss", victim], env=_env(home))
     assert result.exit_code == 0 and f"Dismissed {victim}" in result.output
-    assert victim not in {t["id"] for t in _emerging(home)}
+    assert victim not in {t["id"] for t in _emerging(home)}  # hidden before the next refresh
+    with store.reading(home.db_path) as con:  # the store was not written: the decision waits
+        assert queries.emerging_topic(con, victim)["status"] == "active"
+    assert refresh(home)["decisions_applied"] == 1
+    with store.reading(home.db_path) as con:
+        assert queries.emerging_topic(con, victim)["status"] == "dismissed"
     refresh(home, before=lambda con: _day(con, 3, crypto=60, lounge=60, noise=100))
     refresh(home, full=True)
     assert victim not in {t["id"] for t in _emerging(home)}
@@ -137,6 +150,25 @@ def test_a_dismissed_cluster_stays_dismissed(home):
     assert again.exit_code == 1 and "is dismissed; only active topics" in again.output
     unknown = runner.invoke(cli, ["topics", "dismiss", "em99999"], env=_env(home))
     assert unknown.exit_code == 1 and "Error: no emerging topic 'em99999'" in unknown.output
+    log = runner.invoke(cli, ["topics", "decisions", "--json"], env=_env(home))
+    (entry,) = json.loads(log.output)
+    assert entry["cluster_id"] == victim and entry["decision"] == "dismissed"
+    assert entry["source"] == "cli" and entry["decided_by"]
+
+
+def test_a_decision_recorded_during_a_refresh_is_applied_by_the_next(home):
+    """Decisions never take the writer's lock: one made while a refresh runs waits for the next."""
+    refresh(home)
+    victim = _family_topic(_emerging(home), home._day0["lounge"])[0]["id"]
+
+    def dismiss_meanwhile(con):
+        result = CliRunner().invoke(cli, ["topics", "dismiss", victim], env=_env(home))
+        assert result.exit_code == 0, result.output
+
+    assert refresh(home, before=dismiss_meanwhile)["decisions_applied"] == 1
+    assert refresh(home)["decisions_applied"] == 0  # applied once
+    with store.reading(home.db_path) as con:
+        assert queries.emerging_topic(con, victim)["status"] == "dismissed"
 
 
 def test_promotion_writes_a_valid_yaml_and_the_next_refresh_retags(home):
@@ -163,6 +195,10 @@ def test_promotion_writes_a_valid_yaml_and_the_next_refresh_retags(home):
     assert doc["vertical"] == "fintech" and doc["topics"][0]["id"] == "crypto_withdrawals"
     assert len(doc["topics"][0]["examples"]) >= 5
     assert crypto["id"] not in {t["id"] for t in _emerging(home)}
+    twice = CliRunner().invoke(
+        cli, ["topics", "promote", crypto["id"], "--name", "Again"], env=_env(home)
+    )
+    assert twice.exit_code == 1 and "is promoted" in twice.output  # even before the refresh
     refresh(home)
     with store.reading(home.db_path) as con:
         assert store.get_meta(con, "taxonomy_version") != version
@@ -173,7 +209,3 @@ def test_promotion_writes_a_valid_yaml_and_the_next_refresh_retags(home):
         ).fetchall()[0][0]
         assert queries.emerging_topic(con, crypto["id"])["status"] == "promoted"
     assert tagged >= 0.8 * len(home._day0["crypto"])
-    twice = CliRunner().invoke(
-        cli, ["topics", "promote", crypto["id"], "--name", "Again"], env=_env(home)
-    )
-    assert twice.exit_code == 1 and "is promoted" in twice.output

@@ -223,3 +223,24 @@ def test_promotion_to_one_account_and_refusals(tmp_path):
         _cluster(account_id="acme"), [f"t {i} ok" for i in range(6)], "Acme thing"
     )
     assert doc["account_id"] == "acme"
+
+
+def test_novelty_flags_a_family_absorbed_by_a_neighbouring_topic():
+    """A topic's own members fit its examples; an absorbed family fits them worse: flagged."""
+    from cockpit.discovery.novelty import novel_mask, topic_fit
+
+    rng = np.random.default_rng(3)
+    dim = 32
+    card, reward = np.eye(dim)[0], _unit(np.eye(dim)[0] + 1.2 * np.eye(dim)[1])
+    examples = np.vstack([_unit(card + 0.1 * rng.normal(size=dim)) for _ in range(8)])
+    members = np.vstack([_unit(card + 0.1 * rng.normal(size=dim)) for _ in range(80)])
+    absorbed = np.vstack([_unit(reward + 0.1 * rng.normal(size=dim)) for _ in range(30)])
+    x = np.vstack([members, absorbed])
+    topics = np.array(["cards"] * len(x))
+    fit = topic_fit(x, topics, examples, ["cards"] * len(examples))
+    flagged = novel_mask(topics, fit, 0.9)
+    assert flagged[80:].mean() >= 0.9 and flagged[:80].mean() <= 0.1
+    assert not novel_mask(topics, fit, None).any()  # no ratio: the old rule only
+    # too few rows for a trustworthy typical fit: nothing flagged; no examples: fit is NaN
+    assert not novel_mask(topics[:10], fit[:10], 0.9).any()
+    assert np.isnan(topic_fit(x[:3], np.array(["x"] * 3), examples, ["cards"] * 8)).all()

@@ -3,7 +3,9 @@
 Stages (pure functions over arrays and DataFrames; the pipeline step does the I/O):
 `clustering` (PCA + HDBSCAN, bounded), `naming` (class-based TF-IDF), `automation` (likely
 type from the nearest taxonomy examples), `identity` (stable ids, merges, splits), `discover`
-(one vertical end to end), `promotion` (a cluster becomes a custom topic YAML).
+(one vertical end to end), `promotion` (a cluster becomes a custom topic YAML), `decisions`
+(dismiss / promote, recorded in the corrections file and applied by the next refresh; import
+it as `cockpit.discovery.decisions`: it reads through cockpit.queries, which imports this).
 """
 
 from cockpit.discovery.automation import likely_type

@@ -6,6 +6,7 @@ page's fast-growth note. Tables: `emerging_topics`, `emerging_points` (pipelines
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 import duckdb
@@ -45,6 +46,11 @@ def _emerging_sql(account_id: str | None, where: str = "e.shown") -> tuple[str, 
                                     AND c.created_at < latest.d - INTERVAL {EMERGING_WINDOW_DAYS - 1} DAY) AS previous
             FROM conversations c LEFT JOIN accounts a USING (account_id), latest
             WHERE {acc} GROUP BY ALL),
+        tagged AS (  -- the topic most members carry now (novelty candidates keep their tag)
+            SELECT cluster_id, arg_max(topic_id, n) AS tagged_as, max(n) AS tagged_n
+            FROM (SELECT m.cluster_id, t.topic_id, count(*) AS n
+                  FROM m JOIN tags t USING (conversation_id) GROUP BY ALL)
+            GROUP BY cluster_id),
         agg AS (
             SELECT cluster_id, count(*) AS conversations, count(DISTINCT account_id) AS accounts,
                    count(*) FILTER (WHERE recent) AS recent, count(*) FILTER (WHERE previous) AS previous,
@@ -57,8 +63,9 @@ def _emerging_sql(account_id: str | None, where: str = "e.shown") -> tuple[str, 
                           - coalesce(g.previous / nullif((SELECT sum(b.previous) FROM base b WHERE b.vertical = e.vertical
                              AND (e.account_id IS NULL OR b.account_id = e.account_id)), 0), 0)), 2) AS trend_pts,
                e.example_conversation_ids, g.conversation_ids, e.scope, e.vertical, e.terms,
-               e.type_confidence, e.status, g.recent, g.previous
-        FROM emerging_topics e JOIN agg g USING (cluster_id)
+               e.type_confidence, e.status, g.recent, g.previous, tg.tagged_as,
+               round(tg.tagged_n / g.conversations, 3) AS tagged_share
+        FROM emerging_topics e JOIN agg g USING (cluster_id) LEFT JOIN tagged tg USING (cluster_id)
         WHERE {where}
         ORDER BY g.conversations DESC, e.cluster_id
         """,
@@ -67,15 +74,22 @@ def _emerging_sql(account_id: str | None, where: str = "e.shown") -> tuple[str, 
 
 
 def emerging_topics(
-    con: duckdb.DuckDBPyConnection, account_id: str | None = None, vertical: str | None = None
+    con: duckdb.DuckDBPyConnection,
+    account_id: str | None = None,
+    vertical: str | None = None,
+    exclude: Collection[str] = (),
 ) -> list[dict]:
     """Shown emerging topics, largest first (`cockpit topics emerging`, the Topics page).
 
     Keys: id, name, likely_type, conversations, accounts, first_seen, trend_pts (share of the
     scope's conversations in the last 28 days minus the 28 before, in points),
     example_conversation_ids (5 most central), conversation_ids (every member), plus scope,
-    vertical, terms, type_confidence, recent and previous (members in each 28-day window). With
+    vertical, terms, type_confidence, recent and previous (members in each 28-day window),
+    tagged_as and tagged_share (the topic most members are tagged with now, `other` included:
+    a cluster mostly tagged with a known topic is a part of it its examples miss). With
     `account_id`, counts, trend and examples cover that account's conversations only.
+    `exclude`: cluster ids to leave out (decided since the last refresh, see
+    `cockpit.discovery.decisions.decided_clusters`).
     """
     if not exists(con, "emerging_topics"):
         return []
@@ -83,8 +97,9 @@ def emerging_topics(
         _known_account(con, account_id)
     sql, params = _emerging_sql(account_id)
     rows = fetch_records(con, sql, params)
-    if vertical:
-        rows = [r for r in rows if r["vertical"] == vertical]
+    rows = [
+        r for r in rows if (not vertical or r["vertical"] == vertical) and r["id"] not in exclude
+    ]
     from cockpit.discovery import SHOWN_EXAMPLES
 
     for r in rows:
@@ -98,6 +113,17 @@ def emerging_topics(
 def _known_account(con: duckdb.DuckDBPyConnection, account_id: str) -> None:
     if not fetch_rows(con, "SELECT 1 FROM accounts WHERE account_id = ?", [account_id]):
         raise UnknownAccountError(account_id)
+
+
+def emerging_accounts(con: duckdb.DuckDBPyConnection, cluster_id: str) -> list[tuple[str, str]]:
+    """(account_id, name) of the accounts with members in a cluster, most members first."""
+    return fetch_rows(
+        con,
+        """SELECT c.account_id, coalesce(a.name, c.account_id) FROM emerging_points p
+           JOIN conversations c USING (conversation_id) LEFT JOIN accounts a USING (account_id)
+           WHERE p.cluster_id = ? GROUP BY ALL ORDER BY count(*) DESC, 1""",
+        [cluster_id],
+    )
 
 
 def emerging_topic(con: duckdb.DuckDBPyConnection, cluster_id: str) -> dict:
@@ -137,13 +163,15 @@ def emerging_weekly(
     )
 
 
-def account_emerging_alerts(con: duckdb.DuckDBPyConnection, account_id: str) -> list[dict]:
+def account_emerging_alerts(
+    con: duckdb.DuckDBPyConnection, account_id: str, exclude: Collection[str] = ()
+) -> list[dict]:
     """The account's shown emerging topics that grow fast in it (see EMERGING_ALERT_*)."""
     if not exists(con, "emerging_topics"):
         return []
     return [
         r
-        for r in emerging_topics(con, account_id)
+        for r in emerging_topics(con, account_id, exclude=exclude)
         if r["recent"] >= EMERGING_ALERT_MIN
         and r["recent"] >= EMERGING_ALERT_GROWTH * (r["previous"] or 0)
     ]

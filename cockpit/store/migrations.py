@@ -290,6 +290,18 @@ def _m012_priority(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("ALTER TABLE topic_weekly ADD COLUMN IF NOT EXISTS account_id VARCHAR")
 
 
+def _m013_emerging_fit(con: duckdb.DuckDBPyConnection) -> None:
+    # Novelty (issue 13): each tagged conversation's cosine to the nearest example of its topic,
+    # kept so the discover step computes it only for what changed (new tag, text or taxonomy).
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS emerging_fit (
+            conversation_id VARCHAR PRIMARY KEY, topic_id VARCHAR, text_hash VARCHAR,
+            taxonomy_version VARCHAR, fit DOUBLE)
+        """
+    )
+
+
 # Every derived table, whichever migration declared it.
 DERIVED_TABLES = {**DERIVED_DDL, **DERIVED_DDL_12}
 
@@ -307,6 +319,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[duckdb.DuckDBPyConnection], None]]] =
     (10, "updated_at, quarantine queue, applied corrections", _m010_ingest_queue),
     (11, "mask stored rows with the secret and identifier rules", _m011_mask_stored_rows),
     (12, "look-first priority; topic demand per account", _m012_priority),
+    (13, "emerging topics: fit of each conversation to its topic", _m013_emerging_fit),
 ]
 
 
@@ -390,6 +403,23 @@ CREATE TABLE IF NOT EXISTS override_audit (
     old_automation_type TEXT,
     automation_type TEXT,
     note TEXT)
+"""
+
+# Decisions on emerging topics (dismiss, promote), in the corrections file so the app, which
+# only reads DuckDB, may record them; the discover step applies them to `emerging_topics`
+# (`cockpit.discovery.decisions.sync_decisions`). Also the audit: who, when, from where.
+EMERGING_DECISIONS_DDL = """
+CREATE TABLE IF NOT EXISTS emerging_decisions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    cluster_id TEXT NOT NULL,
+    decision TEXT NOT NULL,
+    topic_id TEXT,
+    name TEXT,
+    path TEXT,
+    decided_by TEXT,
+    decided_at TEXT NOT NULL,
+    source TEXT,
+    role TEXT)
 """
 
 # Columns added to `corrections` after CORRECTIONS_DDL shipped, applied in order by
