@@ -88,21 +88,68 @@ def load_sets() -> dict[str, pd.DataFrame]:
     clinc = pd.read_csv(DATA / "clinc150" / "clinc150_cs_subset.csv")
     clinc = clinc[clinc.domain.isin(["banking", "credit_cards"])].assign(vertical="fintech")
     md = pd.read_json(DATA / "multidogo" / "conversations_test.jsonl", lines=True)
+    turns = multidogo_turns(md)
     md = pd.DataFrame(
         {
-            "text": [E.embed_text(None, [t["text"] for t in turns]) for turns in md.customer_turns],
+            "text": [E.embed_text(None, t) for t in turns],
             "intent": md.primary_intent,
             "vertical": md.domain.map(MULTIDOGO_VERTICAL),
+            "domain": md.domain,
+            "turns": turns,
         }
     )
     out = {}
     for name, frame in (("bitext", bitext), ("clinc150", clinc), ("multidogo", md)):
         lab = labels[labels.dataset == name][["intent", "automation_type", "border"]]
         frame = frame.drop(columns=["automation_type"], errors="ignore").merge(lab, on="intent")
-        out[name] = frame[["text", "intent", "automation_type", "border", "vertical"]].reset_index(
-            drop=True
-        )
+        keep = ["text", "intent", "automation_type", "border", "vertical"]
+        keep += ["domain", "turns"] if name == "multidogo" else []
+        out[name] = frame[keep].reset_index(drop=True)
     return out
+
+
+def multidogo_turns(md: pd.DataFrame) -> list[list[str]]:
+    """Customer turns as the embed step reads them: masked at ingestion, the first TURNS_READ."""
+    from cockpit.ingest.privacy import mask_text
+    from pipelines.embed import TURNS_READ
+
+    return [[mask_text(t["text"]) for t in turns[:TURNS_READ]] for turns in md.customer_turns]
+
+
+def text_selection(frame: pd.DataFrame, embed, head) -> dict:
+    """How many content turns a transcript embeds, chosen leave-one-domain-out on MultiDoGo.
+
+    MultiDoGo is the only labelled transcript set, so its six domains stand in for data sets:
+    each domain is scored with the turn count chosen on the five others. Also scores the former
+    rule (first three turns of more than two words) for comparison.
+    """
+    y, dom = frame.automation_type.to_numpy(), frame.domain.to_numpy()
+
+    def former(turns):
+        turns = [E.normalise(t) for t in turns if E.normalise(t)]
+        return E.truncate(" ".join(([t for t in turns if len(t.split()) > 2] or turns)[:3]))
+
+    variants = {"former rule (3 turns > 2 words)": [former(t) for t in frame.turns]}
+    for k in (1, 2, 3):
+        variants[k] = [E.embed_text(None, t, max_turns=k) for t in frame.turns]
+    ok = {}
+    for name, texts in variants.items():
+        p = head.probs(embed(texts))
+        ok[name] = np.asarray(head.classes, dtype=object)[p.argmax(axis=1)] == y
+    domains = sorted(set(dom))
+    held, chosen = np.zeros(len(y), dtype=bool), {}
+    for d in domains:
+        others = dom != d
+        best = max((k for k in variants if k != "former rule (3 turns > 2 words)"),
+                   key=lambda k: ok[k][others].mean())  # fmt: skip
+        chosen[d] = best
+        held[dom == d] = ok[best][dom == d]
+    return {
+        "accuracy": {str(k): float(v.mean()) for k, v in ok.items()},
+        "chosen_per_domain": chosen,
+        "held_out_accuracy": float(held.mean()),
+        "shipped_max_turns": E.MAX_CUSTOMER_TURNS,
+    }
 
 
 def scaled(p: np.ndarray, scale: float) -> np.ndarray:
@@ -294,6 +341,16 @@ def main() -> int:
     results["previous_default_accuracy"] = {n: scores[default][n]["acc"] for n in SETS}
     print(f"configuration chosen on all three sets: {shipped}; previous default {default}: "
           + ", ".join(f"{n} {scores[default][n]['acc']:.3f}" for n in SETS))  # fmt: skip
+
+    # which turns of a transcript are embedded (MultiDoGo, shipped type head)
+    ts = text_selection(sets["multidogo"], embed, fit_type_head(taxonomy, embed, 0))
+    results["text_selection"] = ts
+    print("\nText selection for transcripts (MultiDoGo, shipped type head): type accuracy by rule")
+    for k, v in ts["accuracy"].items():
+        label = f"first {k} content turn(s)" if k.isdigit() else k
+        print(f"  {label:<36} {v:.3f}")
+    print(f"  chosen leave-one-domain-out: {ts['chosen_per_domain']}; held out "
+          f"{ts['held_out_accuracy']:.3f}; shipped MAX_CUSTOMER_TURNS = {ts['shipped_max_turns']}")  # fmt: skip
 
     # topic `other` rate on the fintech sets (project taxonomy, fintech vertical)
     tagger = fit_tagger(taxonomy, embed)
