@@ -13,6 +13,8 @@ the final models are fitted on everything (the type head's weight and confidence
 fixed, chosen leave-one-dataset-out: see TYPE_MIX_WEIGHTS). The nearest-example vote captures
 phrasing patterns ("how do I…" vs "please do…"). Optionally (TypeHeadConfig.intents) the type
 head learns fine-grained intents, one per (topic, type) cell, and sums them into types.
+The type confidence is recalibrated (TYPE_CALIBRATION) from the top probability and the mean
+similarity of the nearest examples, so text unlike anything the head learnt from is less sure.
 Account or vertical type overrides (taxonomy.overrides) replace the type of their topic.
 Topic probabilities are restricted to the topics valid for the conversation's account (shared +
 its vertical + its custom topics) by zeroing the others and renormalising.
