@@ -46,8 +46,10 @@ from cockpit.tagging.evaluation import (  # noqa: E402
 )
 from cockpit.tagging.tagger import (  # noqa: E402
     TypeHeadConfig,
+    calibrated_confidence,
+    calibration_features,
     fit_tagger,
-    fit_type_head,  # noqa: E402
+    fit_type_head,
 )
 from cockpit.tagging.taxonomy import OTHER, custom_taxonomy, load_taxonomy  # noqa: E402
 
@@ -88,21 +90,68 @@ def load_sets() -> dict[str, pd.DataFrame]:
     clinc = pd.read_csv(DATA / "clinc150" / "clinc150_cs_subset.csv")
     clinc = clinc[clinc.domain.isin(["banking", "credit_cards"])].assign(vertical="fintech")
     md = pd.read_json(DATA / "multidogo" / "conversations_test.jsonl", lines=True)
+    turns = multidogo_turns(md)
     md = pd.DataFrame(
         {
-            "text": [E.embed_text(None, [t["text"] for t in turns]) for turns in md.customer_turns],
+            "text": [E.embed_text(None, t) for t in turns],
             "intent": md.primary_intent,
             "vertical": md.domain.map(MULTIDOGO_VERTICAL),
+            "domain": md.domain,
+            "turns": turns,
         }
     )
     out = {}
     for name, frame in (("bitext", bitext), ("clinc150", clinc), ("multidogo", md)):
         lab = labels[labels.dataset == name][["intent", "automation_type", "border"]]
         frame = frame.drop(columns=["automation_type"], errors="ignore").merge(lab, on="intent")
-        out[name] = frame[["text", "intent", "automation_type", "border", "vertical"]].reset_index(
-            drop=True
-        )
+        keep = ["text", "intent", "automation_type", "border", "vertical"]
+        keep += ["domain", "turns"] if name == "multidogo" else []
+        out[name] = frame[keep].reset_index(drop=True)
     return out
+
+
+def multidogo_turns(md: pd.DataFrame) -> list[list[str]]:
+    """Customer turns as the embed step reads them: masked at ingestion, the first TURNS_READ."""
+    from cockpit.ingest.privacy import mask_text
+    from pipelines.embed import TURNS_READ
+
+    return [[mask_text(t["text"]) for t in turns[:TURNS_READ]] for turns in md.customer_turns]
+
+
+def text_selection(frame: pd.DataFrame, embed, head) -> dict:
+    """How many content turns a transcript embeds, chosen leave-one-domain-out on MultiDoGo.
+
+    MultiDoGo is the only labelled transcript set, so its six domains stand in for data sets:
+    each domain is scored with the turn count chosen on the five others. Also scores the former
+    rule (first three turns of more than two words) for comparison.
+    """
+    y, dom = frame.automation_type.to_numpy(), frame.domain.to_numpy()
+
+    def former(turns):
+        turns = [E.normalise(t) for t in turns if E.normalise(t)]
+        return E.truncate(" ".join(([t for t in turns if len(t.split()) > 2] or turns)[:3]))
+
+    variants = {"former rule (3 turns > 2 words)": [former(t) for t in frame.turns]}
+    for k in (1, 2, 3):
+        variants[k] = [E.embed_text(None, t, max_turns=k) for t in frame.turns]
+    ok = {}
+    for name, texts in variants.items():
+        p = head.probs(embed(texts))
+        ok[name] = np.asarray(head.classes, dtype=object)[p.argmax(axis=1)] == y
+    domains = sorted(set(dom))
+    held, chosen = np.zeros(len(y), dtype=bool), {}
+    for d in domains:
+        others = dom != d
+        best = max((k for k in variants if k != "former rule (3 turns > 2 words)"),
+                   key=lambda k: ok[k][others].mean())  # fmt: skip
+        chosen[d] = best
+        held[dom == d] = ok[best][dom == d]
+    return {
+        "accuracy": {str(k): float(v.mean()) for k, v in ok.items()},
+        "chosen_per_domain": chosen,
+        "held_out_accuracy": float(held.mean()),
+        "shipped_max_turns": E.MAX_CUSTOMER_TURNS,
+    }
 
 
 def scaled(p: np.ndarray, scale: float) -> np.ndarray:
@@ -125,6 +174,24 @@ def type_scores(frame, probs, classes) -> dict[str, float]:
         "conf": conf,
         "border": border,
     }
+
+
+def fit_calibration(cfg, keep, scores, near) -> tuple[float, float, float]:
+    """Platt-style calibrator over (logit top probability, nearest-example similarity), fitted
+    on the `keep` sets' rows, each set weighted equally (the largest set must not decide)."""
+    from sklearn.linear_model import LogisticRegression
+
+    x = np.concatenate(
+        [calibration_features(scores[cfg][n]["conf"], near[cfg[:2]][n]) for n in keep]
+    )
+    y = np.concatenate([scores[cfg][n]["ok"] for n in keep])
+    w = np.concatenate([np.full(len(scores[cfg][n]["ok"]), len(y) / len(keep) / len(scores[cfg][n]["ok"])) for n in keep])  # fmt: skip
+    m = LogisticRegression(C=1e4, max_iter=1000).fit(x, y, sample_weight=w)
+    return float(m.coef_[0][0]), float(m.coef_[0][1]), float(m.intercept_[0])
+
+
+def calibrated(cfg, name, coef, scores, near) -> np.ndarray:
+    return calibrated_confidence(scores[cfg][name]["conf"], near[cfg[:2]][name], coef)
 
 
 def uncertain_threshold(conf: np.ndarray, ok: np.ndarray) -> float:
@@ -214,11 +281,15 @@ def main() -> int:
     t0 = time.time()
     heads = {}
     for intents, weight in itertools.product(GRID["intents"], GRID["mix_weight"]):
-        cfg = TypeHeadConfig(intents=intents, mix_weight=weight, confidence_scale=1.0)
+        cfg = TypeHeadConfig(
+            intents=intents, mix_weight=weight, confidence_scale=1.0, calibration=None
+        )
         heads[(intents, weight)] = fit_type_head(taxonomy, embed, 0, cfg)
-    scores = {}
+    scores, near = {}, {}
     for (intents, weight), head in heads.items():
-        raw = {name: head.probs(vectors[name]) for name in SETS}
+        both = {name: head.probs_and_similarity(vectors[name]) for name in SETS}
+        raw = {name: both[name][0] for name in SETS}
+        near[(intents, weight)] = {name: both[name][1] for name in SETS}
         for s in GRID["confidence_scale"]:
             scores[(intents, weight, s)] = {
                 name: type_scores(sets[name], scaled(raw[name], s), head.classes) for name in SETS
@@ -239,16 +310,21 @@ def main() -> int:
         "\nType accuracy, leave one data set out (held-out = configuration chosen on the other two)"
     )
     print(
-        f"{'set':<10} {'held-out':>9} {'clear':>6} {'border':>7} {'ECE':>6} {'in-sample':>10}  chosen config (intents, w, scale)"
+        f"{'set':<10} {'held-out':>9} {'clear':>6} {'border':>7} {'ECE raw':>8} {'ECE cal':>8} {'in-sample':>10}  chosen config (intents, w, scale)"
     )
     for name in SETS:
         others = [n for n in SETS if n != name]
         cfg = pick(others)
         sc = scores[cfg][name]
         insample = scores[pick([name])][name]["acc"]
-        conf = np.concatenate([scores[cfg][n]["conf"] for n in others])
+        # calibrator fitted on the two other sets (nested: the scored set is never seen)
+        coef = fit_calibration(cfg, others, scores, near)
+        cal = calibrated(cfg, name, coef, scores, near)
+        ece_cal = expected_calibration_error(cal, sc["ok"])
+        conf = np.concatenate([calibrated(cfg, n, coef, scores, near) for n in others])
         ok = np.concatenate([scores[cfg][n]["ok"] for n in others])
         thr = uncertain_threshold(conf, ok)
+        sc = dict(sc, conf=cal)
         below = sc["conf"] < thr
         wrong_border = sc["border"] & ~sc["ok"]
         results[name] = {
@@ -256,7 +332,9 @@ def main() -> int:
             "type_accuracy": sc["acc"],
             "type_accuracy_clear": sc["acc_clear"],
             "type_accuracy_border": sc["acc_border"],
-            "ece": sc["ece"],
+            "ece_uncalibrated": sc["ece"],
+            "ece": ece_cal,
+            "calibration": coef,
             "in_sample_type_accuracy": insample,
             "uncertain_threshold": thr,
             "uncertain_share": float(below.mean()),
@@ -272,7 +350,8 @@ def main() -> int:
         r = results[name]
         print(
             f"{name:<10} {r['type_accuracy']:>9.3f} {r['type_accuracy_clear']:>6.3f} "
-            f"{r['type_accuracy_border']:>7.3f} {r['ece']:>6.3f} {insample:>10.3f}  {cfg}"
+            f"{r['type_accuracy_border']:>7.3f} {r['ece_uncalibrated']:>8.3f} {r['ece']:>8.3f} "
+            f"{insample:>10.3f}  {cfg}"
         )
     print("\nUncertain (type confidence below a threshold chosen on the other two sets)")
     for name in SETS:
@@ -287,13 +366,34 @@ def main() -> int:
     results["shipped_config_if_chosen_on_all_sets"] = {
         "intents": shipped[0], "mix_weight": shipped[1], "confidence_scale": shipped[2]
     }  # fmt: skip
-    conf = np.concatenate([scores[shipped][n]["conf"] for n in SETS])
+    coef = fit_calibration(shipped, list(SETS), scores, near)
+    results["calibration_all_sets"] = coef
+    conf = np.concatenate([calibrated(shipped, n, coef, scores, near) for n in SETS])
     ok = np.concatenate([scores[shipped][n]["ok"] for n in SETS])
     results["uncertain_threshold_all_sets"] = uncertain_threshold(conf, ok)
+    print(
+        f"calibrator fitted on all three sets for that configuration (TYPE_CALIBRATION): "
+        f"({coef[0]:.3f}, {coef[1]:.3f}, {coef[2]:.3f}); uncertain threshold on all three: "
+        f"{results['uncertain_threshold_all_sets']:.2f}; in-sample ECE "
+        + ", ".join(
+            f"{n} {expected_calibration_error(calibrated(shipped, n, coef, scores, near), scores[shipped][n]['ok']):.3f}"
+            for n in SETS
+        )
+    )
     default = (False, 0.5, 1.0)
     results["previous_default_accuracy"] = {n: scores[default][n]["acc"] for n in SETS}
     print(f"configuration chosen on all three sets: {shipped}; previous default {default}: "
           + ", ".join(f"{n} {scores[default][n]['acc']:.3f}" for n in SETS))  # fmt: skip
+
+    # which turns of a transcript are embedded (MultiDoGo, shipped type head)
+    ts = text_selection(sets["multidogo"], embed, fit_type_head(taxonomy, embed, 0))
+    results["text_selection"] = ts
+    print("\nText selection for transcripts (MultiDoGo, shipped type head): type accuracy by rule")
+    for k, v in ts["accuracy"].items():
+        label = f"first {k} content turn(s)" if k.isdigit() else k
+        print(f"  {label:<36} {v:.3f}")
+    print(f"  chosen leave-one-domain-out: {ts['chosen_per_domain']}; held out "
+          f"{ts['held_out_accuracy']:.3f}; shipped MAX_CUSTOMER_TURNS = {ts['shipped_max_turns']}")  # fmt: skip
 
     # topic `other` rate on the fintech sets (project taxonomy, fintech vertical)
     tagger = fit_tagger(taxonomy, embed)

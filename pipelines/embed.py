@@ -23,7 +23,7 @@ from pipelines.context import StepContext
 log = logging.getLogger(__name__)
 
 PAGE = 20_000
-TURNS_READ = 8  # customer turns fetched per conversation; embed_text keeps at most 3 substantial
+TURNS_READ = 8  # customer turns fetched per conversation; embed_text keeps the first content turn
 
 
 def _source(only: str | None = None) -> str:

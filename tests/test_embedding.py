@@ -56,19 +56,36 @@ def test_make_embedder_follows_settings():
     assert onnx.model_id == Settings().model_id + "+onnx-int8"
 
 
-def test_embed_text_uses_first_substantial_customer_turns():
+def test_embed_text_keeps_the_first_content_turn_of_a_transcript():
     turns = [
-        "hi",
+        "hi there",
+        "Hello, good morning!",
         "  where is   my order\n123 ?",
-        "Mohan",
+        "my name is Mohan",
         "it was due monday",
-        "still nothing",
-        "x y z w",
     ]
-    assert E.embed_text("ignored", turns) == "where is my order 123 ? it was due monday x y z w"
+    assert E.embed_text("ignored", turns) == "where is my order 123 ?"
+    # identifying turns (placeholders, digits, identity words) are skipped even when first
+    turns = ["name priya and ac no 0054", "[EMAIL] [PHONE]", "I want to close my card"]
+    assert E.embed_text(None, turns) == "I want to close my card"
+    assert E.embed_text(None, ["my account number is wrong"]) == "my account number is wrong"
     assert E.embed_text("hello\n\tthere  ", None) == "hello there"
-    assert E.embed_text(None, ["hi", "bye"]) == "hi bye"  # only short turns: keep them
+    # only greetings and identifiers: the former rule (first turns), never empty
+    assert E.embed_text(None, ["hi", "bye"]) == "hi bye"
+    assert E.embed_text(None, ["ok thanks", "my name is raja"]) == "my name is raja"
     assert E.embed_text(None, []) == ""
+    assert E.embed_text(None, ["", "  "]) == ""
+
+
+def test_embed_text_turn_rules():
+    assert E.text.is_filler("ok no thanks") and E.text.is_filler("hello robin")
+    assert not E.text.is_filler("1 meat eater pizza")
+    assert (
+        E.text.identifier_share("booking confirmation number hgf 456")
+        >= E.text.MAX_IDENTIFIER_SHARE
+    )
+    assert E.text.identifier_share("i need to change the address on my card") < 0.5
+    assert E.text.identifier_share("") == 0.0
 
 
 def test_embed_text_is_cut_on_a_word_boundary():

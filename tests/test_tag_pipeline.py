@@ -366,3 +366,28 @@ def test_missing_vectors_are_an_error_not_a_silent_skip(home):
             MissingVectorsError, match="1 conversation\\(s\\) to tag have no cached vector"
         ):
             tag_step.run(ctx)
+
+
+def test_embed_step_embeds_the_first_content_turn_of_a_transcript(home):
+    """Greetings and identifying turns are skipped by the step itself (the rule the bench
+    measures), and the stored hash is that text's."""
+    from cockpit.embedding import text_hash
+
+    turns = ["good morning", "name priya and ac no [NUMBER]", "i need to cancel my order", "ok"]
+    with store.writing(home, "test") as con:
+        add_conversation(con, "c7", "shop", "good morning")
+        con.executemany(
+            "INSERT INTO messages (conversation_id, sent_at, author, body) VALUES (?, ?, ?, ?)",
+            [("c7", f"2026-11-01 10:00:0{i}", "customer", t) for i, t in enumerate(turns)],
+        )
+    refresh(home)
+    con = store.read_only(home.db_path)
+    try:
+        assert embed_step.texts_for(con, ["c7"]).text.tolist() == ["i need to cancel my order"]
+        stored = con.execute(
+            "SELECT text_hash FROM embed_texts WHERE conversation_id = 'c7'"
+        ).fetchone()[0]
+    finally:
+        con.close()
+    assert stored == text_hash("i need to cancel my order")
+    assert read_tags(home)["c7"][:2] == ("action", "orders")

@@ -210,3 +210,24 @@ def test_expected_calibration_error():
     # bin 0.9: confidence 0.9, accuracy 0.5 (gap 0.4, 2 rows); bin 0.6: 0.6 vs 1.0 (gap 0.4, 2 rows)
     assert expected_calibration_error([0.9, 0.9, 0.6, 0.6], [1, 0, 1, 1]) == pytest.approx(0.4)
     assert expected_calibration_error([0.75] * 4, [1, 1, 1, 0]) == pytest.approx(0.0)
+
+
+def test_type_confidence_is_calibrated_by_distance_to_the_examples(taxonomy):
+    """The shipped calibrator lowers confidence for text far from every example; without it
+    the confidence is the top probability; the argmax never changes."""
+    from dataclasses import replace
+
+    from cockpit.tagging.tagger import DEFAULT_TYPE_CONFIG, calibrated_confidence
+
+    texts = ["where is my order parcel", "please cancel my order", "zq xv wpl kk"]
+    raw = fit_tagger(taxonomy, EMBED, type_config=replace(DEFAULT_TYPE_CONFIG, calibration=None))
+    cal = fit_tagger(taxonomy, EMBED)
+    r, c = _predict(raw, texts), _predict(cal, texts)
+    assert r.automation_type.tolist() == c.automation_type.tolist()
+    probs = raw.type_head.probs(EMBED(texts))
+    assert np.allclose(r.type_confidence, probs.max(axis=1))
+    assert not np.allclose(r.type_confidence, c.type_confidence)
+    coef = DEFAULT_TYPE_CONFIG.calibration
+    near, far = calibrated_confidence(np.array([0.8, 0.8]), np.array([0.9, 0.2]), coef)
+    assert near > far  # same top probability, closer to the examples: more confident
+    assert _predict(cal, texts).equals(c)  # deterministic
