@@ -248,5 +248,6 @@ def _undo(cfg: Settings) -> None:
         st.session_state["_fix_error"] = f"Your role ({identity().role}) cannot undo corrections."
         return
     cid = st.session_state.get("fix_undo_id")
-    if cid and undo_latest(cfg.corrections_path, cid):
+    who = identity()
+    if cid and undo_latest(cfg.corrections_path, cid, by=who.label, source="app", role=who.role):
         st.session_state["_fix_saved"] = f"Undone: the latest correction of {cid}."
