@@ -174,6 +174,27 @@ def go(page: str, **state) -> None:
     st.session_state["_goto"] = page
 
 
+# Tables that open a row: a click on any cell (its text) or on the row's checkbox selects it.
+ROW_SELECTION = ["single-row", "single-cell"]
+
+
+def selected_row(key: str) -> int | None:
+    """Position of the row a table's selection points at (`ROW_SELECTION`), or None.
+
+    A click on a cell's text selects the cell (`selection.cells`: (row, column)); a click on the
+    checkbox selects the row (`selection.rows`); both open the row.
+    """
+    state = st.session_state.get(key)
+    if state is None:
+        return None
+    selection = state.selection
+    rows = selection.get("rows") or []
+    if rows:
+        return int(rows[0])
+    cells = selection.get("cells") or []
+    return int(cells[0][0]) if cells else None
+
+
 def open_row_conversations(
     key: str, frame, account_id: str | None, start: date | None = None, end: date | None = None
 ):
@@ -184,9 +205,9 @@ def open_row_conversations(
     """
 
     def _open() -> None:
-        rows = st.session_state[key].selection.rows
-        if rows:
-            r = frame.iloc[rows[0]]
+        row = selected_row(key)
+        if row is not None:
+            r = frame.iloc[row]
             go(
                 "app_pages/conversations.py",
                 **conversations_state(
