@@ -13,9 +13,9 @@ ui.require_tables(con, "conversations")
 
 st.title("Conversations")
 scope = (
-    ctx.accounts.get(ctx.account_id)
+    ui.text(ctx.accounts.get(ctx.account_id))
     if ctx.account_id
-    else (f"{ctx.csm}'s accounts" if ctx.csm else "all accounts")
+    else (f"{ui.text(ctx.csm)}'s accounts" if ctx.csm else "all accounts")
 )
 st.caption(
     f"Showing {scope} (change it in the sidebar). Text is masked; tags come from the last refresh."

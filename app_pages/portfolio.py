@@ -11,7 +11,7 @@ ui.require_tables(con, "portfolio")
 
 st.title("Portfolio")
 st.caption(
-    f"{'All CSMs' if ctx.csm is None else ctx.csm} · "
+    f"{'All CSMs' if ctx.csm is None else ui.text(ctx.csm)} · "
     "potential from peer benchmarks. Automation, potential and gap share the potential's window "
     "(the last 90 days); the sparkline shows the last 4 weeks. Click a row (any cell) to open the account."
 )

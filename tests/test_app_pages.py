@@ -432,3 +432,50 @@ def test_brief_is_call_ready(built, first):
     assert "&gt; “" not in page  # a quote is a blockquote, not a literal ">"
     if "“" in text:
         assert "<blockquote>" in page
+
+
+EVIL = "**bold** [click](javascript:alert(1)) ![x](http://host/p.png) # H"
+# What a Markdown renderer would turn into bold, a link, an image (unescaped forms).
+EVIL_MARKS = ["**bold**", "[click](", "![x]("]
+
+
+@pytest.fixture(scope="module")
+def evil(tmp_path_factory) -> tuple[Settings, str, str]:
+    """A tiny workspace whose first account's name and one conversation's texts are Markdown."""
+    settings = build_app_store(Settings(home=tmp_path_factory.mktemp("evil") / "home"), size=TINY)
+    account, conv = query(
+        settings,
+        "SELECT account_id, min(conversation_id) FROM conversations GROUP BY 1 ORDER BY 1 LIMIT 1",
+    )[0]
+    with store.writing(settings, "test") as con:
+        con.execute("UPDATE accounts SET name = ? WHERE account_id = ?", [f"Acme {EVIL}", account])
+        con.execute("UPDATE conversations SET text = ? WHERE conversation_id = ?", [EVIL, conv])
+        con.execute("UPDATE messages SET body = ? WHERE conversation_id = ?", [EVIL, conv])
+    return settings, account, conv
+
+
+def _markdown_values(at: AppTest) -> list[str]:
+    out = [e.value for e in at.markdown] + [e.value for e in at.caption]
+    out += (
+        [e.value for e in at.title] + [e.value for e in at.subheader] + [e.value for e in at.header]
+    )
+    out += (
+        [e.value for e in at.info] + [e.value for e in at.warning] + [e.value for e in at.success]
+    )
+    return [str(v) for v in out]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_data_is_rendered_as_text_never_as_markdown(evil, monkeypatch, page):
+    settings, account, conv = evil
+    monkeypatch.setenv("COCKPIT_HOME", str(settings.home))
+    extra = {"conv_id": conv} if page == "conversations" else {}
+    at = open_page(page, account=account, **extra)
+    values = _markdown_values(at)
+    bad = [v for v in values if any(mark in v for mark in EVIL_MARKS)]
+    bad += [v for v in values if any(line.lstrip().startswith("# H") for line in v.splitlines())]
+    assert not bad, bad
+    if page in ("account", "conversations", "brief"):  # the name is shown, escaped
+        assert any("Acme" in v for v in values), values
+    if page == "conversations":  # the planted text is shown (as text), not dropped
+        assert any(EVIL in t.value for t in at.text), [t.value for t in at.text]

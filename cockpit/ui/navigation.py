@@ -131,8 +131,8 @@ def sidebar() -> Context:
         url_seed("account", accounts)
         if asked and asked not in accounts:
             st.warning(
-                f"Account {asked!r} from the link is not "
-                f"{'in ' + csm + chr(8217) + 's book' if csm else 'in the store'}. "
+                f"Account {formats.md_text(repr(asked), streamlit=True)} from the link is not "
+                f"{'in ' + formats.md_text(csm, streamlit=True) + chr(8217) + 's book' if csm else 'in the store'}. "
                 "Pick one below (or clear the CSM filter)."
             )
         labels = queries.account_labels(con, csm)
