@@ -13,9 +13,9 @@ ui.require_tables(con, "conversations")
 
 st.title("Conversations")
 scope = (
-    ctx.accounts.get(ctx.account_id)
+    ui.text(ctx.accounts.get(ctx.account_id))
     if ctx.account_id
-    else (f"{ctx.csm}'s accounts" if ctx.csm else "all accounts")
+    else (f"{ui.text(ctx.csm)}'s accounts" if ctx.csm else "all accounts")
 )
 st.caption(
     f"Showing {scope} (change it in the sidebar). Text is masked; tags come from the last refresh."
@@ -175,12 +175,12 @@ else:
             corrected=[("pending" if p else "yes") if c else "" for c, p in zip(rows["corrected"], rows["pending"], strict=True)],
         )[columns],
         hide_index=True, key="conv_table", width="stretch", height=min(38 + 35 * len(rows), 600),
-        on_select="rerun", selection_mode="single-row",
+        on_select="rerun", selection_mode=ui.ROW_SELECTION,
         column_config={
             "created_at": st.column_config.DatetimeColumn(
                 "Created (UTC)", format="D MMM YYYY HH:mm" if spans_years else "D MMM HH:mm"),
             "account": "Account",
-            "text": st.column_config.TextColumn("Text (masked) — click a row to read it", width=240),
+            "text": st.column_config.TextColumn("Text (masked) — click to read it", width=240),
             "automation_type": "Type",
             "type_confidence": st.column_config.NumberColumn("Type conf.", format="%.0f%%", help="How sure the tagger is of the type"),
             "topic": "Topic",
@@ -193,9 +193,9 @@ else:
     if n_pages > 1:
         st.pagination(n_pages, key="conv_page")
     ui.url_write("conv_page", st.session_state.get("conv_page", 1), 1)
-    picked = st.session_state["conv_table"].selection.rows
-    if picked:
-        st.session_state["conv_id"] = rows.iloc[picked[0]]["conversation_id"]
+    picked = ui.selected_row("conv_table")
+    if picked is not None:
+        st.session_state["conv_id"] = rows.iloc[picked]["conversation_id"]
 
 conv_id = st.session_state.get("conv_id", ui.ALL)
 ui.url_write("conv_id", conv_id, ui.ALL)

@@ -11,9 +11,9 @@ ui.require_tables(con, "portfolio")
 
 st.title("Portfolio")
 st.caption(
-    f"{'All CSMs' if ctx.csm is None else ctx.csm} · "
+    f"{'All CSMs' if ctx.csm is None else ui.text(ctx.csm)} · "
     "potential from peer benchmarks. Automation, potential and gap share the potential's window "
-    "(the last 90 days); the sparkline shows the last 4 weeks. Click a row to open the account."
+    "(the last 90 days); the sparkline shows the last 4 weeks. Click a row (any cell) to open the account."
 )
 
 ui.url_value("pf_q", "")
@@ -34,6 +34,14 @@ k3.metric(
     help=ui.DEFINITIONS["automation_rate"],
 )
 k4.metric("Look first", len(look), help=ui.DEFINITIONS["look_first"])
+if len(look):
+    # The parts that fired, in full (the table's column is cut at 1024 px); data escaped.
+    st.markdown(
+        "\n".join(
+            f"- ⚑ **{ui.text(r.name)}** — {ui.text(r.look_first)}" for r in look.itertuples()
+        ),
+        help=ui.DEFINITIONS["look_first"],
+    )
 
 table = rows.assign(
     automation_pct=rows["automation_rate"] * 100,
@@ -50,9 +58,9 @@ table = rows.assign(
 
 
 def _open_selected() -> None:
-    selected = st.session_state["pf_table"].selection.rows
-    if selected:
-        ui.go("app_pages/account.py", account=rows.iloc[selected[0]]["account_id"])
+    selected = ui.selected_row("pf_table")
+    if selected is not None:
+        ui.go("app_pages/account.py", account=rows.iloc[selected]["account_id"])
 
 
 st.dataframe(
@@ -60,7 +68,7 @@ st.dataframe(
     key="pf_table",
     hide_index=True,
     on_select=_open_selected,
-    selection_mode="single-row",
+    selection_mode=ui.ROW_SELECTION,
     width="stretch",
     column_config={
         "flag": st.column_config.TextColumn("Look first", help=ui.DEFINITIONS["look_first"], width="medium"),

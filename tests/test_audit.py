@@ -81,7 +81,7 @@ def test_an_old_corrections_file_gains_the_audit_columns(tmp_path):
     assert load_corrections(path)["conversation_id"].tolist() == ["c9"]
     with sqlite3.connect(path) as con:
         cols = [r[1] for r in con.execute("PRAGMA table_info(corrections)")]
-    assert cols[-4:] == ["source", "role", "old_automation_type", "old_topic_id"]
+    assert cols[-5:] == ["source", "role", "old_automation_type", "old_topic_id", "undoes"]
 
 
 def test_cockpit_audit_lists_cli_corrections(tag_home):

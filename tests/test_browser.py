@@ -9,30 +9,19 @@ at it (read-only) and pick the account the screenshots show:
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from cockpit.settings import Settings
 from tests.app_fixture import TINY, build_app_store, query
+from tests.browser_helpers import CHROMIUM, ROOT, chromium, free_port, serve, settle
 from tests.test_emerging_app import CLUSTER, add_emerging_topic
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
 OUT = ROOT / "test-output" / "screenshots"
 DOCS = ROOT / "docs" / "screenshots"
-ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-]  # fmt: skip
 # page → what the page must show (Portfolio, the default page, lives at "/")
 PAGES = {
     "portfolio": "Current vs potential",
@@ -51,10 +40,7 @@ pytestmark = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+_free_port = free_port  # test_login_browser and older callers
 
 
 @pytest.fixture(scope="module")
@@ -74,36 +60,6 @@ def workspace(tmp_path_factory) -> tuple[Path, str]:
     return home, query(settings, "SELECT min(account_id) FROM accounts")[0][0]
 
 
-@contextlib.contextmanager
-def serve(home: Path):
-    """A fresh `streamlit run app.py` on `home`; yields its URL and stops it afterwards."""
-    port = _free_port()
-    env = {**os.environ, "COCKPIT_HOME": str(home)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("streamlit did not start")
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
 @pytest.fixture(scope="module")
 def server(workspace):
     with serve(workspace[0]) as url:
@@ -116,11 +72,7 @@ def _no_error(page, where: str) -> None:
     assert "StreamlitAPIException" not in page.content(), where
 
 
-def _settle(page, ms: int = 1200) -> None:
-    """Wait until the script run finished and charts drew."""
-    page.wait_for_load_state("networkidle")
-    page.locator('[data-testid="stStatusWidget"]').wait_for(state="detached", timeout=30_000)
-    page.wait_for_timeout(ms)
+_settle = settle
 
 
 def _screenshot(page, path: Path, width: int = 1400) -> None:
@@ -140,6 +92,15 @@ def _click_grid_row(page, key: str, row: int) -> None:
     page.mouse.click(box["x"] + 14, box["y"] + 35 * (row + 1) + 17)  # header + rows of 35 px
 
 
+def _click_grid_text(page, key: str, row: int, x: int = 120) -> None:
+    """Click the text of row `row` (0-based) of a st.dataframe, `x` px from its left edge
+    (past the checkbox column), not its checkbox."""
+    grid = page.locator(f".st-key-{key} [data-testid='stDataFrame']")
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + x, box["y"] + 35 * (row + 1) + 17)
+
+
 def _sidebar_account(page) -> str:
     """The picked account's name (the picker shows "name · id · vertical")."""
     value = page.locator('[data-testid="stSidebar"] input[aria-label="Account"]').input_value()
@@ -148,14 +109,8 @@ def _sidebar_account(page) -> str:
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    with chromium() as b:
+        yield b
 
 
 @pytest.mark.parametrize("width", [1024, 1440])
@@ -215,22 +170,64 @@ def test_search_then_select_opens_the_account(server, workspace, browser):
     page.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known: a click-through pushes several history entries (URL writes on each rerun); "
-    "Back lands on an intermediate /account entry. Not fixed yet (issue 16 item 10).",
-)
+def test_clicking_a_cells_text_opens_the_row(server, workspace, browser):
+    """Portfolio: a click on an account's name opens it; Conversations: a click on a row's text
+    opens that conversation's view (not only the checkbox)."""
+    home, account = workspace
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{server}/", wait_until="networkidle")
+    _settle(page, 500)
+    _click_grid_text(page, "pf_table", 0)
+    page.wait_for_url("**/account?account=**", timeout=15_000)
+    _settle(page, 300)
+    _no_error(page, "portfolio cell → account")
+    opened = page.url.split("account=")[1].split("&")[0]
+    name = query(Settings(home=home), "SELECT name FROM accounts WHERE account_id = ?", [opened])
+    assert page.locator("h1").first.inner_text() == name[0][0]
+
+    page.goto(f"{server}/conversations?account={account}", wait_until="networkidle")
+    _settle(page, 500)
+    _click_grid_text(page, "conv_table", 0, x=300)  # the text column
+    page.wait_for_url("**conv_id=**", timeout=15_000)
+    _settle(page, 300)
+    _no_error(page, "conversation cell → view")
+    conv = page.url.split("conv_id=")[1].split("&")[0]
+    assert page.get_by_text(conv).count() >= 1  # the view names the conversation it shows
+    page.close()
+
+
 def test_back_after_a_click_through_returns_to_the_portfolio(server, browser):
+    """Back after a click-through returns to the Portfolio, Forward to the account.
+
+    The target's query string goes with st.switch_page, so no rerun of the target pushes more
+    entries (there were 4). Streamlit 1.67's frontend still pushes two: one when switch_page
+    sets the query params (on the current path: `/?account=…`, i.e. the Portfolio with the
+    account picked), one for the page change; so at most 2, and Back never lands on `/account`.
+    """
     page = browser.new_page(viewport={"width": 1024, "height": 900})
     page.goto(f"{server}/", wait_until="networkidle")
     _settle(page, 300)
+    before = page.evaluate("window.history.length")
     _click_grid_row(page, "pf_table", 0)
     page.wait_for_url("**/account?account=**", timeout=15_000)
     _settle(page, 300)
-    page.go_back()
-    _settle(page, 500)
+    opened = page.url
     try:
+        entries = page.evaluate("window.history.length") - before
+        page.go_back()
+        _settle(page, 300)
+        back_url = page.url
+        page.go_forward()
+        _settle(page, 300)
+        assert entries <= 2, f"{entries} history entries for one click-through; back: {back_url}"
+        assert "/account" not in back_url, back_url
+        page.go_back()
+        _settle(page, 500)
         assert "/account" not in page.url, page.url
+        _no_error(page, "back")
+        page.go_forward()
+        _settle(page, 500)
+        assert page.url == opened, (page.url, opened)
     finally:
         page.close()
 

@@ -8,20 +8,16 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 import threading
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from cockpit.settings import Settings
 from tests.app_fixture import build_app_store, query
-from tests.test_browser import ARGS, CHROMIUM, _free_port, _settle
+from tests.browser_helpers import CHROMIUM, chromium, serve
+from tests.browser_helpers import settle as _settle
 
-ROOT = Path(__file__).resolve().parent.parent
 oidc_provider_mock = pytest.importorskip("oidc_provider_mock")
 
 ROLES = """
@@ -85,7 +81,9 @@ def home(built, book) -> Path:
 
 @pytest.fixture(scope="module")
 def server(provider, home, tmp_path_factory):
-    port = _free_port()
+    from tests.browser_helpers import free_port
+
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     secrets = tmp_path_factory.mktemp("secrets") / "secrets.toml"
     secrets.write_text(
@@ -97,42 +95,19 @@ def server(provider, home, tmp_path_factory):
         f'server_metadata_url = "{provider}/.well-known/openid-configuration"\n',
         encoding="utf-8",
     )
-    env = {**os.environ, "COCKPIT_HOME": str(home), "AUTHLIB_INSECURE_TRANSPORT": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--secrets.files", str(secrets),
-         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    try:
-        for _ in range(100):
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("streamlit did not start")
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    with serve(
+        home,
+        port=port,
+        extra_args=["--secrets.files", str(secrets)],
+        env={"AUTHLIB_INSECURE_TRANSPORT": "1"},
+    ) as served:
+        yield served
 
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    with chromium() as b:
+        yield b
 
 
 def _sign_in(page, server: str, email: str) -> None:

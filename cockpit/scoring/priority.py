@@ -13,9 +13,10 @@ named parts, each shown with the account when it fires:
 - **expected gain**: the gap to the account's potential (potential − today's rate) of at least
   `GAIN_MIN_PTS`.
 
-score = ARR (in $100k) × (sum of the fired parts' weights, each in [0, 1]). Within each CSM's
-book the `MAX_FLAGGED_PER_BOOK` highest-scoring accounts with at least one fired part are
-flagged. These thresholds are product policy (what a CSM agreed is worth a look), not fitted to
+score = ARR (in $100k) × (sum of the fired parts' weights, each in [0, 1]). An account is
+flagged when its score reaches `MIN_SCORE` (a threshold, so a quiet book flags nobody), and at
+most the `MAX_FLAGGED_PER_BOOK` highest such scores in each CSM's book are (the cap only bites
+on a book in trouble). These thresholds are product policy (what a CSM agreed is worth a look), not fitted to
 any data set: there is no labelled "should have looked" outcome to cross-validate against.
 """
 
@@ -41,6 +42,12 @@ MIN_TREND_VOLUME = 100
 GAIN_MIN_PTS = 10.0
 # "A handful per book": more flags than this and the flag stops meaning "first".
 MAX_FLAGGED_PER_BOOK = 3
+# The score of a $100k account (about the median ARR of a mid-market book) with one and a half
+# parts fully fired, or a $300k one with one half-fired part. One part at full weight on a
+# median account is ordinary (a 30-pt gap or a renewal next week is common in a book of ten), so
+# it does not make the account "first"; a large account needs less, a small one more. Policy,
+# chosen so a book of ten flags 0-2 on the default demo (5 of 60 accounts), not fitted.
+MIN_SCORE = 1.5
 ARR_UNIT_USD = 100_000.0
 
 COLUMNS = [
@@ -121,12 +128,14 @@ def priority(
     potential: pd.DataFrame,
     as_of: dt.date,
     max_per_book: int = MAX_FLAGGED_PER_BOOK,
+    min_score: float | None = None,
 ) -> pd.DataFrame:
     """One row per account: its score, its rank in its CSM's book, the parts and the flag.
 
     `accounts` needs account_id, csm, arr_usd, renewal_date; `account_metrics` the score step's
-    table; `potential` account_id and gap_pts.
+    table; `potential` account_id and gap_pts. `min_score` defaults to `MIN_SCORE`.
     """
+    min_score = MIN_SCORE if min_score is None else min_score
     base = accounts[["account_id", "csm", "arr_usd", "renewal_date"]].merge(
         account_metrics, on="account_id", how="left"
     )
@@ -159,7 +168,12 @@ def priority(
         .astype("int64")
     )
     has_reason = out["reasons"].map(len) > 0
-    out["look_first"] = has_reason & (out["book_rank"] <= max_per_book) & (out["score"] > 0)
+    out["look_first"] = (
+        has_reason
+        & (out["book_rank"] <= max_per_book)
+        & (out["score"] > 0)
+        & (out["score"] >= min_score)
+    )
     out["days_to_renewal"] = out["days_to_renewal"].astype("Int64")
     for c in ("csat_ai", "csat_human", "automation_change_pts", "automation_change_noise_pts"):
         out[c] = out[c].astype("float64").replace({np.inf: np.nan})

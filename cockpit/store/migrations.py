@@ -432,4 +432,7 @@ CORRECTIONS_MIGRATIONS: list[tuple[str, str]] = [
     ("role", "ALTER TABLE corrections ADD COLUMN role TEXT"),
     ("old_automation_type", "ALTER TABLE corrections ADD COLUMN old_automation_type TEXT"),
     ("old_topic_id", "ALTER TABLE corrections ADD COLUMN old_topic_id TEXT"),
+    # undo (issue 16): an undo is a row of its own naming the correction it cancels (`undoes`
+    # = that row's id); the cancelled row stays, so the audit keeps both events
+    ("undoes", "ALTER TABLE corrections ADD COLUMN undoes INTEGER"),
 ]

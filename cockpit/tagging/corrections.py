@@ -4,6 +4,10 @@ SQLite in WAL mode with a busy timeout lets several processes append corrections
 DuckDB store could not (one writer at a time). The tag step reads the latest correction per
 conversation: it wins over the model (`tags.corrected = true`, confidences 1.0) and becomes a
 training example on the next run.
+
+An undo never deletes: it appends a row whose `undoes` names the cancelled correction. Effective
+corrections are the rows that are neither undo rows nor undone (`_EFFECTIVE`); the audit lists
+every row, so both events stay in the history.
 """
 
 from __future__ import annotations
@@ -24,10 +28,14 @@ from cockpit.tagging.taxonomy import OTHER, Taxonomy
 COLUMNS = ["conversation_id", "automation_type", "topic_id", "corrected_by", "corrected_at", "note"]
 AUDIT_COLUMNS = [
     "corrected_at", "corrected_by", "source", "role", "conversation_id", "old_automation_type",
-    "automation_type", "old_topic_id", "topic_id", "note",
+    "automation_type", "old_topic_id", "topic_id", "note", "id", "undoes",
 ]  # fmt: skip
 SOURCES = ("app", "cli")
 BUSY_TIMEOUT_MS = 10_000
+# Rows that still count: not an undo record, and not cancelled by one.
+_EFFECTIVE = (
+    "undoes IS NULL AND id NOT IN (SELECT undoes FROM corrections WHERE undoes IS NOT NULL)"
+)
 
 
 def _connect(path: Path | str) -> sqlite3.Connection:
@@ -118,7 +126,9 @@ def record_correction(
 def audit_log(
     path: Path | str, conversation_ids: list[str] | None = None, limit: int | None = None
 ) -> pd.DataFrame:
-    """Every correction, newest first (AUDIT_COLUMNS): who, when, from where, old and new tag.
+    """Every correction and undo, newest first (AUDIT_COLUMNS): who, when, from where, old and
+    new tag; an undo row has `undoes` = the id of the correction it cancelled (its new tag is
+    the one that applies again: an earlier correction's, else the tag before the correction).
 
     Rows written before the audit columns existed read None there.
     """
@@ -152,7 +162,7 @@ def current_tag(con, corrections_path: Path | str, conversation_id: str) -> tupl
         with closing(_connect(path)) as lite:
             row = lite.execute(
                 "SELECT automation_type, topic_id FROM corrections WHERE conversation_id = ? "
-                "ORDER BY id DESC LIMIT 1",
+                f"AND {_EFFECTIVE} ORDER BY id DESC LIMIT 1",
                 [conversation_id],
             ).fetchone()
         if row:
@@ -168,14 +178,15 @@ def current_tag(con, corrections_path: Path | str, conversation_id: str) -> tupl
 
 
 def load_corrections(path: Path | str, latest: bool = True) -> pd.DataFrame:
-    """Corrections as a DataFrame (COLUMNS); with `latest`, only the newest per conversation."""
+    """Effective corrections (COLUMNS; undone ones and undo rows left out); with `latest`, only
+    the newest per conversation."""
     path = Path(path)
     if not path.exists():
         return pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
     try:
         with closing(_connect(path)) as con:
             rows = con.execute(
-                f"SELECT {', '.join(COLUMNS)}, id FROM corrections ORDER BY id"
+                f"SELECT {', '.join(COLUMNS)}, id FROM corrections WHERE {_EFFECTIVE} ORDER BY id"
             ).fetchall()
     except sqlite3.DatabaseError as exc:
         raise CockpitError(
@@ -287,31 +298,60 @@ def correct(
     )  # fmt: skip
 
 
-def undo_latest(path: Path | str, conversation_id: str) -> bool:
-    """Delete the newest correction of `conversation_id` (an earlier one, if any, wins again).
+def undo_latest(
+    path: Path | str,
+    conversation_id: str,
+    *,
+    by: str | None = None,
+    source: str = "cli",
+    role: str | None = None,
+    at: datetime | None = None,
+) -> bool:
+    """Cancel the newest effective correction of `conversation_id` by recording an undo row.
 
-    Returns False when the conversation has no correction. Only meaningful before the next
-    refresh applies it: after that, record a new correction instead.
+    The cancelled row stays (the audit shows both); an earlier correction, if any, wins again,
+    else the model's tag comes back on the next refresh. Returns False when the conversation
+    has no correction left to undo.
     """
+    if source not in SOURCES:
+        raise CockpitError(f"undo source must be one of {', '.join(SOURCES)}; got {source!r}.")
     path = Path(path)
     if not path.exists():
         return False
+    stamp = (
+        (at or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds")
+    )
     with closing(_connect(path)) as con, con:
-        cur = con.execute(
-            "DELETE FROM corrections WHERE id = "
-            "(SELECT max(id) FROM corrections WHERE conversation_id = ?)",
+        rows = con.execute(
+            "SELECT id, automation_type, topic_id, old_automation_type, old_topic_id "
+            f"FROM corrections WHERE conversation_id = ? AND {_EFFECTIVE} ORDER BY id DESC LIMIT 2",
             [conversation_id],
-        )
-        return cur.rowcount > 0
+        ).fetchall()
+        if not rows:
+            return False
+        undone, cur_type, cur_topic, old_type, old_topic = rows[0]
+        # What applies again: the earlier correction, else the tag this one replaced.
+        back = rows[1][1:3] if len(rows) > 1 else (old_type, old_topic)
+        con.execute(
+            "INSERT INTO corrections (conversation_id, automation_type, topic_id, corrected_by, "
+            "corrected_at, note, source, role, old_automation_type, old_topic_id, undoes) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                conversation_id, back[0] or "", back[1] or "", by, stamp,
+                f"undo of correction #{undone}", source, role, cur_type, cur_topic, undone,
+            ],
+        )  # fmt: skip
+    return True
 
 
 def sync_corrections(con, path: Path | str) -> pd.DataFrame:
     """Keep corrections in both places; return the latest per conversation (`load_corrections`).
 
-    Every correction of `corrections.sqlite` is copied into the published store
-    (`applied_corrections`, by id). When the file lost corrections the store holds (deleted,
-    replaced by an older copy), they are written back to it and the loss is logged, so a lost
-    file never silently undoes a correction. `con` is the writer's connection.
+    Every effective correction of `corrections.sqlite` is copied into the published store
+    (`applied_corrections`, by id) and undone ones are removed from it. When the file lost
+    corrections the store holds (deleted, replaced by an older copy), they are written back to
+    it and the loss is logged, so a lost file never silently undoes a correction; a correction
+    the file marks undone is never restored. `con` is the writer's connection.
     """
     import logging
 
@@ -335,7 +375,20 @@ def sync_corrections(con, path: Path | str) -> pd.DataFrame:
                 "corrected_by, corrected_at, note) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 lost,
             )
-        rows = sq.execute(f"SELECT id, {', '.join(COLUMNS)} FROM corrections").fetchall()
+        rows = sq.execute(
+            f"SELECT id, {', '.join(COLUMNS)} FROM corrections WHERE {_EFFECTIVE}"
+        ).fetchall()
+        undone = [
+            r[0]
+            for r in sq.execute(
+                "SELECT undoes FROM corrections WHERE undoes IS NOT NULL"
+            ).fetchall()
+        ]
+    if undone:
+        con.execute(
+            f"DELETE FROM applied_corrections WHERE id IN ({', '.join('?' * len(undone))})",
+            undone,
+        )
     if rows:
         con.executemany(
             "INSERT OR REPLACE INTO applied_corrections VALUES (?, ?, ?, ?, ?, ?, ?)", rows

@@ -33,6 +33,7 @@ from cockpit.ui.definitions import DEFINITIONS
 from cockpit.ui.navigation import (
     ALL,
     NO_DATA,
+    ROW_SELECTION,
     Context,
     context,
     conversations_state,
@@ -40,6 +41,7 @@ from cockpit.ui.navigation import (
     go,
     open_row_conversations,
     require_account,
+    selected_row,
     sidebar,
     url_seed,
     url_sync,
@@ -48,7 +50,7 @@ from cockpit.ui.navigation import (
 )
 
 __all__ = [
-    "ALL", "DEFINITIONS", "NO_DATA", "TYPE_COLORS", "TYPE_LABELS", "TYPE_LABEL_EXPR", "Context",
+    "ALL", "DEFINITIONS", "NO_DATA", "ROW_SELECTION", "selected_row", "TYPE_COLORS", "TYPE_LABELS", "TYPE_LABEL_EXPR", "Context",
     "age", "can", "compact", "day_range", "context", "conversation_view", "conversations_state", "corrections_panel", "pending_corrections", "correct_tag", "corrections_audit",
     "cursor", "follow", "gate", "go", "hours", "identity", "open_row_conversations", "ordinal",
     "overrides_audit", "pct", "percentile", "pts", "require_account", "require_tables", "settings", "sidebar", "type_color", "type_label", "url_seed", "url_sync", "url_value", "url_write",

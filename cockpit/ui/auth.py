@@ -13,6 +13,7 @@ from pathlib import Path
 import streamlit as st
 
 from cockpit import access
+from cockpit.formats import md_text
 from cockpit.ui.data import settings
 
 OPEN_NOTE = (
@@ -92,7 +93,10 @@ def gate() -> access.Identity:
         _no_role_page(who)
         st.stop()
     with st.sidebar:
-        st.caption(f"Signed in as **{who.label}** · {who.role}", help=access.ROLE_HELP[who.role])
+        st.caption(
+            f"Signed in as **{md_text(who.label, streamlit=True)}** · {who.role}",
+            help=access.ROLE_HELP[who.role],
+        )
         if st.button("Sign out", key="auth_logout", icon=":material/logout:"):
             st.logout()  # redirects to the provider's end-session page, then to the sign-in
             st.stop()

@@ -16,6 +16,12 @@ from cockpit.ui.auth import can, identity
 from cockpit.ui.charts import type_label
 from cockpit.ui.data import correct_tag
 
+
+def _t(value) -> str:
+    """Data inside Markdown: every Markdown mark escaped (names, topics, ids come from data)."""
+    return formats.md_text(value, streamlit=True)
+
+
 AUTHOR_ROLE = {"customer": "user", "ai": "assistant", "agent": "human"}
 AUTHOR_LABEL = {"customer": "Customer", "ai": "AI", "agent": "Agent"}
 OUTCOME_TEXT = {
@@ -84,12 +90,13 @@ def conversation_view(con, conversation_id: str, topics: dict[str, str], pending
         hit = pending[pending["conversation_id"] == conversation_id]
         fix = hit.iloc[-1] if len(hit) else None
     with st.container(key="conv_view", border=True):
-        st.subheader(f"Conversation {conversation_id}")
+        st.subheader(f"Conversation {_t(conversation_id)}")
         created = r["created_at"]
         st.caption(
-            f"{r['account']} · {formats.day(created)} {created:%H:%M} UTC · {r['channel'] or '—'}"
+            f"{_t(r['account'])} · {formats.day(created)} {created:%H:%M} UTC · "
+            f"{_t(r['channel'] or '—')}"
             if isinstance(created, datetime)
-            else f"{r['account']} · {r['channel'] or '—'}"
+            else f"{_t(r['account'])} · {_t(r['channel'] or '—')}"
         )
         m = st.columns(4)
         m[0].metric("Outcome", OUTCOME_TEXT.get(r["outcome"], r["outcome"]))
@@ -103,12 +110,12 @@ def conversation_view(con, conversation_id: str, topics: dict[str, str], pending
         tconf, pconf = r["type_confidence"], r["topic_confidence"]
         tags = (
             f"**Tags:** {type_label(typ)} ({formats.pct(tconf)}) · "
-            f"{topics.get(topic, topic)} ({formats.pct(pconf)})"
+            f"{_t(topics.get(topic, topic))} ({formats.pct(pconf)})"
         )
         if fix is not None:
             tags += (
                 f" → corrected to {type_label(fix['automation_type'])} · "
-                f"{topics.get(fix['topic_id'], fix['topic_id'])}, applied at the next refresh"
+                f"{_t(topics.get(fix['topic_id'], fix['topic_id']))}, applied at the next refresh"
             )
         st.markdown(tags)
         st.markdown(why_counted(r, detail["window"], topics))
@@ -121,14 +128,18 @@ def conversation_view(con, conversation_id: str, topics: dict[str, str], pending
             st.markdown(f"**Transcript** ({formats.plural(len(messages), 'message')}, masked):")
             for msg in messages.itertuples(index=False):
                 with st.chat_message(AUTHOR_ROLE.get(msg.author, "user")):
-                    st.caption(f"{AUTHOR_LABEL.get(msg.author, msg.author)} · {msg.sent_at:%H:%M}")
+                    st.caption(
+                        f"{_t(AUTHOR_LABEL.get(msg.author, msg.author))} · {msg.sent_at:%H:%M}"
+                    )
                     st.text(msg.body)
 
 
 def why_counted(row: dict, window, topics: dict[str, str]) -> str:
     """Where this conversation was counted, in one sentence."""
-    cell = f"{type_label(row['automation_type'])} · {topics.get(row['topic_id'], row['topic_id'])}"
-    text = f"**Counted in:** {row['account']}'s cell {cell}"
+    cell = (
+        f"{type_label(row['automation_type'])} · {_t(topics.get(row['topic_id'], row['topic_id']))}"
+    )
+    text = f"**Counted in:** {_t(row['account'])}'s cell {cell}"
     if window:
         as_of, days = window
         start = as_of - pd.Timedelta(days=int(days) - 1)
@@ -248,5 +259,6 @@ def _undo(cfg: Settings) -> None:
         st.session_state["_fix_error"] = f"Your role ({identity().role}) cannot undo corrections."
         return
     cid = st.session_state.get("fix_undo_id")
-    if cid and undo_latest(cfg.corrections_path, cid):
+    who = identity()
+    if cid and undo_latest(cfg.corrections_path, cid, by=who.label, source="app", role=who.role):
         st.session_state["_fix_saved"] = f"Undone: the latest correction of {cid}."

@@ -1,5 +1,7 @@
 """What each number means: the one-line definitions shown as `help=` tooltips."""
 
+from cockpit.scoring import priority as _p
+
 DEFINITIONS = {
     "automation_rate": "Share of conversations with a known outcome that the AI agent resolved "
     "without a human (AI-resolved ÷ known outcome).",
@@ -12,7 +14,11 @@ DEFINITIONS = {
     "best peers of its vertical (with a low–high interval).",
     "gap_pts": "Potential minus current automation rate, in percentage points.",
     "percentile": "Rank among all accounts: 80th means better than 80% of accounts.",
-    "look_first": "Why a CSM should open this account first: a big gap on high ARR, "
-    "automation falling ≥ 3 pts, or a topic whose volume spiked last week.",
+    "look_first": "Why a CSM should open this account first, computed by each refresh: "
+    f"score = ARR in $100k × the parts that fire (renewal within {_p.RENEWAL_SOON_DAYS} days, "
+    f"AI CSAT ≥ {_p.CSAT_GAP_MIN} below human CSAT, automation falling by more than "
+    f"{_p.NOISE_Z:g} standard errors, a gap ≥ {_p.GAIN_MIN_PTS:g} pts to the potential). "
+    f"Flagged when the score reaches {_p.MIN_SCORE:g}, at most {_p.MAX_FLAGGED_PER_BOOK} per "
+    "CSM's book.",
     "other_share": "Share of conversations whose topic was too unsure to name ('other').",
 }

@@ -131,8 +131,8 @@ def sidebar() -> Context:
         url_seed("account", accounts)
         if asked and asked not in accounts:
             st.warning(
-                f"Account {asked!r} from the link is not "
-                f"{'in ' + csm + chr(8217) + 's book' if csm else 'in the store'}. "
+                f"Account {formats.md_text(repr(asked), streamlit=True)} from the link is not "
+                f"{'in ' + formats.md_text(csm, streamlit=True) + chr(8217) + 's book' if csm else 'in the store'}. "
                 "Pick one below (or clear the CSM filter)."
             )
         labels = queries.account_labels(con, csm)
@@ -163,15 +163,62 @@ def context() -> Context:
     return ctx
 
 
+# Values a page leaves out of the URL (url_write's defaults besides ALL, None and "").
+URL_DEFAULTS = {"conv_page": 1, "conv_conf": 0}
+
+
+def _target_query(state: dict) -> dict[str, str]:
+    """The query string the target page will write for `state` (+ the sidebar's csm/account).
+
+    Handing it to `st.switch_page` puts the final URL in the page change itself, so the page's
+    own `url_sync`/`url_write` calls find nothing to change: the browser gets one history entry
+    per click-through (Streamlit's frontend pushes one per query-string change).
+    """
+    merged = {
+        "csm": st.session_state.get("csm"),
+        "account": st.session_state.get("account"),
+        **state,
+    }
+    out: dict[str, str] = {}
+    for key, value in merged.items():
+        if key.startswith("_") or value in (None, ALL, "") or URL_DEFAULTS.get(key) == value:
+            continue
+        out[key] = str(value)
+    return out
+
+
 def go(page: str, **state) -> None:
     """Callback: set widget state (e.g. account=..., conv_topic=...) and switch to `page`.
 
     Runs as an `on_click` / `on_select` callback, i.e. before the sidebar widgets are created,
-    which is the only moment their bound values may change. `follow()` then switches page.
+    which is the only moment their bound values may change. `follow()` then switches page, with
+    the target's whole query string (one browser history entry).
     """
     for key, value in state.items():
         st.session_state[key] = ALL if value is None else value
     st.session_state["_goto"] = page
+    st.session_state["_goto_query"] = _target_query(state)
+
+
+# Tables that open a row: a click on any cell (its text) or on the row's checkbox selects it.
+ROW_SELECTION = ["single-row", "single-cell"]
+
+
+def selected_row(key: str) -> int | None:
+    """Position of the row a table's selection points at (`ROW_SELECTION`), or None.
+
+    A click on a cell's text selects the cell (`selection.cells`: (row, column)); a click on the
+    checkbox selects the row (`selection.rows`); both open the row.
+    """
+    state = st.session_state.get(key)
+    if state is None:
+        return None
+    selection = state.selection
+    rows = selection.get("rows") or []
+    if rows:
+        return int(rows[0])
+    cells = selection.get("cells") or []
+    return int(cells[0][0]) if cells else None
 
 
 def open_row_conversations(
@@ -184,9 +231,9 @@ def open_row_conversations(
     """
 
     def _open() -> None:
-        rows = st.session_state[key].selection.rows
-        if rows:
-            r = frame.iloc[rows[0]]
+        row = selected_row(key)
+        if row is not None:
+            r = frame.iloc[row]
             go(
                 "app_pages/conversations.py",
                 **conversations_state(
@@ -200,8 +247,9 @@ def open_row_conversations(
 def follow() -> None:
     """In app.py, after st.navigation: perform a page switch requested by `go`."""
     page = st.session_state.pop("_goto", None)
+    query = st.session_state.pop("_goto_query", None)
     if page:
-        st.switch_page(page)
+        st.switch_page(page, query_params=query or None)
 
 
 def conversations_state(

@@ -49,7 +49,8 @@ def audit(
         click.echo(
             f"{r['corrected_at']}  {r['corrected_by'] or '?'} ({r['source'] or '?'}"
             f"{', ' + r['role'] if r['role'] else ''})  {r['conversation_id']}: "
-            f"{old} -> {r['automation_type']} / {r['topic_id']}"
+            f"{old} -> {r['automation_type'] or '?'} / {r['topic_id'] or '?'}"
+            + (f"  [undo of #{r['undoes']}]" if r.get("undoes") is not None else "")
             + (f"  # {r['note']}" if r["note"] else "")
         )
 
