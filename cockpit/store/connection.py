@@ -25,12 +25,16 @@ import duckdb
 
 from cockpit.errors import NoDataError
 from cockpit.settings import Settings
+from cockpit.store import lake
 from cockpit.store.lock import writer_lock
 from cockpit.store.migrations import migrate
 
 log = logging.getLogger(__name__)
 
 SCHEMA = "main"
+
+# What the last successful `writing()` block of this process wrote (bench and tests read it).
+last_publish: lake.PublishStats | None = None
 
 
 def configure(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
@@ -122,17 +126,26 @@ def writing(
                 # next to the new file (DuckDB refuses to open a file with a foreign WAL).
                 log.warning("Found %s: folding it into the new version", _wal(target))
                 _copy(_wal(target), _wal(nxt))
+        root = target.parent / lake.LAKE_DIR
         con = duckdb.connect(str(nxt))
         ok = False
+        converted = False
         try:
             configure(con, settings)
             migrate(con)
+            if settings.store_format == "parquet" and lake.manifest(con) is None:
+                lake.convert(con, root)
+                converted = True
+            published = lake.begin(con, root)
             if holder.get("stale"):
                 import cockpit.store.runlog as runlog
 
                 runlog.record_interrupted(con, holder["stale"], detected_by=run_id or command)
             yield con
+            stats = lake.flush(con, root, published) if published else lake.PublishStats()
             _close_checkpointed(con, nxt)
+            if converted:
+                _compact(nxt)
             ok = True
         finally:
             if not ok:
@@ -144,7 +157,32 @@ def writing(
             _wal(target).unlink()
         os.replace(nxt, target)
         _fsync(target.parent)
+        global last_publish
+        stats.db_bytes = target.stat().st_size
+        stats.store_bytes += stats.db_bytes
+        last_publish = stats
+        if published:
+            with reading(target) as check:
+                now = lake.manifest(check)
+            lake.collect_garbage(root, now)
         log.info("Published %s (%s)", target, command)
+
+
+def _compact(path: Path) -> None:
+    """Rewrite a DuckDB file without its free blocks (after the lake tables left it)."""
+    tmp = path.with_name(path.name + ".compact")
+    _discard(tmp, "left by an interrupted compaction")
+    con = duckdb.connect(":memory:")
+    try:
+        src = str(path).replace("'", "''")
+        dst = str(tmp).replace("'", "''")
+        con.execute(f"ATTACH '{src}' AS src (READ_ONLY)")
+        con.execute(f"ATTACH '{dst}' AS dst")
+        con.execute("COPY FROM DATABASE src TO dst")
+        con.execute("DETACH dst")
+    finally:
+        con.close()
+    os.replace(tmp, path)
 
 
 def read_only(path: Path | str) -> duckdb.DuckDBPyConnection:
@@ -162,6 +200,9 @@ def read_only(path: Path | str) -> duckdb.DuckDBPyConnection:
     escaped = str(path).replace("'", "''")
     con.execute(f"ATTACH '{escaped}' AS c (READ_ONLY)")
     con.execute("USE c")
+    m = lake.manifest(con)
+    if m is not None:
+        lake.attach_views(con, path.parent / lake.LAKE_DIR, m)
     return con
 
 
@@ -186,12 +227,13 @@ def fetch_one(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = No
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    """True when `name` is a table or view in the connection's current database."""
+    """True when `name` is a table or view in the connection's current database (or a lake
+    table's temp view)."""
     row = fetch_one(
         con,
         "SELECT (SELECT count(*) FROM duckdb_tables() WHERE table_name = $1 "
         "AND database_name = current_database()) + (SELECT count(*) FROM duckdb_views() "
-        "WHERE view_name = $1 AND database_name = current_database())",
+        "WHERE view_name = $1 AND database_name IN (current_database(), 'temp'))",
         [name],
     )
     return bool(row and row[0])
