@@ -23,9 +23,9 @@ from pathlib import Path
 
 import duckdb
 
+import cockpit.store.lake as lake
 from cockpit.errors import NoDataError
 from cockpit.settings import Settings
-from cockpit.store import lake
 from cockpit.store.lock import writer_lock
 from cockpit.store.migrations import migrate
 
@@ -144,7 +144,7 @@ def writing(
             yield con
             stats = lake.flush(con, root, published) if published else lake.PublishStats()
             _close_checkpointed(con, nxt)
-            if converted:
+            if converted or (published and _mostly_free(nxt)):
                 _compact(nxt)
             ok = True
         finally:
@@ -166,6 +166,18 @@ def writing(
                 now = lake.manifest(check)
             lake.collect_garbage(root, now)
         log.info("Published %s (%s)", target, command)
+
+
+def _mostly_free(path: Path) -> bool:
+    """True when more than half of a DuckDB file's blocks are free (rewritten derived tables
+    leave free blocks behind; in a Parquet store the small file is copied every night, so it is
+    compacted once free blocks outnumber used ones, which bounds it at twice its data)."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        _, _, _, total, used, free, *_ = con.execute("PRAGMA database_size").fetchall()[0]
+    finally:
+        con.close()
+    return free > used
 
 
 def _compact(path: Path) -> None:

@@ -33,7 +33,12 @@ from pathlib import Path
 
 import duckdb
 
-from cockpit.store.migrations import LAKE_TABLES, lake_reader_view, lake_writer_objects
+from cockpit.store.migrations import (
+    LAKE_TABLES,
+    drop_lake_tables,
+    lake_reader_view,
+    lake_writer_objects,
+)
 
 log = logging.getLogger(__name__)
 
@@ -124,8 +129,7 @@ def convert(con: duckdb.DuckDBPyConnection, root: Path) -> None:
         n = _copy_to(con, f"SELECT * FROM {table} ORDER BY {', '.join(key)}", root, rel)
         tables[table] = [rel]
         log.info("Moved %s rows of %s to %s", n, table, root / rel)
-    for table in LAKE_TABLES:
-        con.execute(f"DROP TABLE {table}")
+    drop_lake_tables(con)
     _fsync(root)
     _set_manifest(con, {"generation": 1, "tables": tables, "previous": []})
 

@@ -437,3 +437,9 @@ def lake_writer_objects(table: str, files: str) -> list[str]:
         f"ANTI JOIN _lake_gone_{table} g USING ({keys}) "
         f"UNION ALL BY NAME SELECT * FROM _lake_new_{table}",
     ]
+
+
+def drop_lake_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop the lake tables from a converted work copy (their rows now live in Parquet)."""
+    for table in LAKE_TABLES:
+        con.execute(f"DROP TABLE {table}")
