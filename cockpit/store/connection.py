@@ -118,7 +118,10 @@ def writing(
         target = settings.db_path
         nxt = target.with_name(target.name + ".next")
         _discard(nxt, "left by an interrupted writer")
-        if target.exists():
+        root = target.parent / lake.LAKE_DIR
+        if target.exists() and root.exists() and not _wal(target).exists():
+            _compact(target, nxt)  # a Parquet store: copy only the small file's used blocks
+        elif target.exists():
             _copy(target, nxt)
             if _wal(target).exists():
                 # Someone wrote to the published file directly (not through writing()). Carry
@@ -126,7 +129,6 @@ def writing(
                 # next to the new file (DuckDB refuses to open a file with a foreign WAL).
                 log.warning("Found %s: folding it into the new version", _wal(target))
                 _copy(_wal(target), _wal(nxt))
-        root = target.parent / lake.LAKE_DIR
         con = duckdb.connect(str(nxt))
         ok = False
         converted = False
@@ -145,7 +147,7 @@ def writing(
             stats = lake.flush(con, root, published) if published else lake.PublishStats()
             _close_checkpointed(con, nxt)
             if converted or (published and _mostly_free(nxt)):
-                _compact(nxt)
+                _compact(nxt, nxt)
             ok = True
         finally:
             if not ok:
@@ -187,9 +189,9 @@ def _mostly_free(path: Path) -> bool:
     return free > used
 
 
-def _compact(path: Path) -> None:
-    """Rewrite a DuckDB file without its free blocks (after the lake tables left it)."""
-    tmp = path.with_name(path.name + ".compact")
+def _compact(path: Path, dest: Path) -> None:
+    """Write `path`'s contents without its free blocks to `dest` (which may be `path`)."""
+    tmp = dest.with_name(dest.name + ".compact")
     _discard(tmp, "left by an interrupted compaction")
     con = duckdb.connect(":memory:")
     try:
@@ -201,7 +203,7 @@ def _compact(path: Path) -> None:
         con.execute("DETACH dst")
     finally:
         con.close()
-    os.replace(tmp, path)
+    os.replace(tmp, dest)
 
 
 def read_only(path: Path | str) -> duckdb.DuckDBPyConnection:
