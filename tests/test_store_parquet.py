@@ -321,3 +321,43 @@ def test_reader_opened_before_a_publish_keeps_reading_its_generation(lake_settin
         assert con.execute(
             "SELECT count(*), max(text) FILTER (WHERE conversation_id = 'o1') FROM conversations"
         ).fetchall() == [(200, "updated by p")]
+
+
+@pytest.fixture(scope="module")
+def converted(tmp_path_factory):
+    """A TINY demo built in the single-file format, then converted by a Parquet refresh."""
+    from cockpit.settings import Settings
+
+    s = build_app_store(Settings(home=tmp_path_factory.mktemp("lake") / "home"), size=TINY)
+    parquet = dataclasses.replace(s, store_format="parquet")
+    assert refresh(parquet, progress_mode="quiet").status == "success"
+    assert not {"conversations", "messages", "tags"} & base_tables(s)
+    return s
+
+
+@pytest.mark.parametrize(
+    "page", ["portfolio", "account", "topics", "conversations", "brief", "data_health"]
+)
+def test_app_pages_render_on_a_parquet_store(converted, monkeypatch, page):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("COCKPIT_HOME", str(converted.home))
+    with store.reading(converted.db_path) as con:
+        account = con.execute("SELECT min(account_id) FROM conversations").fetchall()[0][0]
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    at.query_params["account"] = account
+    at.run()
+    if page != "portfolio":
+        at.switch_page(f"app_pages/{page}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not [i.value for i in at.info if "needs tables" in i.value]
+
+
+def test_app_cursor_sees_the_lake_tables_and_a_new_state_without_a_restart(converted):
+    from cockpit.ui import data
+
+    before = data.cursor(converted).execute("SELECT count(*) FROM conversations").fetchall()
+    step = grow_step(3, "ui")
+    assert refresh(converted, steps=[Step("grow", step)]).status == "success"
+    after = data.cursor(converted).execute("SELECT count(*) FROM conversations").fetchall()
+    assert after[0][0] == before[0][0] + 3

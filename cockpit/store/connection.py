@@ -224,7 +224,22 @@ def read_only(path: Path | str) -> duckdb.DuckDBPyConnection:
     m = lake.manifest(con)
     if m is not None:
         lake.attach_views(con, path.parent / lake.LAKE_DIR, m)
+        con.execute(f"SET search_path = '{READER_SEARCH_PATH}'")
     return con
+
+
+# A reader resolves names in the published file first, then in its in-memory database, where a
+# Parquet store's table views live (`lake.attach_views`).
+READER_SEARCH_PATH = "c.main,memory.main"
+
+
+def reader_cursor(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """A cursor on a `read_only` connection that resolves names as the connection does (a
+    cursor inherits neither the default database nor the search path)."""
+    cur = con.cursor()
+    cur.execute("USE c")
+    cur.execute(f"SET search_path = '{READER_SEARCH_PATH}'")
+    return cur
 
 
 @contextlib.contextmanager
@@ -254,7 +269,7 @@ def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
         con,
         "SELECT (SELECT count(*) FROM duckdb_tables() WHERE table_name = $1 "
         "AND database_name = current_database()) + (SELECT count(*) FROM duckdb_views() "
-        "WHERE view_name = $1 AND database_name IN (current_database(), 'temp'))",
+        "WHERE view_name = $1 AND database_name IN (current_database(), 'temp', 'memory'))",
         [name],
     )
     return bool(row and row[0])

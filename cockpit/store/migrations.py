@@ -419,9 +419,11 @@ LAKE_TABLES: dict[str, tuple[str, ...]] = {
 
 
 def lake_reader_view(table: str, files: str) -> str:
-    """A reader's view of a lake table: exactly the manifest's files (`files`: a SQL list)."""
+    """A reader's view of a lake table: exactly the manifest's files (`files`: a SQL list).
+
+    In the reader's in-memory database (not TEMP): every cursor of the connection sees it."""
     return (
-        f"CREATE OR REPLACE TEMP VIEW {table} AS "
+        f"CREATE OR REPLACE VIEW memory.main.{table} AS "
         f"SELECT * FROM read_parquet({files}, union_by_name = true)"
     )
 
