@@ -361,3 +361,13 @@ def test_app_cursor_sees_the_lake_tables_and_a_new_state_without_a_restart(conve
     assert refresh(converted, steps=[Step("grow", step)]).status == "success"
     after = data.cursor(converted).execute("SELECT count(*) FROM conversations").fetchall()
     assert after[0][0] == before[0][0] + 3
+
+
+def test_the_store_setting_is_validated():
+    from cockpit.errors import SettingsError
+    from cockpit.settings import Settings
+
+    assert Settings.from_env({}).store_format == "duckdb"
+    assert Settings.from_env({"COCKPIT_STORE": "parquet"}).store_format == "parquet"
+    with pytest.raises(SettingsError, match="COCKPIT_STORE must be one of duckdb, parquet"):
+        Settings.from_env({"COCKPIT_STORE": "ducklake"})
