@@ -7,9 +7,14 @@ Phases (each in its own child process, so the peak RSS printed is that phase's o
   full     a full backfill (`refresh --full`): every step rebuilds from stored conversations
 
 Run: .venv/bin/python bench/refresh.py [--conversations 40000] [--day 5000] [--skip-full]
+                                        [--store duckdb|parquet]
      (the full figures: --conversations 2000000; slow on the 2-core machine)
 The workspace comes from `cockpit.demo.generate` when it exists, else from a small synthetic
 generator below. The embedder is $COCKPIT_EMBEDDER (sentence-transformers unless set to hashing).
+Every phase also prints what its publish wrote (new Parquet segments + the copy of the DuckDB
+file) as a share of the store, and the extra free disk it needed (the same bytes: the old files
+stay until the new state is published). `--store parquet` = COCKPIT_STORE=parquet (issue 14 bars:
+at 2,000,000 conversations a one-day refresh writes <= 5% of the store, needs <= 10% extra disk).
 """
 
 from __future__ import annotations
@@ -125,6 +130,9 @@ def phase(home: Path, name: str) -> None:
     (run,) = runlog.list_runs(con, 1)
     con.close()
     durations = {st["step"]: st["duration_s"] for st in run["steps"]}
+    from cockpit.store import connection
+
+    stats = connection.last_publish
     print(
         json.dumps(
             {
@@ -133,6 +141,14 @@ def phase(home: Path, name: str) -> None:
                 "counts": result.counts,
                 "durations": durations,
                 "error": result.error,
+                "written": {
+                    "segments": stats.segment_bytes,
+                    "db_copy": stats.db_bytes,
+                    "store": stats.store_bytes,
+                    "files_rewritten": stats.files_rewritten,
+                }
+                if stats
+                else None,
             }
         )
     )
@@ -159,11 +175,29 @@ def embedded(counts: dict) -> float:
     return sum(v for k, v in step.items() if "embed" in k or k.startswith("new"))
 
 
+def written_line(w: dict) -> str:
+    """Bytes a publish wrote against the store's bytes (bar: <= 5% / <= 10% extra disk)."""
+    mb = 2**20
+    total = w["segments"] + w["db_copy"]
+    store_b = w["store"] or 1
+    return (
+        f"wrote {total / mb:,.1f} MB of a {store_b / mb:,.1f} MB store = {total / store_b:.2%} "
+        f"(segments {w['segments'] / mb:,.1f} MB, DuckDB file copy {w['db_copy'] / mb:,.1f} MB, "
+        f"{w['files_rewritten']} segments rewritten); extra free disk "
+        f"{total / mb:,.1f} MB = {total / store_b:.2%}"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--conversations", type=int, default=40_000)
     ap.add_argument("--day", type=int, default=5_000, help="conversations in the added day")
     ap.add_argument("--skip-full", action="store_true")
+    ap.add_argument(
+        "--store",
+        choices=("duckdb", "parquet"),
+        help="the store format (COCKPIT_STORE; default: the environment's, else duckdb)",
+    )
     ap.add_argument("--home", type=Path, help="workspace folder (default: a temp dir, removed)")
     ap.add_argument("--phase", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -171,12 +205,14 @@ def main() -> None:
         phase(args.home, args.phase)
         return
 
+    if args.store:
+        os.environ["COCKPIT_STORE"] = args.store
     home = args.home or Path(tempfile.mkdtemp(prefix="cockpit-bench-refresh-"))
     settings = Settings.from_env({**os.environ, "COCKPIT_HOME": str(home)})
     try:
         source = build_files(settings.inbox, args.conversations)
         print(f"workspace: {args.conversations:,} conversations ({source}), home {home}")
-        print(f"embedder: {settings.embedder}")
+        print(f"embedder: {settings.embedder}, store: {settings.store_format}")
         phases = ["load", "noop", "day"] + ([] if args.skip_full else ["full"])
         for name in phases:
             if name == "day":
@@ -187,6 +223,8 @@ def main() -> None:
                 f"{name:<5} {r['seconds']:8.1f} s  peak RSS {r['peak_rss_mb']:7.0f} MB  "
                 f"status {r['status']}  embedded {embedded(r['counts']):,.0f}  db {size:,.0f} MB"
             )
+            if r.get("written"):
+                print("      " + written_line(r["written"]))
             if r["error"]:
                 print(f"      error: {r['error']}")
                 if name == "load":

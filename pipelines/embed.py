@@ -16,7 +16,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from cockpit import engine
+from cockpit import engine, store
 from cockpit.embedding import attach_cache, embed_missing, embed_text, embedder_model_id, text_hash
 from pipelines.context import StepContext
 
@@ -61,8 +61,8 @@ def texts_for(con: duckdb.DuckDBPyConnection, conversation_ids: list[str]) -> pd
 
 def refresh_texts(con: duckdb.DuckDBPyConnection, full: bool = False, progress=None) -> int:
     """Bring `embed_texts` up to date; return how many conversations got a new text hash."""
-    con.execute(
-        "DELETE FROM embed_texts WHERE conversation_id NOT IN (SELECT conversation_id FROM conversations)"
+    store.delete_where(
+        con, "embed_texts", "conversation_id NOT IN (SELECT conversation_id FROM conversations)"
     )
     stale = "" if full else "WHERE e.source_hash IS DISTINCT FROM s.source_hash"
     con.execute(
@@ -92,7 +92,7 @@ def refresh_texts(con: duckdb.DuckDBPyConnection, full: bool = False, progress=N
             """SELECT count(*) FROM _embed_page p LEFT JOIN embed_texts e USING (conversation_id)
                WHERE e.text_hash IS DISTINCT FROM p.text_hash"""
         ).fetchall()[0][0]
-        con.execute("INSERT OR REPLACE INTO embed_texts SELECT * FROM _embed_page")
+        store.upsert(con, "embed_texts", "SELECT * FROM _embed_page")
         con.unregister("_embed_page")
         if progress is not None:
             progress.advance(len(rows))

@@ -82,8 +82,8 @@ def run(ctx: StepContext) -> dict[str, float]:
     con.register(
         "_corr", corrections[["conversation_id", "automation_type", "topic_id"]].astype(object)
     )
-    con.execute(
-        "DELETE FROM tags WHERE conversation_id NOT IN (SELECT conversation_id FROM conversations)"
+    store.delete_where(
+        con, "tags", "conversation_id NOT IN (SELECT conversation_id FROM conversations)"
     )
     need = "true" if retag_all else (
         "t.conversation_id IS NULL OR t.text_hash IS DISTINCT FROM e.text_hash "

@@ -29,13 +29,13 @@ from typing import Any
 import duckdb
 
 import cockpit.ingest.stage as stage
-from cockpit import contract
+from cockpit import contract, store
 from cockpit.errors import UnknownTableError
 from cockpit.ingest.validate import Limits, build_typed, lit, q, quarantine_errors
 
 log = logging.getLogger(__name__)
 
-_TEMP = ("_stg", "_typed", "_rejrec", "_final", "_dups", "_retry")
+_TEMP = ("_stg", "_typed", "_rejrec", "_final", "_dups", "_retry", "_write")
 
 
 @dataclass
@@ -328,21 +328,19 @@ def _validate_and_load(
         + duplicates
         + hops
     )
-    non_key = [n for n in names if n not in spec.key] + ["row_hash", "source_file", "loaded_at"]
-    sets = ", ".join(f"{q(n)} = f.{q(n)}" for n in non_key)
-    live = "NOT f._hop AND NOT f._stale"
-    fr.updated = _count(
-        con,
-        f"UPDATE {tgt} AS tgt SET {sets} FROM _final f "
-        f"WHERE {match} AND {live} AND tgt.row_hash IS DISTINCT FROM f.row_hash",
-    )
     all_cols = ", ".join(q(n) for n in names + ["row_hash", "source_file", "loaded_at"])
-    fr.loaded = _count(
-        con,
-        f"INSERT INTO {tgt} ({all_cols}) SELECT {all_cols} FROM _final f "
-        f"WHERE {live} AND NOT EXISTS (SELECT 1 FROM {tgt} tgt WHERE {match}) "
-        "ORDER BY f._file, f._row",  # file order: the same input gives the same database
+    live = "NOT f._hop AND NOT f._stale"
+    # New and changed rows, in file order (the same input gives the same store), written
+    # through the store's write API (a DuckDB table or Parquet segments: cockpit.store).
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _write AS SELECT {all_cols}, EXISTS (SELECT 1 FROM "
+        f"{tgt} tgt WHERE {match}) AS _upd FROM _final f WHERE {live} AND NOT EXISTS "
+        f"(SELECT 1 FROM {tgt} tgt WHERE {match} AND tgt.row_hash IS NOT DISTINCT FROM "
+        "f.row_hash) ORDER BY f._file, f._row"
     )
+    fr.updated = _count(con, "SELECT count(*) FROM _write WHERE _upd")
+    fr.loaded = _count(con, "SELECT count(*) FROM _write WHERE NOT _upd")
+    store.upsert(con, table, "SELECT * EXCLUDE (_upd) FROM _write")
     valid = fr.rows_read - fr.quarantined
     fr.unchanged = valid - fr.loaded - fr.updated - fr.stale
 

@@ -59,7 +59,7 @@ def exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
             con,
             "SELECT 1 FROM duckdb_tables() WHERE table_name = ? AND database_name = current_database() "
             "UNION ALL SELECT 1 FROM duckdb_views() WHERE view_name = ? "
-            "AND database_name = current_database()",
+            "AND database_name IN (current_database(), 'temp', 'memory')",  # a Parquet store's views
             [name, name],
         )
     )

@@ -436,3 +436,45 @@ CORRECTIONS_MIGRATIONS: list[tuple[str, str]] = [
     # = that row's id); the cancelled row stays, so the audit keeps both events
     ("undoes", "ALTER TABLE corrections ADD COLUMN undoes INTEGER"),
 ]
+
+
+# --- the Parquet lake (opt-in, `COCKPIT_STORE=parquet`; cockpit.store.lake) --------------------
+
+# The large tables that live as Parquet files in a lake workspace, with their keys. Their shape
+# is the one migrations 1-12 gave them when the workspace was converted; a later column needs
+# a lake-aware migration (new files gain it; `union_by_name` reads old ones as NULL).
+LAKE_TABLES: dict[str, tuple[str, ...]] = {
+    "conversations": contract.TABLES["conversations"].key,
+    "messages": contract.TABLES["messages"].key,
+    "tags": ("conversation_id",),
+    "embed_texts": ("conversation_id",),
+}
+
+
+def lake_reader_view(table: str, files: str) -> str:
+    """A reader's view of a lake table: exactly the manifest's files (`files`: a SQL list).
+
+    In the reader's in-memory database (not TEMP): every cursor of the connection sees it."""
+    return (
+        f"CREATE OR REPLACE VIEW memory.main.{table} AS "
+        f"SELECT * FROM read_parquet({files}, union_by_name = true)"
+    )
+
+
+def lake_writer_objects(table: str, files: str) -> list[str]:
+    """A writer's view of a lake table: published rows minus replaced keys, plus new rows."""
+    keys = ", ".join(LAKE_TABLES[table])
+    src = f"read_parquet({files}, union_by_name = true)"
+    return [
+        f"CREATE OR REPLACE TEMP TABLE _lake_new_{table} AS SELECT * FROM {src} LIMIT 0",
+        f"CREATE OR REPLACE TEMP TABLE _lake_gone_{table} AS SELECT {keys} FROM {src} LIMIT 0",
+        f"CREATE OR REPLACE TEMP VIEW {table} AS SELECT b.* FROM {src} b "
+        f"ANTI JOIN _lake_gone_{table} g USING ({keys}) "
+        f"UNION ALL BY NAME SELECT * FROM _lake_new_{table}",
+    ]
+
+
+def drop_lake_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop the lake tables from a converted work copy (their rows now live in Parquet)."""
+    for table in LAKE_TABLES:
+        con.execute(f"DROP TABLE {table}")

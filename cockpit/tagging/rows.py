@@ -8,6 +8,7 @@ from datetime import datetime
 import pandas as pd
 import pyarrow as pa
 
+from cockpit import store
 from cockpit.embedding import arrow_to_vectors
 from cockpit.tagging.corrections import apply_corrections
 
@@ -53,6 +54,6 @@ def upsert_tags(con, relation: str, counts: dict[str, float]) -> None:
     written, applied = con.execute(
         f"SELECT count(*), count(*) FILTER (WHERE corrected) FROM {relation}"
     ).fetchall()[0]
-    con.execute(f"INSERT OR REPLACE INTO tags SELECT {', '.join(TAG_COLUMNS)} FROM {relation}")
+    store.upsert(con, "tags", f"SELECT {', '.join(TAG_COLUMNS)} FROM {relation}")
     counts["tags_written"] += written
     counts["corrections_applied"] += applied

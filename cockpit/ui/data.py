@@ -40,9 +40,8 @@ def cursor(cfg: Settings | None = None) -> duckdb.DuckDBPyConnection:
         stat = path.stat()
     except FileNotFoundError:
         raise NoDataError() from None
-    cur = _reader(str(path), stat.st_ino, stat.st_mtime_ns).cursor()
-    cur.execute("USE c")  # a cursor does not inherit the parent's default database
-    return cur
+    # a cursor inherits neither the default database nor the search path: store sets both
+    return store.reader_cursor(_reader(str(path), stat.st_ino, stat.st_mtime_ns))
 
 
 def require_tables(con: duckdb.DuckDBPyConnection, page: str) -> None:
