@@ -247,7 +247,10 @@ with issues_col:
     st.dataframe(
         issues.assign(
             automation_pct=issues["automation_rate"] * 100,
-            benchmark_pct=issues["benchmark_rate"] * 100,
+            # 'Other' mixes topics: it has no peer benchmark, and a blank cell would read None.
+            benchmark_pct=issues["benchmark_rate"].map(
+                lambda r: "– (no peers)" if r is None or r != r else f"{100 * r:.0f}%"
+            ),
             spike=issues["spike"].map(lambda s: "⚡" if s else ""),
             automation_type=issues["automation_type"].map(ui.type_label),
         )[
@@ -276,8 +279,10 @@ with issues_col:
             "automation_type": "Type",
             "conversations": st.column_config.NumberColumn("Conversations", format="compact"),
             "automation_pct": st.column_config.NumberColumn("Automation", format="%.0f%%"),
-            "benchmark_pct": st.column_config.NumberColumn(
-                "Peers", format="%.0f%%", help="Benchmark automation of peers in the vertical"
+            "benchmark_pct": st.column_config.TextColumn(
+                "Peers",
+                help="Benchmark automation of peers in the vertical. 'Other' has none: it "
+                "mixes topics the tagger could not name, so no peer comparison is meaningful.",
             ),
             "trend_pts": st.column_config.NumberColumn("Trend", format="%+.1f pts"),
             "spike": st.column_config.TextColumn("Spike", width="small"),

@@ -87,7 +87,7 @@ def talking_points(report: dict, cost: float | None = None) -> tuple[list[str], 
         i = issues[0]
         points.append(
             f"Biggest issue: {i.get('topic')} — {f.plural(i.get('conversations') or 0, 'conversation')}, "
-            f"{f.pct(i.get('automation_rate'))} automated vs {f.pct(i.get('benchmark_rate'))} for peers."
+            f"{f.pct(i.get('automation_rate'))} automated{_vs_peers(i)}."
         )
     renewal, as_of = a.get("renewal_date"), report.get("as_of")
     if renewal is not None and as_of is not None:
@@ -205,8 +205,8 @@ def to_markdown(
     for i in report.get("issues", []) or []:
         lines.append(
             f"{i['rank']}. **{t(i.get('topic'))}** ({TYPE_LABELS.get(i.get('automation_type'), i.get('automation_type'))}) — "
-            f"{f.plural(i.get('conversations') or 0, 'conversation')}, {f.pct(i.get('automation_rate'))} automated vs "
-            f"{f.pct(i.get('benchmark_rate'))} for peers"
+            f"{f.plural(i.get('conversations') or 0, 'conversation')}, {f.pct(i.get('automation_rate'))} automated"
+            f"{_vs_peers(i)}"
             + (f", {_approx(f.hours(i.get('hours_per_month')))} of human time / month" if not f.missing(i.get("hours_per_month")) else "")
             + (" · **volume spike**" if i.get("spike") else "")
         )  # fmt: skip
@@ -250,6 +250,12 @@ def to_markdown(
     lines += changes
     lines.append("")
     return "\n".join(lines)
+
+
+def _vs_peers(issue: dict) -> str:
+    """' vs 69% for peers', or nothing for 'other' (mixed topics have no peer benchmark)."""
+    b = issue.get("benchmark_rate")
+    return "" if f.missing(b) else f" vs {f.pct(b)} for peers"
 
 
 def _approx(text: str) -> str:

@@ -78,3 +78,15 @@ def test_the_band_is_drawn_only_over_the_potential_window(home, built):
     # a week carries the band exactly when it overlaps the window (it may start ≤ 6 days early)
     overlaps = weekly["week"].map(lambda w: (as_of - w.date()).days <= d - 1 + 6)
     assert (weekly["potential"].notna() == overlaps).all(), weekly[["week", "potential"]]
+
+
+def test_issues_without_a_peer_benchmark_say_so_not_none(home, built):
+    rows = query(built, "SELECT DISTINCT account_id FROM top_issues WHERE benchmark_rate IS NULL")
+    for (account_id,) in rows[:3]:
+        at = open_page("account", account=account_id)
+        table = next(d.value for d in at.dataframe if "benchmark_pct" in d.value.columns)
+        assert table["benchmark_pct"].notna().all()
+        assert "None" not in table["benchmark_pct"].astype(str).tolist()
+    at = open_page("account", account=_pot_accounts(built)[0])
+    table = next(d.value for d in at.dataframe if "benchmark_pct" in d.value.columns)
+    assert table["benchmark_pct"].notna().all()
