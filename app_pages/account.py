@@ -6,6 +6,7 @@ import streamlit as st
 from cockpit import queries, ui
 from cockpit.brief import KIND_LABELS
 from cockpit.tagging.tagger import UNCERTAIN_TYPE_CONFIDENCE
+from cockpit.ui.charts import trend_vs_potential, type_mix_bars, type_topic_heatmap
 from cockpit.ui.emerging import decided
 
 ctx = ui.context()
@@ -17,7 +18,9 @@ ui.require_account(
 
 acc = queries.account_summary(con, ctx.account_id)
 MIN_WEEKLY = 10  # weeks with fewer conversations are left out of the trend chart
-window = f"vs prior {acc['window_days'] or 28} d"
+DAYS = acc["window_days"] or 28  # the cards, mix, heatmap and issues window
+POT_DAYS = acc.get("potential_window_days") or 90  # the potential's own window
+window = f"vs prior {DAYS} d"
 # Cards, heatmap and top issues count the metric window; a click-through opens exactly it.
 win_start, win_end = queries.account_window(con, ctx.account_id)
 
@@ -67,7 +70,7 @@ RATES = [  # (label, rate, its change in pts, definition, peer percentile column
 ]  # fmt: skip
 for col, (label, rate, change, definition, rank) in zip(st.columns(3), RATES, strict=True):
     col.metric(
-        label,
+        f"{label} · {DAYS} d",
         ui.pct(acc[rate], 1),
         ui.pts(acc[change]),
         help=ui.DEFINITIONS[definition] + " " + ui.DEFINITIONS["percentile"],
@@ -76,7 +79,7 @@ for col, (label, rate, change, definition, rank) in zip(st.columns(3), RATES, st
     )
 ops = st.columns(3)
 ops[0].metric(
-    "CSAT, AI / human",
+    f"CSAT AI / human · {DAYS} d",
     f"{_num(acc['csat_ai'], '.1f') or '—'} / {_num(acc['csat_human'], '.1f') or '—'}",
     _num(acc["csat_ai_change"], "+.2f", " AI"),
     help=ui.DEFINITIONS["csat"] + " The change and the peer rank are for AI-resolved CSAT.",
@@ -84,7 +87,7 @@ ops[0].metric(
     border=True,
 )
 ops[1].metric(
-    "Median handle time",
+    f"Handle time · {DAYS} d",
     _num(acc["handle_time_median_min"], ".1f", " min") or "—",
     _num(acc["handle_time_median_change_min"], "+.1f", " min"),
     delta_color="inverse",
@@ -93,7 +96,7 @@ ops[1].metric(
     border=True,
 )
 ops[2].metric(
-    "Conversations",
+    f"Conversations · {DAYS} d",
     f"{acc['conversations']:,.0f}" if acc["conversations"] is not None else "—",
     _num(acc["conversations_change_pct"], "+.0f", "%"),
     delta_color="off",
@@ -109,35 +112,17 @@ with left:
     # A rate over a handful of conversations (e.g. the account's first days) is noise.
     sparse = weekly["conversations"] < MIN_WEEKLY
     weekly = weekly[~sparse]
-    base = alt.Chart(weekly).encode(x=alt.X("week:T", title=None, axis=alt.Axis(format="%b %Y")))
-    band = base.mark_area(opacity=0.18, color="#54A24B").encode(
-        y=alt.Y(
-            "potential_low:Q",
-            title="Automation rate",
-            axis=alt.Axis(format="%"),
-            scale=alt.Scale(domain=[0, 1]),
-        ),
-        y2="potential_high:Q",
-        tooltip=[
-            alt.Tooltip("potential_low:Q", title="Potential low", format=".0%"),
-            alt.Tooltip("potential_high:Q", title="Potential high", format=".0%"),
-        ],
-    )
-    pot = base.mark_line(color="#54A24B", strokeDash=[5, 4]).encode(y="potential:Q")
-    line = base.mark_line(point=True, color="#4C78A8", strokeWidth=2.5).encode(
-        y="automation_rate:Q",
-        tooltip=[
-            alt.Tooltip("week:T", title="Week of", format="%d %b %Y"),
-            alt.Tooltip("automation_rate:Q", title="Automation", format=".1%"),
-            alt.Tooltip("conversations:Q", title="Conversations", format=","),
-        ],
-    )
-    st.altair_chart((band + pot + line).properties(height=300), width="stretch")
+    if weekly.empty:
+        st.info(
+            f"No week has {MIN_WEEKLY} or more conversations yet, so there is no trend to draw "
+            f"({int(sparse.sum())} thinner week(s) left out: their rates are noise).",
+            icon=":material/show_chart:",
+        )
+    else:
+        st.altair_chart(trend_vs_potential(weekly), width="stretch")
     st.caption(
-        f"Green band: potential, likely range {ui.pct(acc['potential_low'])}–"
-        f"{ui.pct(acc['potential_high'])} (point estimate {ui.pct(acc['potential'])}, gap "
-        f"{ui.pts(acc['gap_pts'])} over today's {ui.pct(acc.get('potential_rate_today'))} "
-        f"in the last {acc.get('potential_window_days') or 90} days)."
+        f"Blue: weekly automation. Green band: the potential over the last {POT_DAYS} days, the "
+        "window it was computed on (it is not drawn on earlier weeks)."
         + (
             f" {sparse.sum()} week(s) with fewer than {MIN_WEEKLY} conversations not shown."
             if sparse.any()
@@ -148,31 +133,7 @@ with right:
     st.subheader("Mix by automation type")
     mix = queries.account_type_mix(con, ctx.account_id)
     mix["label"] = mix["automation_rate"].map(lambda r: f"{ui.pct(r)} automated")
-    bars = (
-        alt.Chart(mix)
-        .mark_bar()
-        .encode(
-            y=alt.Y(
-                "automation_type:N",
-                title=None,
-                sort=list(ui.TYPE_COLORS),
-                axis=alt.Axis(labelExpr=ui.TYPE_LABEL_EXPR),
-            ),
-            x=alt.X("conversations:Q", title="Conversations in the window"),
-            color=ui.type_color(legend=False),
-            tooltip=[
-                alt.Tooltip("automation_type:N", title="Type"),
-                alt.Tooltip("conversations:Q", title="Conversations", format=","),
-                alt.Tooltip("share:Q", title="Share", format=".0%"),
-                alt.Tooltip("automation_rate:Q", title="Automation", format=".0%"),
-            ],
-        )
-    )
-    # The label sits inside the bar's start, so it never runs past the chart's right edge.
-    text = bars.mark_text(align="left", dx=6, color="white", fontWeight="bold").encode(
-        x=alt.datum(0), text="label:N", color=alt.value("white")
-    )
-    st.altair_chart((bars + text).properties(height=300), width="stretch")
+    st.altair_chart(type_mix_bars(mix), width="stretch")
     unsure = queries.uncertain_counts(con, ctx.account_id)
     if not unsure.empty:
         u = unsure.iloc[0]
@@ -180,6 +141,65 @@ with right:
             f"Uncertain type: {u['uncertain']:,} of {u['tagged']:,} tagged conversations "
             f"({ui.pct(u['uncertain_share'], 1)}) have a type confidence below "
             f"{ui.pct(UNCERTAIN_TYPE_CONFIDENCE)}: counted in the mix as tagged, worth a review."
+        )
+
+st.subheader("Why this potential", help=ui.DEFINITIONS["potential"])
+if acc.get("potential") is None:
+    st.info("The potential is not computed yet: run `cockpit refresh`.", icon=":material/info:")
+else:
+    # One window for the three figures (the potential's), so gap = potential − today exactly.
+    p_cols = st.columns(3)
+    p_cols[0].metric(
+        f"Potential · {POT_DAYS} d",
+        ui.pct(acc["potential"]),
+        help=ui.DEFINITIONS["potential"],
+        delta_description=f"likely {ui.pct(acc['potential_low'])}–{ui.pct(acc['potential_high'])}",
+        border=True,
+    )
+    p_cols[1].metric(
+        f"Automation today · {POT_DAYS} d",
+        ui.pct(acc.get("potential_rate_today"), 1),
+        help=ui.DEFINITIONS["automation_rate"] + f" Over the potential's {POT_DAYS}-day window.",
+        border=True,
+    )
+    p_cols[2].metric(
+        f"Gap · {POT_DAYS} d",
+        ui.pts(acc["gap_pts"]),
+        help=ui.DEFINITIONS["gap_pts"],
+        delta_description="potential − automation today",
+        border=True,
+    )
+    if acc.get("potential_method"):
+        st.markdown(ui.text(acc["potential_method"]))
+    contrib = queries.account_contributions(con, ctx.account_id)
+    if contrib.empty:
+        st.caption("No topic adds to the potential: every one is at or above its peers.")
+    else:
+        st.dataframe(
+            contrib.assign(
+                cell=contrib["topic"] + " · " + contrib["automation_type"].map(ui.type_label),
+                share_pct=contrib["share"] * 100,
+                current_pct=contrib["current_rate"] * 100,
+                target_pct=contrib["target_rate"] * 100,
+                enabler=contrib["enabler"].map(lambda e: KIND_LABELS.get(e, e) if e else "—"),
+            )[["cell", "share_pct", "current_pct", "target_pct", "enabler", "contribution_pts"]],
+            key="acct_contrib",
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "cell": "Topic · type",
+                "share_pct": st.column_config.NumberColumn("Share", format="%.0f%%"),
+                "current_pct": st.column_config.NumberColumn("Today", format="%.0f%%"),
+                "target_pct": st.column_config.NumberColumn("Peers reach", format="%.0f%%"),
+                "enabler": "Step",
+                "contribution_pts": st.column_config.NumberColumn(
+                    "Adds", format="+%.1f pts", help="This cell's part of the gap"
+                ),
+            },
+        )
+        st.caption(
+            f"The {len(contrib)} cells adding most to the gap, over the last {POT_DAYS} days "
+            "(all of them: `cockpit account ID --json`)."
         )
 
 st.subheader("Where conversations go: type × topic")
@@ -196,46 +216,6 @@ topic_order = (
     cells.groupby("topic")["conversations"].sum().sort_values(ascending=False).index.tolist()
 )
 pick = alt.selection_point(name="cell", fields=["automation_type", "topic_id"])
-heat = alt.Chart(cells).encode(
-    x=alt.X(
-        "automation_type:N",
-        title=None,
-        sort=list(ui.TYPE_COLORS),
-        axis=alt.Axis(labelAngle=0, orient="top", labelExpr=ui.TYPE_LABEL_EXPR, labelFontSize=12),
-    ),
-    y=alt.Y(
-        "topic:N", title=None, sort=topic_order, axis=alt.Axis(labelLimit=260, labelFontSize=12)
-    ),
-)
-rect = (
-    heat.mark_rect(stroke="white", strokeWidth=2, cursor="pointer")
-    .encode(
-        color=alt.Color(
-            "automation_rate:Q",
-            title="Automation",
-            scale=alt.Scale(scheme="redyellowgreen", domain=[0, 1]),
-            legend=alt.Legend(format="%", orient="bottom"),
-        ),
-        opacity=alt.condition(pick, alt.value(1.0), alt.value(0.45)),
-        tooltip=[
-            alt.Tooltip("topic:N", title="Topic"),
-            alt.Tooltip("automation_type:N", title="Type"),
-            alt.Tooltip("conversations:Q", title="Conversations", format=","),
-            alt.Tooltip("automation_rate:Q", title="Automation", format=".0%"),
-            alt.Tooltip("trend_pts:Q", title="Trend (pts)", format="+.1f"),
-        ],
-    )
-    .add_params(pick)
-)
-# White numbers on the dark ends of the colour scale, dark ones in the light middle.
-labels = heat.mark_text(fontSize=12, cursor="pointer").encode(
-    text="label:N",
-    color=alt.condition(
-        "datum.automation_rate < 0.2 || datum.automation_rate > 0.8",
-        alt.value("white"),
-        alt.value("#1f2933"),
-    ),
-)
 
 
 def _open_cell() -> None:
@@ -251,7 +231,7 @@ def _open_cell() -> None:
 
 
 st.altair_chart(
-    (rect + labels).properties(height=alt.Step(28)),
+    type_topic_heatmap(cells, topic_order, pick),
     width="stretch",
     key="acct_heat",
     on_select=_open_cell,
@@ -268,7 +248,10 @@ with issues_col:
     st.dataframe(
         issues.assign(
             automation_pct=issues["automation_rate"] * 100,
-            benchmark_pct=issues["benchmark_rate"] * 100,
+            # 'Other' mixes topics: it has no peer benchmark, and a blank cell would read None.
+            benchmark_pct=issues["benchmark_rate"].map(
+                lambda r: "– (no peers)" if r is None or r != r else f"{100 * r:.0f}%"
+            ),
             spike=issues["spike"].map(lambda s: "⚡" if s else ""),
             automation_type=issues["automation_type"].map(ui.type_label),
         )[
@@ -297,8 +280,10 @@ with issues_col:
             "automation_type": "Type",
             "conversations": st.column_config.NumberColumn("Conversations", format="compact"),
             "automation_pct": st.column_config.NumberColumn("Automation", format="%.0f%%"),
-            "benchmark_pct": st.column_config.NumberColumn(
-                "Peers", format="%.0f%%", help="Benchmark automation of peers in the vertical"
+            "benchmark_pct": st.column_config.TextColumn(
+                "Peers",
+                help="Benchmark automation of peers in the vertical. 'Other' has none: it "
+                "mixes topics the tagger could not name, so no peer comparison is meaningful.",
             ),
             "trend_pts": st.column_config.NumberColumn("Trend", format="%+.1f pts"),
             "spike": st.column_config.TextColumn("Spike", width="small"),
@@ -358,7 +343,14 @@ with actions_col:
             "confidence": st.column_config.TextColumn("Confidence", width="small"),
         },
     )
-    st.caption("Click a row to read the conversations behind it.")
+    if actions.empty:
+        st.info(
+            "No action suggested: no topic of this account sits far enough below its peers "
+            f"(gap {ui.pts(acc.get('gap_pts'))} over {POT_DAYS} days) for a step to pay off.",
+            icon=":material/check_circle:",
+        )
+    else:
+        st.caption("Click a row to read the conversations behind it.")
     # The reasoning is a sentence or two per action: too long for a grid cell.
     with st.expander("Why these actions", icon=":material/lightbulb:", key="acct_why"):
         st.markdown(

@@ -87,7 +87,7 @@ def talking_points(report: dict, cost: float | None = None) -> tuple[list[str], 
         i = issues[0]
         points.append(
             f"Biggest issue: {i.get('topic')} — {f.plural(i.get('conversations') or 0, 'conversation')}, "
-            f"{f.pct(i.get('automation_rate'))} automated vs {f.pct(i.get('benchmark_rate'))} for peers."
+            f"{f.pct(i.get('automation_rate'))} automated{_vs_peers(i)}."
         )
     renewal, as_of = a.get("renewal_date"), report.get("as_of")
     if renewal is not None and as_of is not None:
@@ -142,7 +142,7 @@ def to_markdown(
     lines += [
         "## Headline numbers",
         "",
-        f"| | Now | vs previous {window} days | Peer percentile |",
+        f"| Last {window} days | Now | vs previous {window} days | Peer percentile |",
         "|---|---|---|---|",
     ]
     lines += [
@@ -175,6 +175,24 @@ def to_markdown(
             f"against {f.pct(today)}{over}: a gap of **{f.pts(a.get('gap_pts'))}**{more}.",
             "",
         ]
+        if a.get("potential_method"):
+            lines += [f"*How:* {t(a['potential_method'])}", ""]
+        contrib = report.get("contributions") or []
+        if contrib:
+            lines += [
+                f"Where the gap is (last {int(days) if not f.missing(days) else 90} days):",
+                "",
+            ]
+            for c in contrib:
+                step = KIND_LABELS.get(c.get("enabler"), "")
+                lines.append(
+                    f"- {t(c.get('topic') or c.get('topic_id'))} "
+                    f"({TYPE_LABELS.get(c.get('automation_type'), c.get('automation_type'))}): "
+                    f"{f.pct(c.get('current_rate'))} today vs {f.pct(c.get('target_rate'))} where "
+                    f"peers have it, adds **{f.pts(c.get('contribution_pts'))}**"
+                    + (f" ({step.lower()})" if step else "")
+                )
+            lines.append("")
         if report.get("track_record"):
             lines += [f"Track record: {report['track_record']}", ""]
     points, risks, ask = talking_points(report, cost_per_conversation)
@@ -187,9 +205,9 @@ def to_markdown(
     for i in report.get("issues", []) or []:
         lines.append(
             f"{i['rank']}. **{t(i.get('topic'))}** ({TYPE_LABELS.get(i.get('automation_type'), i.get('automation_type'))}) — "
-            f"{f.plural(i.get('conversations') or 0, 'conversation')}, {f.pct(i.get('automation_rate'))} automated vs "
-            f"{f.pct(i.get('benchmark_rate'))} for peers"
-            + (f", ≈ {f.hours(i.get('hours_per_month'))} of human time / month" if not f.missing(i.get("hours_per_month")) else "")
+            f"{f.plural(i.get('conversations') or 0, 'conversation')}, {f.pct(i.get('automation_rate'))} automated"
+            f"{_vs_peers(i)}"
+            + (f", {_approx(f.hours(i.get('hours_per_month')))} of human time / month" if not f.missing(i.get("hours_per_month")) else "")
             + (" · **volume spike**" if i.get("spike") else "")
         )  # fmt: skip
         if i.get("example"):  # a blank line first: Markdown then nests the quote in the item
@@ -232,6 +250,17 @@ def to_markdown(
     lines += changes
     lines.append("")
     return "\n".join(lines)
+
+
+def _vs_peers(issue: dict) -> str:
+    """' vs 69% for peers', or nothing for 'other' (mixed topics have no peer benchmark)."""
+    b = issue.get("benchmark_rate")
+    return "" if f.missing(b) else f" vs {f.pct(b)} for peers"
+
+
+def _approx(text: str) -> str:
+    """'≈ 3 h', but '<1 h' as it is (never '≈ <1 h')."""
+    return text if text.startswith("<") else f"≈ {text}"
 
 
 def _monthly_gain(a: dict) -> float | None:

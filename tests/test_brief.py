@@ -114,3 +114,25 @@ def test_html_has_no_script_link_or_remote_image_and_a_csp(report):
     assert "<h1>injected" not in low
     assert '<meta http-equiv="content-security-policy" content="default-src \'none\'' in low
     assert "img-src 'none'" in page
+
+
+def test_the_potential_is_explained_in_markdown_and_html(built, report, first):
+    """The method sentence and the top contributions, as `cockpit account ID --json` has them."""
+    con = store.read_only(built.db_path)
+    try:
+        full = queries.account_report(con, first[0])["potential"]
+    finally:
+        con.close()
+    text, page = brief.to_markdown(report), brief.to_html(report)
+    words = re.sub(r"[\\()]", "", full["method"])[:50]
+    assert words in re.sub(r"[\\()]", "", text)
+    assert words in re.sub(r"[()]", "", page)
+    top = full["contributions"][: len(report["contributions"])]
+    assert report["contributions"] and len(top) == len(report["contributions"])
+    for c in top:
+        assert f"adds **{f.pts(c['contribution_pts'])}**" in text
+        assert f"<strong>{f.pts(c['contribution_pts'])}</strong>" in page
+
+
+def test_no_approximate_less_than(report):
+    assert "≈ <" not in brief.to_markdown(report)

@@ -7,6 +7,7 @@ everything reads precomputed tables. One module per screen area, one helper dial
 from cockpit.queries.account import (
     account_actions,
     account_cells,
+    account_contributions,
     account_summary,
     account_top_issues,
     account_type_mix,
@@ -71,7 +72,7 @@ from cockpit.queries.topics import (
 __all__ = [
     "ACCOUNT_TOP_N", "EMERGING_ALERT_GROWTH", "EMERGING_ALERT_MIN", "account_emerging_alerts",
     "emerging_accounts", "emerging_topic", "emerging_topics", "emerging_weekly", "PAGE_SIZE", "PAGE_TABLES", "ConversationFilter", "clamp_page", "conversation_detail", "overlay_corrections", "page_count", "account_actions",
-    "account_cells", "account_labels", "account_options", "account_report", "account_summary",
+    "account_cells", "account_contributions", "account_labels", "account_options", "account_report", "account_summary",
     "account_top_issues", "account_type_mix", "account_vertical", "account_weekly", "account_window", "accounts_list",
     "backtest_history", "backtest_latest", "backtest_track_record", "brief_report", "confidence_histogram",
     "conversation_date_bounds", "conversation_export", "conversation_page", "conversation_texts",

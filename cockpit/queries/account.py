@@ -35,16 +35,29 @@ def account_summary(con: duckdb.DuckDBPyConnection, account_id: str) -> dict:
 
 
 def account_weekly(con: duckdb.DuckDBPyConnection, account_id: str) -> pd.DataFrame:
-    """Weekly automation, involvement and volume, with the account's potential band."""
+    """Weekly automation, involvement and volume, with the account's potential band.
+
+    The band (potential, potential_low, potential_high) is set only on the weeks inside the
+    window the potential was computed over (its `window_days` up to the metrics' as-of): today's
+    potential is not a statement about last spring.
+    """
     return fetch_frame(
         con,
         """
+        WITH p AS (
+            SELECT p.*, m.as_of - CAST(coalesce(p.window_days, 90) - 1 AS INTEGER) AS since
+            FROM potential p LEFT JOIN account_metrics m USING (account_id)
+            WHERE p.account_id = ?
+        )
         SELECT w.week, w.conversations, w.automation_rate, w.involvement_rate,
-               w.ai_resolution_rate, p.potential, p.low AS potential_low, p.high AS potential_high
-        FROM weekly_metrics w LEFT JOIN potential p USING (account_id)
+               w.ai_resolution_rate,
+               CASE WHEN CAST(w.week AS DATE) + 6 >= p.since THEN p.potential END AS potential,
+               CASE WHEN CAST(w.week AS DATE) + 6 >= p.since THEN p.low END AS potential_low,
+               CASE WHEN CAST(w.week AS DATE) + 6 >= p.since THEN p.high END AS potential_high
+        FROM weekly_metrics w LEFT JOIN p USING (account_id)
         WHERE w.account_id = ? ORDER BY w.week
         """,
-        [account_id],
+        [account_id, account_id],
     )
 
 
@@ -126,3 +139,27 @@ def account_window(con: duckdb.DuckDBPyConnection, account_id: str | None = None
     if as_of is None or days is None:
         return None, None
     return as_of - timedelta(days=int(days) - 1), as_of
+
+
+# Cells shown beside the potential: the few that carry most of the gap (the rest is in --json).
+TOP_CONTRIBUTIONS = 5
+
+
+def account_contributions(
+    con: duckdb.DuckDBPyConnection, account_id: str, top: int = TOP_CONTRIBUTIONS
+) -> pd.DataFrame:
+    """The cells adding most to the potential (contribution_pts > 0, largest first): the same
+    rows as `cockpit account ID --json` → potential.contributions, with topic display names."""
+    return fetch_frame(
+        con,
+        f"""
+        SELECT c.topic_id, coalesce(n.topic_name, c.topic_id) AS topic, c.automation_type,
+               c.share, c.current_rate, c.target_rate, c.enabler, c.enabler_live,
+               c.contribution_pts
+        FROM potential_contributions c LEFT JOIN {topic_names_sql(con)} n USING (topic_id)
+        WHERE c.account_id = ? AND c.contribution_pts > 0
+        ORDER BY c.contribution_pts DESC, c.topic_id, c.automation_type
+        LIMIT ?
+        """,
+        [account_id, top],
+    )

@@ -7,6 +7,7 @@ import duckdb
 from cockpit.queries.account import (
     account_actions,
     account_cells,
+    account_contributions,
     account_summary,
     account_top_issues,
 )
@@ -55,6 +56,10 @@ def brief_report(con: duckdb.DuckDBPyConnection, account_id: str, top: int = 3) 
         "issues": issue_rows,
         "actions": action_rows,
         "changes": changes.to_dict("records"),
+        # the cells adding most to the potential (as in `cockpit account ID --json`)
+        "contributions": account_contributions(con, account_id, top).to_dict("records")
+        if exists(con, "potential_contributions")
+        else [],
         "as_of": summary.get("as_of"),
         "track_record": backtest_track_record(backtest_latest(con)[0]).sentence()
         if exists(con, "backtest_runs")

@@ -51,3 +51,113 @@ def zoom_domain(values) -> list[float]:
     if hi <= lo:  # every point on one 10-pt boundary
         lo, hi = max(0.0, lo - ZOOM_STEP), min(1.0, hi + ZOOM_STEP)
     return [round(lo, 4), round(hi, 4)]
+
+
+# Charts never shrink below this: at 1024 px a "stretch" chart in a narrow column otherwise drew
+# labels without bars (#16).
+MIN_CHART_HEIGHT = 260
+
+
+def trend_vs_potential(weekly, height: int = 300) -> alt.LayerChart:
+    """Weekly automation (blue line) under the potential band (green), the band only on the weeks
+    that carry one (`account_weekly` sets it over the potential's own window)."""
+    base = alt.Chart(weekly).encode(x=alt.X("week:T", title=None, axis=alt.Axis(format="%b %Y")))
+    y = alt.Y(
+        "automation_rate:Q",
+        title="Automation rate (weekly)",
+        axis=alt.Axis(format="%"),
+        scale=alt.Scale(domain=[0, 1]),
+    )
+    band_rows = base.transform_filter("isValid(datum.potential)")
+    band = band_rows.mark_area(opacity=0.18, color="#54A24B").encode(
+        y=alt.Y("potential_low:Q", scale=alt.Scale(domain=[0, 1])),
+        y2="potential_high:Q",
+        tooltip=[
+            alt.Tooltip("potential_low:Q", title="Potential low", format=".0%"),
+            alt.Tooltip("potential_high:Q", title="Potential high", format=".0%"),
+        ],
+    )
+    pot = band_rows.mark_line(color="#54A24B", strokeDash=[5, 4]).encode(y="potential:Q")
+    line = base.mark_line(point=True, color="#4C78A8", strokeWidth=2.5).encode(
+        y=y,
+        tooltip=[
+            alt.Tooltip("week:T", title="Week of", format="%d %b %Y"),
+            alt.Tooltip("automation_rate:Q", title="Automation", format=".1%"),
+            alt.Tooltip("conversations:Q", title="Conversations", format=","),
+        ],
+    )
+    return (line + band + pot).properties(height=max(height, MIN_CHART_HEIGHT))
+
+
+def type_mix_bars(mix, height: int = 300) -> alt.LayerChart:
+    """Conversations per automation type, each bar labelled with its automation rate (`label`)."""
+    bars = (
+        alt.Chart(mix)
+        .mark_bar()
+        .encode(
+            y=alt.Y(
+                "automation_type:N",
+                title=None,
+                sort=list(TYPE_COLORS),
+                axis=alt.Axis(labelExpr=TYPE_LABEL_EXPR),
+            ),
+            x=alt.X("conversations:Q", title="Conversations (last 28 days)"),
+            color=type_color(legend=False),
+            tooltip=[
+                alt.Tooltip("automation_type:N", title="Type"),
+                alt.Tooltip("conversations:Q", title="Conversations", format=","),
+                alt.Tooltip("share:Q", title="Share", format=".0%"),
+                alt.Tooltip("automation_rate:Q", title="Automation", format=".0%"),
+            ],
+        )
+    )
+    # The label sits inside the bar's start, so it never runs past the chart's right edge.
+    text = bars.mark_text(align="left", dx=6, color="white", fontWeight="bold").encode(
+        x=alt.datum(0), text="label:N", color=alt.value("white")
+    )
+    return (bars + text).properties(height=max(height, MIN_CHART_HEIGHT))
+
+
+def type_topic_heatmap(cells, topic_order: list[str], pick) -> alt.LayerChart:
+    """Type × topic cells: colour = automation rate, number = `label`; `pick` selects a cell."""
+    heat = alt.Chart(cells).encode(
+        x=alt.X(
+            "automation_type:N",
+            title=None,
+            sort=list(TYPE_COLORS),
+            axis=alt.Axis(labelAngle=0, orient="top", labelExpr=TYPE_LABEL_EXPR, labelFontSize=12),
+        ),
+        y=alt.Y(
+            "topic:N", title=None, sort=topic_order, axis=alt.Axis(labelLimit=260, labelFontSize=12)
+        ),
+    )
+    rect = (
+        heat.mark_rect(stroke="white", strokeWidth=2, cursor="pointer")
+        .encode(
+            color=alt.Color(
+                "automation_rate:Q",
+                title="Automation",
+                scale=alt.Scale(scheme="redyellowgreen", domain=[0, 1]),
+                legend=alt.Legend(format="%", orient="bottom"),
+            ),
+            opacity=alt.condition(pick, alt.value(1.0), alt.value(0.45)),
+            tooltip=[
+                alt.Tooltip("topic:N", title="Topic"),
+                alt.Tooltip("automation_type:N", title="Type"),
+                alt.Tooltip("conversations:Q", title="Conversations", format=","),
+                alt.Tooltip("automation_rate:Q", title="Automation", format=".0%"),
+                alt.Tooltip("trend_pts:Q", title="Trend (pts)", format="+.1f"),
+            ],
+        )
+        .add_params(pick)
+    )
+    # White numbers on the dark ends of the colour scale, dark ones in the light middle.
+    labels = heat.mark_text(fontSize=12, cursor="pointer").encode(
+        text="label:N",
+        color=alt.condition(
+            "datum.automation_rate < 0.2 || datum.automation_rate > 0.8",
+            alt.value("white"),
+            alt.value("#1f2933"),
+        ),
+    )
+    return (rect + labels).properties(height=alt.Step(28))
