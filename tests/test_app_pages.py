@@ -215,7 +215,9 @@ def test_sidebar_account_picker_lists_the_csm_book_disambiguated(home, built):
 
 def test_a_bad_account_id_in_the_url_says_so(home):
     at = open_page("portfolio", account="no_such_account")
-    assert any("no_such_account" in w.value.replace("\\", "") for w in at.warning), [w.value for w in at.warning]
+    assert any("no_such_account" in w.value.replace("\\", "") for w in at.warning), [
+        w.value for w in at.warning
+    ]
 
 
 def test_account_page_asks_for_an_account_when_none_is_picked(home):
