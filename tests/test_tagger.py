@@ -33,11 +33,35 @@ def test_predicts_types_and_topics(taxonomy):
         "type_confidence",
         "topic_id",
         "topic_confidence",
+        "p_informational",
+        "p_personalized",
+        "p_action",
     ]
     assert out.topic_id.tolist() == ["orders", "orders"]
     assert out.automation_type.tolist() == ["personalized", "action"]
     for col in ("type_confidence", "topic_confidence"):
         assert out[col].between(0, 1).all()
+    probs = out[["p_informational", "p_personalized", "p_action"]].to_numpy()
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0)
+    # The tagged type's probability is its stored confidence.
+    np.testing.assert_allclose(probs[[0, 1], [1, 2]], out["type_confidence"].to_numpy())
+
+
+def test_type_probabilities_give_the_tagged_type_its_confidence():
+    from cockpit.tagging.tagger import type_probabilities
+
+    probs = np.array([[0.6, 0.3, 0.1], [0.2, 0.2, 0.6], [0.0, 1.0, 0.0], [0.5, 0.5, 0.0]])
+    classes = ["informational", "personalized", "action"]
+    # Row 1 was overridden to "informational" with confidence 0.9; row 3's type is unknown.
+    types = np.array(["informational", "informational", "personalized", "unknown"], dtype=object)
+    conf = np.array([0.8, 0.9, 0.7, 0.5])
+    out = type_probabilities(probs, classes, types, conf)
+    # The other types share 1 − confidence in proportion to the head: 0.2 · (0.75, 0.25).
+    np.testing.assert_allclose(out[0], [0.8, 0.15, 0.05])
+    np.testing.assert_allclose(out[1], [0.9, 0.025, 0.075])
+    # The head gives the other types nothing: they share the rest evenly.
+    np.testing.assert_allclose(out[2], [0.15, 0.7, 0.15])
+    assert np.isnan(out[3]).all()
 
 
 def test_fitting_twice_gives_identical_tags(taxonomy):

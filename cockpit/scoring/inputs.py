@@ -75,8 +75,105 @@ def potential_inputs(
     # Rounded: DuckDB's parallel avg() may differ in the last bits from run to run, and the same
     # inputs must give the same database.
     cells["tag_confidence"] = conf.fillna(1.0).clip(0.05, 1.0).round(9)
+    soft = soft_counts(con, source, setup, start, end, tags)
+    if not soft.empty:
+        cells = cells.merge(soft, on=[*KEY[:1], "vertical", *metrics.CELL], how="outer")
+        for col in ("known_outcome", "ai_resolved", "conversations"):
+            if col in cells:
+                cells[col] = cells[col].fillna(0).astype("int64")
+        cells["tag_confidence"] = cells["tag_confidence"].fillna(1.0)
     accounts = set(setup["account_id"]) if setup_accounts is None else set(setup_accounts)
     return PotentialInputs(as_of, cells, previous, setup, accounts)
+
+
+SOFT_COLUMNS = ["known_soft", "ai_soft", "known_live_soft", "ai_live_soft", "topic_conf_soft"]
+
+
+def soft_counts(
+    con, source: str, setup: pd.DataFrame, start: dt.date, end: dt.date, tags: str | None
+) -> pd.DataFrame:
+    """Soft type assignment per account × cell over the window's known outcomes: each
+    conversation counts in every type cell of its topic with the tagger's probability of that
+    type (`tags.p_<type>`, migration 14), so its outcome is shared among the cells it may belong
+    to. Conversations without probabilities (tagged before migration 14), corrected ones and
+    those of non-enabler cells ('unknown' type, 'other' topic) count with weight 1 in their
+    tagged cell. Columns: `known_soft`, `ai_soft` (weighted counts), `known_live_soft`,
+    `ai_live_soft` (since the cell's enabler went live per `setup`; NaN without a setup row) and
+    `topic_conf_soft` (the weighted mean topic confidence). Empty when `tags` lacks the
+    probability columns."""
+    from cockpit.contract import AUTOMATION_TYPES, ENABLER_FOR_TYPE
+
+    cols = [*KEY[:1], "vertical", *metrics.CELL, *SOFT_COLUMNS]
+    if tags is None or not store.table_exists(con, tags):
+        return pd.DataFrame(columns=cols)
+    names = {r[0] for r in con.execute(f"SELECT * FROM {tags} LIMIT 0").description}
+    probs = [f"p_{t}" for t in AUTOMATION_TYPES]
+    if not {*probs, "topic_confidence"} <= names:
+        return pd.DataFrame(columns=cols)
+    if con.execute(f"SELECT count(p_{AUTOMATION_TYPES[0]}) FROM {tags}").fetchall()[0][0] == 0:
+        return pd.DataFrame(columns=cols)
+    corrected = "coalesce(t.corrected, false)" if "corrected" in names else "false"
+    typed = " AND ".join(f"t.{p} IS NOT NULL" for p in probs)
+    spread = " UNION ALL ".join(
+        f"SELECT account_id, vertical, day, ai, topic_id, '{t}' AS automation_type, "
+        f"p_{t} AS w, tconf FROM base WHERE soft"
+        for t in AUTOMATION_TYPES
+    )
+    s = setup[SETUP_COLUMNS].copy() if setup is not None and not setup.empty else None
+    if s is None:
+        s = pd.DataFrame({c: pd.Series(dtype="str") for c in SETUP_COLUMNS})
+    s["live_since"] = pd.to_datetime(s["live_since"])
+    enabler_case = (
+        "CASE w.automation_type "
+        + " ".join(f"WHEN '{t}' THEN '{e}'" for t, e in ENABLER_FOR_TYPE.items())
+        + " END"
+    )
+    con.register("_soft_setup", s)
+    try:
+        df = con.execute(
+            f"""
+            WITH base AS (
+                SELECT s.account_id, s.vertical, s.day, CAST(s.resolved_by = 'ai' AS DOUBLE) AS ai,
+                       s.topic_id, s.automation_type,
+                       CASE WHEN {corrected} THEN 1.0 ELSE coalesce(t.topic_confidence, 1.0)
+                       END AS tconf,
+                       s.automation_type IN ({", ".join(f"'{t}'" for t in AUTOMATION_TYPES)})
+                       AND s.topic_id <> 'other' AND {typed} AND NOT {corrected} AS soft,
+                       {", ".join(f"t.{p}" for p in probs)}
+                FROM {source} s LEFT JOIN {tags} t USING (conversation_id)
+                WHERE s.day BETWEEN DATE '{start}' AND DATE '{end}' AND s.resolved_by IS NOT NULL
+            ), weighted AS (
+                SELECT account_id, vertical, day, ai, topic_id, automation_type, 1.0 AS w, tconf
+                FROM base WHERE NOT soft
+                UNION ALL {spread}
+            ), live AS (
+                SELECT account_id, enabler, topic_id,
+                       min(coalesce(CAST(live_since AS DATE), DATE '1900-01-01')) AS since
+                FROM _soft_setup GROUP BY ALL
+            )
+            SELECT w.account_id, w.vertical, w.automation_type, w.topic_id,
+                   sum(w.w) AS known_soft, sum(w.w * w.ai) AS ai_soft,
+                   sum(w.w) FILTER (WHERE w.day >= l.since) AS known_live_soft,
+                   sum(w.w * w.ai) FILTER (WHERE w.day >= l.since) AS ai_live_soft,
+                   sum(w.w * w.tconf) / nullif(sum(w.w), 0) AS topic_conf_soft,
+                   bool_or(l.since IS NOT NULL) AS has_setup_row
+            FROM weighted w
+            LEFT JOIN live l ON l.account_id = w.account_id AND l.topic_id = w.topic_id
+                 AND l.enabler = {enabler_case}
+            WHERE w.w > 0
+            GROUP BY ALL
+            ORDER BY ALL
+            """
+        ).df()
+    finally:
+        con.unregister("_soft_setup")
+    setup_row = df["has_setup_row"].fillna(False).astype(bool)
+    for col in ("known_live_soft", "ai_live_soft"):
+        df[col] = df[col].where(setup_row, np.nan).fillna(0.0).where(setup_row, np.nan)
+    # Rounded: DuckDB's parallel sums may differ in the last bits from run to run.
+    for col in SOFT_COLUMNS:
+        df[col] = pd.to_numeric(df[col], errors="coerce").astype("float64").round(9)
+    return df[cols]
 
 
 def _confidence(con, source: str, tags: str | None, start: dt.date, end: dt.date) -> pd.DataFrame:

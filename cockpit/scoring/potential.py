@@ -139,6 +139,10 @@ class PotentialParams:
     # (biased low on both books: a neighbour's own cell may be mis-tagged; kept for the bench).
     knn_mode: str = "relative"
     knn_k: int = 20  # neighbours per conversation (see counterfactual.KNN_K)
+    # Soft type assignment (`inputs.soft_counts`): a conversation counts in each type cell of
+    # its topic with the tagger's probability of that type (when the tags store them), instead
+    # of wholly in its top type with the type's doubt removed by `noise_weight`.
+    soft_types: bool = False
 
 
 DEFAULT_PARAMS = PotentialParams()
@@ -369,7 +373,10 @@ def mix_drift(
     m = m[(n0 >= params.min_n) & (n1 >= params.min_n)]
     if m["account_id"].nunique() < 2:
         return {"*": 0.0}
-    m = m.assign(d=(m["n0"] / n0[m.index] - m["share"]) * m["target_rate"])
+    # Hard shares in both windows (the previous window has no soft counts): the same as `share`
+    # unless `soft_types` spread the window's conversations.
+    share1 = m["known_outcome"] / n1[m.index]
+    m = m.assign(d=(m["n0"] / n0[m.index] - share1) * m["target_rate"])
     d = m.groupby(["vertical", "account_id"])["d"].sum()
     overall = float((d**2).mean())  # drift around 0: the point estimate assumes no drift
     out = {"*": overall**0.5}
@@ -461,26 +468,46 @@ def estimate_potential(
     return pot, contrib.reset_index(drop=True)
 
 
-def _own_counts(status: pd.DataFrame, noise_weight: float) -> pd.DataFrame:
+def _own_counts(status: pd.DataFrame, noise_weight: float, soft: bool = False) -> pd.DataFrame:
     """Add the cell's own evidence `n`, `k` (a setup-live cell counts its outcomes since it went
-    live) and `k` cleaned of tagging noise.
+    live) and `k` cleaned of tagging noise, and its window-wide counts `n_all`, `k_all`.
 
     A conversation tagged into a cell belongs there with probability `tag_confidence` (the
     tagger's type × topic confidence, calibrated out of fold); otherwise it belongs to one of the
     account's other cells, and resolves like the account on average (rate R). So the observed
     rate is r = conf · ρ + (1 − conf) · R, and the cell's own rate is ρ = (r − (1 − conf) R) / conf
     (clipped to [0, 1]); `k` becomes n · ρ.
+
+    `soft` (and the cells carry `known_soft`, see `inputs.soft_counts`): every conversation
+    counts in each type cell of its topic with the tagger's probability of that type, so the
+    type's doubt is already spread over the cells and only the topic's doubt is cleaned here
+    (conf = 1 − w · (1 − topic confidence)). Cells without soft counts keep the hard ones.
     """
     out = status.copy()
     conf = out["tag_confidence"] if "tag_confidence" in out else pd.Series(1.0, index=out.index)
     conf = pd.to_numeric(conf, errors="coerce").astype("float64").fillna(1.0).clip(0.05, 1.0)
-    out["conf"] = 1 - noise_weight * (1 - conf)
-    g = out.groupby("account_id")
-    acc_rate = g["ai_resolved"].transform("sum") / g["known_outcome"].transform("sum").clip(lower=1)
     src = out["status_source"]
     live_obs = (src == "setup") & out["enabler_live"] & (out["ev_known"] > 0)
     n = np.where(live_obs, out["ev_known"], out["known_outcome"]).astype("float64")
     k = np.where(live_obs, out["ev_ai"], out["ai_resolved"]).astype("float64")
+    n_all = out["known_outcome"].to_numpy(dtype="float64")
+    k_all = out["ai_resolved"].to_numpy(dtype="float64")
+    if soft and "known_soft" in out:
+        has = out["known_soft"].notna().to_numpy()
+        ks = out["known_soft"].fillna(0.0).to_numpy(dtype="float64")
+        a_s = out["ai_soft"].fillna(0.0).to_numpy(dtype="float64")
+        kl = out["known_live_soft"].to_numpy(dtype="float64")
+        al = out["ai_live_soft"].to_numpy(dtype="float64")
+        from_setup = ((src == "setup") & out["enabler_live"]).to_numpy() & (np.nan_to_num(kl) > 0)
+        n = np.where(has, np.where(from_setup, kl, ks), n)
+        k = np.where(has, np.where(from_setup, al, a_s), k)
+        n_all, k_all = np.where(has, ks, n_all), np.where(has, a_s, k_all)
+        tconf = pd.to_numeric(out["topic_conf_soft"], errors="coerce").astype("float64")
+        conf = conf.where(~has, tconf.fillna(1.0).clip(0.05, 1.0))
+    out["conf"] = 1 - noise_weight * (1 - conf)
+    out["n_all"], out["k_all"] = n_all, k_all
+    g = out.groupby("account_id")
+    acc_rate = g["k_all"].transform("sum") / g["n_all"].transform("sum").clip(lower=1)
     r = np.divide(k, n, out=np.zeros_like(k), where=n > 0)
     rho = np.clip((r - (1 - out["conf"]) * acc_rate) / out["conf"], 0.0, 1.0)
     out["n"] = n
@@ -506,8 +533,8 @@ def mixture_status(
     """Fit the mixture on `enabler_status` output; return (cells with p_work, p_full, var_full,
     delta, an inferred enabler_live = P(working) > 0.5 where setup is missing) and the benchmarks
     (the rate where the cell works, with no account effect)."""
-    status = _own_counts(status, params.noise_weight)
-    fit = fit_mixture(_mixture_input(status))
+    status = _own_counts(status, params.noise_weight, params.soft_types)
+    fit = fit_mixture(_mixture_input(status[status["n"] > 0]))
     if neighbours is not None and params.knn_weight > 0:
         fit = _blend_counterfactual(fit, neighbours, params)
     keep = [*KEYC, "p_work", "p_full", "var_full", "delta", "delta_var"]
@@ -572,15 +599,14 @@ def _estimate_mixture(
     previous: pd.DataFrame | None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Potential per account from the mixture (see the module docstring)."""
-    t = status[status["known_outcome"] > 0].merge(
-        bench[[*VCELL, "benchmark_rate"]], on=VCELL, how="left"
-    )
-    own = t["rate"].fillna(0.0)
+    t = status[status["n_all"] > 0].merge(bench[[*VCELL, "benchmark_rate"]], on=VCELL, how="left")
+    # The cell's own window rate and share: soft counts where `soft_types` spread them.
+    own = (t["k_all"] / t["n_all"]).fillna(0.0)
     has = t["p_full"].notna()
     m = params.own_prior
     k, n = t["k"], t["n"]
-    acc_rate = t.groupby("account_id")["ai_resolved"].transform("sum") / t.groupby("account_id")[
-        "known_outcome"
+    acc_rate = t.groupby("account_id")["k_all"].transform("sum") / t.groupby("account_id")[
+        "n_all"
     ].transform("sum")
     # The cell's own rate over the window, tagging noise removed (see `_own_counts`).
     rho = ((own - (1 - t["conf"]) * acc_rate) / t["conf"]).clip(0.0, 1.0)
@@ -590,8 +616,8 @@ def _estimate_mixture(
     t["current_rate"] = own
     t["target_rate"] = np.where(has, target, rho)
     t["actionable"] = has & (t["target_rate"] > rho + 1e-9)
-    totals = t.groupby("account_id")["known_outcome"].transform("sum")
-    t["share"] = t["known_outcome"] / totals
+    totals = t.groupby("account_id")["n_all"].transform("sum")
+    t["share"] = t["n_all"] / totals
     # Each conversation counts in its cell with its tag confidence; the rest of it resolves like
     # the account's other conversations, so the potential is the confidence-weighted mean of the
     # targets and a cell's contribution is its weight × (target − own rate).
@@ -607,7 +633,7 @@ def _estimate_mixture(
         pw * (1 - pw) * (own_hi - pf) ** 2
         + pw**2 * own_var
         + (1 - pw) ** 2 * (t["var_full"].fillna(0.0) + tau**2),
-        own * (1 - own) / t["known_outcome"].clip(lower=1),
+        own * (1 - own) / t["n_all"].clip(lower=1),
     )
     t["_vi"] = t["weight"] ** 2 * var_indep
     t["_lift"] = np.where(has, t["weight"] * (1 - pw) * pf * (1 - pf), 0.0)

@@ -302,6 +302,28 @@ def _m013_emerging_fit(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+# Columns added to a lake table after the lake's shape was fixed (migrations 1-12), with their
+# type: a lake workspace's writer gives its new-rows table these columns (`lake_writer_objects`),
+# new files carry them and `union_by_name` reads old files as NULL.
+LAKE_ADDED_COLUMNS: dict[str, dict[str, str]] = {
+    # Migration 14: each automation type's probability per tagged conversation (the tagger's,
+    # see `cockpit.tagging.tagger.type_probabilities`); the potential spreads a conversation
+    # over its topic's type cells with them.
+    "tags": {"p_informational": "DOUBLE", "p_personalized": "DOUBLE", "p_action": "DOUBLE"},
+}
+
+
+def _m014_type_probabilities(con: duckdb.DuckDBPyConnection) -> None:
+    # A lake workspace keeps `tags` as Parquet (a view here): its columns are added per file.
+    kind = con.execute(
+        "SELECT table_type FROM information_schema.tables "
+        "WHERE table_name = 'tags' AND table_schema = 'main' AND table_catalog = current_database()"
+    ).fetchall()
+    if kind and kind[0][0] == "BASE TABLE":
+        for col, typ in LAKE_ADDED_COLUMNS["tags"].items():
+            con.execute(f"ALTER TABLE tags ADD COLUMN IF NOT EXISTS {col} {typ}")
+
+
 # Every derived table, whichever migration declared it.
 DERIVED_TABLES = {**DERIVED_DDL, **DERIVED_DDL_12}
 
@@ -320,6 +342,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[duckdb.DuckDBPyConnection], None]]] =
     (11, "mask stored rows with the secret and identifier rules", _m011_mask_stored_rows),
     (12, "look-first priority; topic demand per account", _m012_priority),
     (13, "emerging topics: fit of each conversation to its topic", _m013_emerging_fit),
+    (14, "tags: probability of each automation type", _m014_type_probabilities),
 ]
 
 
@@ -465,8 +488,13 @@ def lake_writer_objects(table: str, files: str) -> list[str]:
     """A writer's view of a lake table: published rows minus replaced keys, plus new rows."""
     keys = ", ".join(LAKE_TABLES[table])
     src = f"read_parquet({files}, union_by_name = true)"
+    added = [
+        f"ALTER TABLE _lake_new_{table} ADD COLUMN IF NOT EXISTS {col} {typ}"
+        for col, typ in LAKE_ADDED_COLUMNS.get(table, {}).items()
+    ]
     return [
         f"CREATE OR REPLACE TEMP TABLE _lake_new_{table} AS SELECT * FROM {src} LIMIT 0",
+        *added,
         f"CREATE OR REPLACE TEMP TABLE _lake_gone_{table} AS SELECT {keys} FROM {src} LIMIT 0",
         f"CREATE OR REPLACE TEMP VIEW {table} AS SELECT b.* FROM {src} b "
         f"ANTI JOIN _lake_gone_{table} g USING ({keys}) "

@@ -21,6 +21,7 @@ import duckdb
 import pandas as pd
 
 from cockpit import access
+from cockpit.contract import AUTOMATION_TYPES
 from cockpit.errors import CockpitError
 from cockpit.store.migrations import CORRECTIONS_DDL, CORRECTIONS_MIGRATIONS, OVERRIDE_AUDIT_DDL
 from cockpit.tagging.taxonomy import OTHER, Taxonomy
@@ -216,6 +217,11 @@ def apply_corrections(tags: pd.DataFrame, corrections: pd.DataFrame) -> pd.DataF
         out.loc[hit, "automation_type"] = latest.loc[ids, "automation_type"].to_numpy()
         out.loc[hit, "topic_id"] = latest.loc[ids, "topic_id"].to_numpy()
         out.loc[hit, ["type_confidence", "topic_confidence"]] = 1.0
+        # A corrected type is certain: its probability is 1, the other types' 0.
+        for t in AUTOMATION_TYPES:
+            col = f"p_{t}"
+            if col in out:
+                out.loc[hit, col] = (out.loc[hit, "automation_type"] == t).astype(float)
         out.loc[hit, "corrected"] = True
     return out
 

@@ -15,6 +15,7 @@ from cockpit.tagging.corrections import apply_corrections
 TAG_COLUMNS = [
     "conversation_id", "automation_type", "type_confidence", "topic_id", "topic_confidence",
     "taxonomy_version", "model_id", "text_hash", "corrected", "tagged_at",
+    "p_informational", "p_personalized", "p_action",
 ]  # fmt: skip
 
 

@@ -32,11 +32,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from cockpit.contract import AUTOMATION_TYPES
 from cockpit.tagging.taxonomy import OTHER, Taxonomy
 
 log = logging.getLogger(__name__)
 
 OOS = "__oos__"
+# The stored probability of each automation type (migration 14), in `AUTOMATION_TYPES` order: the
+# potential spreads a conversation over the type cells of its topic with them.
+TYPE_PROB_COLUMNS = tuple(f"p_{t}" for t in AUTOMATION_TYPES)
 C_TYPE = 4.0
 # Normalised embeddings need weak regularisation to separate few-shot classes. 10-shot custom
 # intents (bench/tagging.py, 2 seeds) Bitext / CLINC banking / CLINC credit cards: C=4 0.962 /
@@ -278,7 +282,8 @@ class Tagger:
     ) -> pd.DataFrame:
         """Tags for each row of `vectors`, restricted to topics valid for its account.
 
-        Returns a DataFrame with automation_type, type_confidence, topic_id, topic_confidence.
+        Returns a DataFrame with automation_type, type_confidence, topic_id, topic_confidence
+        and one probability per automation type (`TYPE_PROB_COLUMNS`, see `type_probabilities`).
         """
         from threadpoolctl import threadpool_limits
 
@@ -296,8 +301,10 @@ class Tagger:
             t_idx = tp.argmax(axis=1) if n else np.zeros(0, int)
             types = np.asarray(self.type_head.classes, dtype=object)[t_idx]
             type_conf = self.type_head.confidence(tp, near) if n else np.zeros(0)
+            type_classes = list(self.type_head.classes)
         else:
             types, type_conf = np.full(n, None, dtype=object), np.full(n, np.nan)
+            tp, type_classes = np.zeros((n, 0)), []
 
         probs = self.topic_head.probs(x) if n else np.zeros((0, len(self.topic_head.classes)))
         classes = np.asarray(self.topic_head.classes, dtype=object)
@@ -334,14 +341,53 @@ class Tagger:
                 hit = (topic_ids == topic.id) & ~overridden
                 types[hit] = topic.automation_type
                 type_conf[hit] = topic_conf[hit]
+        type_conf = np.clip(type_conf.astype(float), 0.0, 1.0)
+        soft = type_probabilities(tp, type_classes, types, type_conf)
         return pd.DataFrame(
             {
                 "automation_type": pd.Series(types, dtype=object),
-                "type_confidence": np.clip(type_conf.astype(float), 0.0, 1.0),
+                "type_confidence": type_conf,
                 "topic_id": pd.Series(topic_ids, dtype=object),
                 "topic_confidence": np.clip(topic_conf, 0.0, 1.0),
+                **{col: soft[:, j] for j, col in enumerate(TYPE_PROB_COLUMNS)},
             }
         )
+
+
+def type_probabilities(
+    probs: np.ndarray, classes: Sequence[str], types: np.ndarray, confidence: np.ndarray
+) -> np.ndarray:
+    """(n, 3) probability of each automation type (`AUTOMATION_TYPES` order) per row, consistent
+    with the stored tag: the tagged type gets its (calibrated) `type_confidence`, the rest
+    (1 − confidence) is shared among the other types in proportion to the head's probabilities
+    (evenly when the head gives them none). A type fixed by an override or a custom topic thus
+    gets the confidence it was given; rows without a type head (or an unknown type) get NaN."""
+    n = len(types)
+    out = np.full((n, len(AUTOMATION_TYPES)), np.nan)
+    if n == 0 or not len(classes):
+        return out
+    col = {c: i for i, c in enumerate(classes)}
+    raw = np.zeros((n, len(AUTOMATION_TYPES)))
+    for j, t in enumerate(AUTOMATION_TYPES):
+        if t in col:
+            raw[:, j] = probs[:, col[t]]
+    index = {t: j for j, t in enumerate(AUTOMATION_TYPES)}
+    tagged = np.array([index.get(t, -1) for t in types])
+    ok = (tagged >= 0) & np.isfinite(confidence)
+    rows = np.flatnonzero(ok)
+    others = raw[rows].copy()
+    others[np.arange(len(rows)), tagged[rows]] = 0.0
+    total = others.sum(axis=1, keepdims=True)
+    even = np.ones_like(others)
+    even[np.arange(len(rows)), tagged[rows]] = 0.0
+    others = np.where(
+        total > 1e-12, others / np.maximum(total, 1e-12), even / even.sum(1, keepdims=True)
+    )
+    rest = (1.0 - confidence[rows])[:, None]
+    soft = others * rest
+    soft[np.arange(len(rows)), tagged[rows]] = confidence[rows]
+    out[rows] = soft
+    return out
 
 
 def training_examples(
