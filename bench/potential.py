@@ -123,6 +123,7 @@ def predict(book: Book, params: PotentialParams, true_tags: bool = False) -> pd.
         params.window_days,
         read_setup(con),
         tags=None if true_tags else "tags",
+        soft=params.soft_types and not true_tags,
     )
     nb = None
     if params.knn_weight > 0:

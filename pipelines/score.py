@@ -115,7 +115,9 @@ def score(
     write_table(con, "topic_weekly", metrics.topic_weekly(con, "scored"))
     log.info("Score - metrics completed (as of %s)", as_of)
 
-    inputs = potential_inputs(con, "scored", as_of, params.window_days, read_setup(con))
+    inputs = potential_inputs(
+        con, "scored", as_of, params.window_days, read_setup(con), soft=params.soft_types
+    )
     scale = backtest.latest_interval_scale(con)  # the workspace's own conformal scale, if any
     if scale is not None:
         params = dataclasses.replace(params, interval_scale=scale)

@@ -85,3 +85,54 @@ def test_same_seed_gives_the_same_database(built, tmp_path):
         if cols:
             sql = f"SELECT {cols} FROM {table}"
         assert _rows(built, f"{sql} ORDER BY {key}") == _rows(again, f"{sql} ORDER BY {key}"), table
+
+
+def test_the_score_step_feeds_the_counterfactual_the_stores_vectors(built, monkeypatch):
+    """The score step asks the per-conversation counterfactual with the window's cached vectors
+    (aligned with its conversations) and writes its per-cell contributions: the test fails when
+    the wiring from the store's embedding cache to the estimator breaks."""
+    import numpy as np
+
+    from cockpit.embedding.cache import attach_cache, lookup_vectors
+    from cockpit.scoring import potential as potential_mod
+    from cockpit.scoring.inputs import window_conversations
+    from pipelines import score
+    from pipelines.context import StepContext
+
+    seen = []
+    real = potential_mod.cell_counterfactual
+
+    def spy(conversations, vectors, *args, **kwargs):
+        seen.append((conversations.copy(), np.array(vectors)))
+        return real(conversations, vectors, *args, **kwargs)
+
+    monkeypatch.setattr(potential_mod, "cell_counterfactual", spy)
+    with store.writing(built, "test-score") as con:
+        score.run(StepContext(con=con, settings=built, run_id="t"))
+        con.execute("CREATE OR REPLACE TEMP TABLE scored AS " + metrics_sql())
+        as_of = con.execute("SELECT max(day) FROM scored").fetchall()[0][0]
+        conv = window_conversations(con, "scored", as_of, 90)
+        attach_cache(con, built.embeddings_path)
+        expected = lookup_vectors(con, conv["text_hash"].tolist(), conv["model_id"].iloc[0])
+    assert len(seen) == 1, "the score step did not call the counterfactual"
+    asked, vectors = seen[0]
+    assert len(asked) == len(conv) > 0 and vectors.shape == (len(conv), expected.shape[1])
+    assert asked["account_id"].tolist() == conv["account_id"].tolist()
+    np.testing.assert_allclose(vectors, expected, atol=1e-6)
+    pot = dict(_rows(built, "SELECT account_id, method FROM potential"))
+    assert pot and all("same kinds of requests" in m for m in pot.values())
+    # Contributions are written per cell and add up to the gap of every account not floored.
+    rows = _rows(
+        built,
+        "SELECT p.account_id, p.gap_pts, sum(c.contribution_pts) FROM potential p "
+        "JOIN potential_contributions c USING (account_id) WHERE NOT p.floored GROUP BY ALL",
+    )
+    assert rows
+    for account, gap, total in rows:
+        assert gap == pytest.approx(total, abs=1e-6), account
+
+
+def metrics_sql() -> str:
+    from cockpit.scoring import metrics
+
+    return metrics.scored_relation()

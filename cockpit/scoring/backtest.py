@@ -186,7 +186,13 @@ def run_backtest(
     since = pd.to_datetime(setup["live_since"])
     visible = setup[(since.isna() | (since < pd.Timestamp(cutoff))).to_numpy()]
     inputs = potential_inputs(
-        con, "_bt_scored", as_of, params.window_days, visible, set(setup["account_id"])
+        con,
+        "_bt_scored",
+        as_of,
+        params.window_days,
+        visible,
+        set(setup["account_id"]),
+        soft=params.soft_types,
     )
     setup_accounts = inputs.setup_accounts
     method = describe(params, ramp_days)

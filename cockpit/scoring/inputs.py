@@ -52,11 +52,13 @@ def potential_inputs(
     setup: pd.DataFrame,
     setup_accounts: set[str] | None = None,
     tags: str | None = "tags",
+    soft: bool = False,
 ) -> PotentialInputs:
     """Window and previous-window counts per account × cell over `source` (a scored relation),
     with `tag_confidence`: the mean probability, per the tagger, that a known-outcome
     conversation of the cell belongs there (type × topic confidence; 1 for corrected tags, and
-    for every conversation when `tags` is None or lacks confidences)."""
+    for every conversation when `tags` is None or lacks confidences). `soft`: add the soft type
+    counts of `soft_counts` (cells only a type probability reaches get zero hard counts)."""
     start, end = metrics.window_bounds(as_of, window_days)
     cells = metrics.aggregate(
         con,
@@ -75,9 +77,9 @@ def potential_inputs(
     # Rounded: DuckDB's parallel avg() may differ in the last bits from run to run, and the same
     # inputs must give the same database.
     cells["tag_confidence"] = conf.fillna(1.0).clip(0.05, 1.0).round(9)
-    soft = soft_counts(con, source, setup, start, end, tags)
-    if not soft.empty:
-        cells = cells.merge(soft, on=[*KEY[:1], "vertical", *metrics.CELL], how="outer")
+    soft_df = soft_counts(con, source, setup, start, end, tags) if soft else None
+    if soft_df is not None and not soft_df.empty:
+        cells = cells.merge(soft_df, on=[*KEY[:1], "vertical", *metrics.CELL], how="outer")
         for col in ("known_outcome", "ai_resolved", "conversations"):
             if col in cells:
                 cells[col] = cells[col].fillna(0).astype("int64")
