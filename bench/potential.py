@@ -18,6 +18,7 @@ counts unknown outcomes in its denominator, so it is divided by (1 − its unkno
 
 Usage: python bench/potential.py --demo /tmp/demo --eval /tmp/eval --eval-files /tmp/evalfiles
        [--groups] [--stored-only] [--set knn_weight=0.5 ...]
+       python bench/potential.py --cost 500000   (the counterfactual's time at that size)
 """
 
 from __future__ import annotations
@@ -194,15 +195,46 @@ def groups(book: Book, params: PotentialParams) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def cost(n: int, seed: int = 0, accounts: int = 2000, cells: int = 15) -> dict[str, float]:
+    """Seconds of the per-conversation counterfactual on `n` known outcomes of one vertical
+    (random unit vectors, 384 dims, `accounts` accounts × `cells` cells, half of the cells
+    working): what the score step adds at that size, with the caps of `counterfactual`."""
+    import time
+
+    from cockpit.scoring import counterfactual as cf
+
+    rng = np.random.default_rng(seed)
+    acc = rng.integers(0, accounts, n)
+    cell = rng.integers(0, cells, n)
+    conv = pd.DataFrame(
+        {"account_id": [f"a{a}" for a in acc], "vertical": "v", "automation_type": "informational",
+         "topic_id": [f"t{c}" for c in cell], "ai": rng.integers(0, 2, n)}
+    )  # fmt: skip
+    vec = rng.standard_normal((n, 384)).astype("float32")
+    keys = conv[cf.KEYC].drop_duplicates()
+    working = keys.assign(p_work=np.where(keys["topic_id"].str[1:].astype(int) % 2 == 0, 0.9, 0.1))
+    delta = pd.Series(0.0, index=pd.Index(keys["account_id"].unique()))
+    t0 = time.perf_counter()
+    out = cf.cell_counterfactual(conv, vec, working, delta)
+    seconds = time.perf_counter() - t0
+    return {"known_outcomes": n, "asked": int(out["n_knn"].sum()), "seconds": round(seconds, 1)}
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--demo", type=Path, required=True, help="COCKPIT_HOME of the demo")
-    p.add_argument("--eval", type=Path, required=True, help="COCKPIT_HOME of the evaluation book")
-    p.add_argument("--eval-files", type=Path, required=True, help="folder the generator wrote")
+    p.add_argument("--demo", type=Path, help="COCKPIT_HOME of the demo")
+    p.add_argument("--eval", type=Path, help="COCKPIT_HOME of the evaluation book")
+    p.add_argument("--eval-files", type=Path, help="folder the generator wrote")
     p.add_argument("--set", action="append", default=[], help="param=value overrides")
     p.add_argument("--stored-only", action="store_true", help="skip the true-tags rows")
     p.add_argument("--groups", action="store_true", help="also MAE / bias per account group")
+    p.add_argument(
+        "--cost", type=int, default=0, help="only time the counterfactual on this many outcomes"
+    )
     a = p.parse_args()
+    if a.cost:
+        print(cost(a.cost), "load", " ".join(f"{x:.1f}" for x in __import__("os").getloadavg()))
+        return
     params = DEFAULT_PARAMS
     for kv in a.set:
         k, v = kv.split("=", 1)
@@ -210,6 +242,8 @@ def main() -> None:
         params = dataclasses.replace(
             params, **{k: type(cur)(v) if not isinstance(cur, bool) else v == "1"}
         )
+    if not (a.demo and a.eval and a.eval_files):
+        p.error("--demo, --eval and --eval-files are required (unless --cost)")
     books = [demo_book(a.demo), eval_book(a.eval, a.eval_files)]
     pd.set_option("display.width", 200)
     print(table(books, params, not a.stored_only).round(2).to_string(index=False))

@@ -177,3 +177,31 @@ def test_window_vectors_reads_the_cached_vectors_in_order_or_says_none(tmp_path)
     assert conv["account_id"].tolist() == ["A", "B"] and conv["ai"].tolist() == [1, 0]
     expected = HashingEmbedder().embed(["where is my invoice", "refund my order"])
     assert np.allclose(vectors, expected, atol=1e-5)
+
+
+def test_cell_quota_is_the_largest_equal_share_that_fits():
+    from cockpit.scoring.counterfactual import cell_quota
+
+    # 5 + 2q ≤ 100 → q = 47; under the total every cell keeps its per-cell cap
+    assert cell_quota([5, 200, 300], total=100, per_cell=100) == 47
+    assert cell_quota([5, 10], total=100, per_cell=100) == 100
+    # more cells than the total allows: still one each
+    assert cell_quota([3] * 50, total=10, per_cell=100) == 1
+
+
+def test_the_asked_total_per_vertical_is_capped_evenly_over_each_cell(monkeypatch):
+    from cockpit.scoring.counterfactual import asked_rows
+
+    conv = pd.DataFrame(
+        {"account_id": ["a"] * 10 + ["b"] * 3, "vertical": "v", "automation_type": "i",
+         "topic_id": "t"}
+    )  # fmt: skip
+    monkeypatch.setattr(counterfactual, "ASK_MAX", 7)
+    asked = asked_rows(conv)
+    # q = 4: b's 3 rows and 4 of a's 10, spread over them (ranks 0, 3, 5, 8)
+    assert asked[10:].all() and asked.sum() == 7
+    assert np.flatnonzero(asked[:10]).tolist() == [0, 3, 5, 8]
+    conv, vecs, working = _conversations(shift_hard=False)
+    monkeypatch.setattr(counterfactual, "ASK_MAX", 30)
+    out = cell_counterfactual(conv, vecs, working, pd.Series(dtype="float64"), k=20)
+    assert out["n_knn"].sum() <= 30

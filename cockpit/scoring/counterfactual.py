@@ -39,6 +39,12 @@ KNN_PRIOR = 2.0
 # books of `bench/potential.py` are under the caps; they keep a 2M-conversation book bounded.
 QUERY_MAX = 100
 POOL_MAX = 20_000
+# At most this many conversations are asked per vertical: when the cells' conversations exceed
+# it, every cell's quota is lowered to the same q (the largest with Σ_c min(n_c, q) ≤ ASK_MAX,
+# at least 1), so a cell's mean logit still rests on up to q answers and the work per vertical
+# is bounded by ASK_MAX × POOL_MAX similarities (measured in bench/potential.py --cost). Equal to
+# POOL_MAX: 20,000 × 20,000 took ~4 s here; both books of `bench/potential.py` are under it.
+ASK_MAX = 20_000
 # Queries per block of the similarity product: bounds memory to block × pool × 4 bytes.
 BLOCK = 1024
 EPS = 1e-6
@@ -65,13 +71,16 @@ def neighbour_rates(
     idx = np.flatnonzero(pool)
     if n == 0 or len(idx) == 0:
         return out
-    v = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-    pv, pa, py = v[idx].astype("float32"), account[idx], y[idx].astype("float64")
+    # float32 throughout (the product's cost), accounts as integer codes (the peers-only mask
+    # compares block × pool pairs: strings there cost more than the product itself).
+    v = np.asarray(vectors, dtype="float32")
+    v = v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
+    account = pd.factorize(np.asarray(account))[0]
+    pv, pa, py = v[idx], account[idx], y[idx].astype("float64")
     base = float(py.mean())
     kk = min(k, len(idx))
     for s in range(0, n, BLOCK):
-        q = v[s : s + BLOCK].astype("float32")
-        sims = q @ pv.T
+        sims = v[s : s + BLOCK] @ pv.T
         sims[account[s : s + BLOCK, None] == pa[None, :]] = -np.inf  # peers only
         top = np.argpartition(-sims, kk - 1, axis=1)[:, :kk]
         ok = np.isfinite(np.take_along_axis(sims, top, axis=1))
@@ -79,6 +88,38 @@ def neighbour_rates(
         cnt = ok.sum(axis=1)
         out[s : s + BLOCK] = (hits + prior * base) / (cnt + prior)
     return out
+
+
+def cell_quota(sizes: np.ndarray, total: int | None = None, per_cell: int | None = None) -> int:
+    """The largest q ≤ `per_cell` (QUERY_MAX) with Σ min(size, q) ≤ `total` (ASK_MAX), at
+    least 1: how many conversations each cell of one vertical may ask."""
+    total = ASK_MAX if total is None else total
+    per_cell = QUERY_MAX if per_cell is None else per_cell
+    sizes = np.asarray(sizes, dtype="int64")
+    if len(sizes) == 0 or np.minimum(sizes, per_cell).sum() <= total:
+        return per_cell
+    lo, hi = 1, per_cell  # Σ min(size, q) grows with q: bisect for the largest that fits
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if np.minimum(sizes, mid).sum() <= total:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def asked_rows(conv: pd.DataFrame) -> np.ndarray:
+    """Which rows ask for a counterfactual: per account × cell at most the vertical's quota
+    (`cell_quota`), evenly spaced over the cell's rows (spread over the window, deterministic)."""
+    g = conv.groupby(KEYC, sort=False)
+    rank = g.cumcount().to_numpy()
+    size = g["account_id"].transform("size").to_numpy()
+    quota = np.zeros(len(conv), dtype="int64")
+    for _, rows in conv.groupby("vertical").indices.items():
+        cells = conv.iloc[rows].groupby(KEYC, sort=False).size().to_numpy()
+        quota[rows] = cell_quota(cells)
+    # Row r of n is asked when it starts a new q-th of the cell: exactly min(n, q) rows.
+    return np.where(size <= quota, True, (rank * quota) // size != ((rank - 1) * quota) // size)
 
 
 def cell_counterfactual(
@@ -102,7 +143,7 @@ def cell_counterfactual(
     conv = conversations.reset_index(drop=True)
     w = conv.merge(working[[*KEYC, "p_work"]], on=KEYC, how="left")["p_work"]
     pool = (w.fillna(0.0) > 0.5).to_numpy().copy()
-    asked = (conv.groupby(KEYC).cumcount() < QUERY_MAX).to_numpy()
+    asked = asked_rows(conv)
     for _, rows in conv.groupby("vertical").indices.items():
         members = rows[pool[rows]]
         if len(members) > POOL_MAX:  # evenly spaced: deterministic, spread over the window
