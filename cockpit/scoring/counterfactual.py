@@ -62,14 +62,17 @@ def neighbour_rates(
     pool: np.ndarray,
     k: int = KNN_K,
     prior: float = KNN_PRIOR,
+    query: np.ndarray | None = None,
 ) -> np.ndarray:
-    """q_i for every row: the shrunk AI-resolved share of its k most similar pool rows of other
-    accounts (cosine on the given vectors). Rows without any pool row of another account get the
-    pool's mean rate (NaN when the pool is empty)."""
+    """q_i for every row (or only the rows where `query` is true; NaN elsewhere): the shrunk
+    AI-resolved share of its k most similar pool rows of other accounts (cosine on the given
+    vectors). Rows without any pool row of another account get the pool's mean rate (NaN when
+    the pool is empty)."""
     n = len(vectors)
     out = np.full(n, np.nan)
     idx = np.flatnonzero(pool)
-    if n == 0 or len(idx) == 0:
+    ask = np.arange(n) if query is None else np.flatnonzero(query)
+    if n == 0 or len(idx) == 0 or len(ask) == 0:
         return out
     # float32 throughout (the product's cost), accounts as integer codes (the peers-only mask
     # compares block × pool pairs: strings there cost more than the product itself).
@@ -79,14 +82,15 @@ def neighbour_rates(
     pv, pa, py = v[idx], account[idx], y[idx].astype("float64")
     base = float(py.mean())
     kk = min(k, len(idx))
-    for s in range(0, n, BLOCK):
-        sims = v[s : s + BLOCK] @ pv.T
-        sims[account[s : s + BLOCK, None] == pa[None, :]] = -np.inf  # peers only
+    for s in range(0, len(ask), BLOCK):
+        rows = ask[s : s + BLOCK]
+        sims = v[rows] @ pv.T
+        sims[account[rows, None] == pa[None, :]] = -np.inf  # peers only
         top = np.argpartition(-sims, kk - 1, axis=1)[:, :kk]
         ok = np.isfinite(np.take_along_axis(sims, top, axis=1))
         hits = (py[top] * ok).sum(axis=1)
         cnt = ok.sum(axis=1)
-        out[s : s + BLOCK] = (hits + prior * base) / (cnt + prior)
+        out[rows] = (hits + prior * base) / (cnt + prior)
     return out
 
 
@@ -160,6 +164,7 @@ def cell_counterfactual(
             conv["ai"].to_numpy(dtype="float64")[rows],
             pool[rows],
             k,
+            query=asked[rows],  # pool rows only answer: their own q_i is never used
         )
     d = conv["account_id"].map(delta).fillna(0.0).to_numpy()
     conv["p_i"] = 1.0 / (1.0 + np.exp(-(_logit(q) + d)))
