@@ -88,7 +88,43 @@ def potential_inputs(
     return PotentialInputs(as_of, cells, previous, setup, accounts)
 
 
-SOFT_COLUMNS = ["known_soft", "ai_soft", "known_live_soft", "ai_live_soft", "topic_conf_soft"]
+SOFT_COLUMNS = [
+    "known_soft", "ai_soft", "known_live_soft", "ai_live_soft", "topic_conf_soft", "rate_deconv",
+]  # fmt: skip
+# Pseudo-conversations at the account's own rate in the deconvolution (`deconvolve`): a type the
+# tagger gives an account × topic almost no probability mass has no evidence of its own rate and
+# falls back to the account's, as the hard noise cleaning assumes; 2, like KNN_PRIOR, is enough
+# to keep the 3 × 3 system well posed without pulling a cell of a few conversations.
+DECONV_PRIOR = 2.0
+
+
+def deconvolve(moments: pd.DataFrame, prior: float | None = None) -> pd.DataFrame:
+    """Each type's own rate per account × topic, from conversations whose type is uncertain:
+    with y_i = 1 when AI-resolved and p_i the type probabilities, E[y_i] = Σ_k p_ik ρ_k, so the
+    least-squares ρ solves (Σ_i p_i p_iᵀ + λ I) ρ = Σ_i p_i y_i + λ R (R the account's rate,
+    λ = `DECONV_PRIOR`), clipped to [0, 1]. Unlike spreading outcomes by probability, this
+    removes what a conversation of another type brings into a cell instead of sharing it.
+    Without the prior, Σ_k (Σ_i p_ik) ρ_k = Σ_i y_i: the account's total is kept.
+    `moments`: account_id, vertical, topic_id, acc_rate, m_<a>_<b> and b_<a> per type pair."""
+    from cockpit.contract import AUTOMATION_TYPES
+
+    lam = DECONV_PRIOR if prior is None else prior
+    cols = [*KEY[:1], "vertical", *metrics.CELL, "rate_deconv"]
+    if moments.empty:
+        return pd.DataFrame(columns=cols)
+    types = list(AUTOMATION_TYPES)
+    m = np.stack(
+        [np.stack([moments[f"m_{a}_{b}"].to_numpy(float) for b in types], 1) for a in types], 1
+    )
+    rate0 = moments["acc_rate"].to_numpy(float)
+    b = np.stack([moments[f"b_{a}"].to_numpy(float) for a in types], 1) + lam * rate0[:, None]
+    rho = np.linalg.solve(m + lam * np.eye(len(types))[None], b[..., None])[..., 0]
+    rho = np.clip(rho, 0.0, 1.0)
+    out = [
+        moments[[*KEY[:1], "vertical", "topic_id"]].assign(automation_type=t, rate_deconv=rho[:, j])
+        for j, t in enumerate(types)
+    ]
+    return pd.concat(out, ignore_index=True)[cols]
 
 
 def soft_counts(
@@ -130,11 +166,7 @@ def soft_counts(
         + " ".join(f"WHEN '{t}' THEN '{e}'" for t, e in ENABLER_FOR_TYPE.items())
         + " END"
     )
-    con.register("_soft_setup", s)
-    try:
-        df = con.execute(
-            f"""
-            WITH base AS (
+    base_cte = f"""base AS (
                 SELECT s.account_id, s.vertical, s.day, CAST(s.resolved_by = 'ai' AS DOUBLE) AS ai,
                        s.topic_id, s.automation_type,
                        CASE WHEN {corrected} THEN 1.0 ELSE coalesce(t.topic_confidence, 1.0)
@@ -144,7 +176,12 @@ def soft_counts(
                        {", ".join(f"t.{p}" for p in probs)}
                 FROM {source} s LEFT JOIN {tags} t USING (conversation_id)
                 WHERE s.day BETWEEN DATE '{start}' AND DATE '{end}' AND s.resolved_by IS NOT NULL
-            ), weighted AS (
+            )"""
+    con.register("_soft_setup", s)
+    try:
+        df = con.execute(
+            f"""
+            WITH {base_cte}, weighted AS (
                 SELECT account_id, vertical, day, ai, topic_id, automation_type, 1.0 AS w, tconf
                 FROM base WHERE NOT soft
                 UNION ALL {spread}
@@ -167,8 +204,35 @@ def soft_counts(
             ORDER BY ALL
             """
         ).df()
+        moments = con.execute(
+            f"""WITH {base_cte}, onehot AS (
+                SELECT account_id, vertical, topic_id, automation_type, ai,
+                       avg(ai) OVER (PARTITION BY account_id)
+                       AS acc_rate, {
+                ", ".join(
+                    f"CASE WHEN soft THEN p_{t} ELSE CAST(automation_type = '{t}' AS DOUBLE)"
+                    f" END AS q_{t}"
+                    for t in AUTOMATION_TYPES
+                )
+            }
+                FROM base)
+            SELECT account_id, vertical, topic_id, any_value(acc_rate) AS acc_rate,
+                   {
+                ", ".join(
+                    f"sum(q_{a} * q_{b}) AS m_{a}_{b}"
+                    for a in AUTOMATION_TYPES
+                    for b in AUTOMATION_TYPES
+                )
+            },
+                   {", ".join(f"sum(q_{a} * ai) AS b_{a}" for a in AUTOMATION_TYPES)}
+            FROM onehot
+            WHERE topic_id <> 'other'
+              AND automation_type IN ({", ".join(f"'{t}'" for t in AUTOMATION_TYPES)})
+            GROUP BY ALL ORDER BY ALL"""
+        ).df()
     finally:
         con.unregister("_soft_setup")
+    df = df.merge(deconvolve(moments), on=[*KEY[:1], "vertical", *metrics.CELL], how="left")
     setup_row = df["has_setup_row"].fillna(False).astype(bool)
     for col in ("known_live_soft", "ai_live_soft"):
         df[col] = df[col].where(setup_row, np.nan).fillna(0.0).where(setup_row, np.nan)

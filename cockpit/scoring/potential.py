@@ -143,6 +143,9 @@ class PotentialParams:
     # its topic with the tagger's probability of that type (when the tags store them), instead
     # of wholly in its top type with the type's doubt removed by `noise_weight`.
     soft_types: bool = False
+    # How soft counts give a cell its own rate: "deconvolve" (least squares over the type
+    # probabilities, `inputs.deconvolve`) or "spread" (each outcome shared by probability).
+    soft_mode: str = "deconvolve"
 
 
 DEFAULT_PARAMS = PotentialParams()
@@ -468,7 +471,9 @@ def estimate_potential(
     return pot, contrib.reset_index(drop=True)
 
 
-def _own_counts(status: pd.DataFrame, noise_weight: float, soft: bool = False) -> pd.DataFrame:
+def _own_counts(
+    status: pd.DataFrame, noise_weight: float, soft: bool = False, mode: str = "deconvolve"
+) -> pd.DataFrame:
     """Add the cell's own evidence `n`, `k` (a setup-live cell counts its outcomes since it went
     live) and `k` cleaned of tagging noise, and its window-wide counts `n_all`, `k_all`.
 
@@ -482,6 +487,10 @@ def _own_counts(status: pd.DataFrame, noise_weight: float, soft: bool = False) -
     counts in each type cell of its topic with the tagger's probability of that type, so the
     type's doubt is already spread over the cells and only the topic's doubt is cleaned here
     (conf = 1 − w · (1 − topic confidence)). Cells without soft counts keep the hard ones.
+    `mode` "spread" takes the spread outcomes as the cell's; "deconvolve" takes the cell's rate
+    from `inputs.deconvolve` (a conversation of another type no longer lifts or sinks the cell),
+    the live period's rate moved by the same correction. `rho_window`: the cell's own window rate
+    with the noise removed (what the potential lifts from).
     """
     out = status.copy()
     conf = out["tag_confidence"] if "tag_confidence" in out else pd.Series(1.0, index=out.index)
@@ -509,6 +518,13 @@ def _own_counts(status: pd.DataFrame, noise_weight: float, soft: bool = False) -
     g = out.groupby("account_id")
     acc_rate = g["k_all"].transform("sum") / g["n_all"].transform("sum").clip(lower=1)
     r = np.divide(k, n, out=np.zeros_like(k), where=n > 0)
+    r_all = np.divide(k_all, n_all, out=np.zeros_like(k_all), where=n_all > 0)
+    if soft and mode == "deconvolve" and "rate_deconv" in out:
+        dec = pd.to_numeric(out["rate_deconv"], errors="coerce").to_numpy(dtype="float64")
+        ok = ~np.isnan(dec)
+        r = np.where(ok, np.clip(r + (dec - r_all), 0.0, 1.0), r)
+        r_all = np.where(ok, dec, r_all)
+    out["rho_window"] = np.clip((r_all - (1 - out["conf"]) * acc_rate) / out["conf"], 0.0, 1.0)
     rho = np.clip((r - (1 - out["conf"]) * acc_rate) / out["conf"], 0.0, 1.0)
     out["n"] = n
     out["k"] = n * rho
@@ -533,7 +549,7 @@ def mixture_status(
     """Fit the mixture on `enabler_status` output; return (cells with p_work, p_full, var_full,
     delta, an inferred enabler_live = P(working) > 0.5 where setup is missing) and the benchmarks
     (the rate where the cell works, with no account effect)."""
-    status = _own_counts(status, params.noise_weight, params.soft_types)
+    status = _own_counts(status, params.noise_weight, params.soft_types, params.soft_mode)
     fit = fit_mixture(_mixture_input(status[status["n"] > 0]))
     if neighbours is not None and params.knn_weight > 0:
         fit = _blend_counterfactual(fit, neighbours, params)
@@ -605,11 +621,8 @@ def _estimate_mixture(
     has = t["p_full"].notna()
     m = params.own_prior
     k, n = t["k"], t["n"]
-    acc_rate = t.groupby("account_id")["k_all"].transform("sum") / t.groupby("account_id")[
-        "n_all"
-    ].transform("sum")
     # The cell's own rate over the window, tagging noise removed (see `_own_counts`).
-    rho = ((own - (1 - t["conf"]) * acc_rate) / t["conf"]).clip(0.0, 1.0)
+    rho = t["rho_window"]
     own_hi = (k + m * t["p_full"]) / (n + m)  # its own rate, were it working, shrunk
     pw = t["p_work"].fillna(1.0)
     target = pw * own_hi + (1 - pw) * t["p_full"]
