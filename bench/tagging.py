@@ -176,6 +176,38 @@ def type_scores(frame, probs, classes) -> dict[str, float]:
     }
 
 
+# Configuration choice on the held-in sets. The former rule (best mean accuracy) flipped between
+# near-equal configurations from one run to the next (CLINC150 held out: 0.831 -> 0.802 when a
+# change elsewhere tipped it to the intent layer). The robust rule: maximise the worst held-in
+# set's accuracy (a configuration must hold on every register, not average one away), and among
+# configurations within SELECTION_TOLERANCE of that best, keep the simpler structure (no intent
+# layer when it holds), then the best worst-set accuracy, then the lowest mean ECE.
+# 0.01: the spread the README reports between configurations as noise (±0.01), and about one
+# binomial standard error on MultiDoGo (n = 2,573, accuracy ≈ 0.65: 0.009), the smallest set.
+SELECTION_TOLERANCE = 0.01
+
+
+def pick_config(scores: dict, keep, rule: str = "robust"):
+    """The configuration chosen on the `keep` sets only.
+
+    rule "robust" (shipped): among configurations whose worst held-in accuracy is within
+    SELECTION_TOLERANCE of the best, those without the intent layer if any, then the best worst
+    accuracy, then the lowest mean ECE; rule "mean" (the former): best mean accuracy, then the lowest mean ECE.
+    """
+
+    def ece(k):
+        return float(np.mean([scores[k][n]["ece"] for n in keep]))
+
+    if rule == "mean":
+        return max(scores, key=lambda k: (round(np.mean([scores[k][n]["acc"] for n in keep]), 4), -ece(k)))  # fmt: skip
+    worst = {k: min(scores[k][n]["acc"] for n in keep) for k in scores}
+    best = max(worst.values())
+    near = [k for k in scores if worst[k] >= best - SELECTION_TOLERANCE]
+    if any(not k[0] for k in near):  # k = (intents, mix weight, confidence scale)
+        near = [k for k in near if not k[0]]
+    return max(near, key=lambda k: (round(worst[k], 4), -ece(k)))
+
+
 def fit_calibration(cfg, keep, scores, near) -> tuple[float, float, float]:
     """Platt-style calibrator over (logit top probability, nearest-example similarity), fitted
     on the `keep` sets' rows, each set weighted equally (the largest set must not decide)."""
@@ -297,14 +329,7 @@ def main() -> int:
     results["config_seconds"] = time.time() - t0
 
     def pick(keep):
-        """Best (accuracy, then -ECE) configuration judged on the `keep` sets only."""
-        return max(
-            scores,
-            key=lambda k: (
-                round(np.mean([scores[k][n]["acc"] for n in keep]), 4),
-                -np.mean([scores[k][n]["ece"] for n in keep]),
-            ),
-        )
+        return pick_config(scores, keep)
 
     print(
         "\nType accuracy, leave one data set out (held-out = configuration chosen on the other two)"
@@ -316,7 +341,8 @@ def main() -> int:
         others = [n for n in SETS if n != name]
         cfg = pick(others)
         sc = scores[cfg][name]
-        insample = scores[pick([name])][name]["acc"]
+        insample = scores[pick_config(scores, [name], "mean")][name]["acc"]  # best for this set
+        former = pick_config(scores, others, "mean")
         # calibrator fitted on the two other sets (nested: the scored set is never seen)
         coef = fit_calibration(cfg, others, scores, near)
         cal = calibrated(cfg, name, coef, scores, near)
@@ -336,6 +362,8 @@ def main() -> int:
             "ece": ece_cal,
             "calibration": coef,
             "in_sample_type_accuracy": insample,
+            "former_rule_config": former,
+            "former_rule_type_accuracy": scores[former][name]["acc"],
             "uncertain_threshold": thr,
             "uncertain_share": float(below.mean()),
             "accuracy_uncertain": float(sc["ok"][below].mean()) if below.any() else float("nan"),
@@ -351,7 +379,8 @@ def main() -> int:
         print(
             f"{name:<10} {r['type_accuracy']:>9.3f} {r['type_accuracy_clear']:>6.3f} "
             f"{r['type_accuracy_border']:>7.3f} {r['ece_uncalibrated']:>8.3f} {r['ece']:>8.3f} "
-            f"{insample:>10.3f}  {cfg}"
+            f"{insample:>10.3f}  {cfg}; former rule (best mean) {former}: "
+            f"{r['former_rule_type_accuracy']:.3f}"
         )
     print("\nUncertain (type confidence below a threshold chosen on the other two sets)")
     for name in SETS:
