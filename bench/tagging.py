@@ -176,6 +176,33 @@ def type_scores(frame, probs, classes) -> dict[str, float]:
     }
 
 
+# Configuration choice on the held-in sets. The former rule (best mean accuracy over every
+# configuration) flipped between near-equal ones from run to run (CLINC150 held out: 0.831, then
+# 0.802, then 0.809 when a change elsewhere tipped it to the intent layer). The robust rule fixes
+# the structure a priori (the plain type head: the intent layer is the extra structure, and its
+# gains come from one set, MultiDoGo, at a cost on the two others) and tunes only the continuous
+# constants (LR weight, confidence scale) by the worst held-in set's accuracy (maximin: a
+# constant must hold on every register, not average one away), ties broken by mean ECE.
+ROBUST_INTENTS = False
+
+
+def pick_config(scores: dict, keep, rule: str = "robust"):
+    """The configuration (intents, mix weight, confidence scale) chosen on the `keep` sets only.
+
+    rule "robust" (shipped): no intent layer, then the best worst-set accuracy, then the lowest
+    mean ECE; rule "mean" (the former): best mean accuracy over every configuration, then the
+    lowest mean ECE.
+    """
+
+    def ece(k):
+        return float(np.mean([scores[k][n]["ece"] for n in keep]))
+
+    if rule == "mean":
+        return max(scores, key=lambda k: (round(np.mean([scores[k][n]["acc"] for n in keep]), 4), -ece(k)))  # fmt: skip
+    fixed = [k for k in scores if k[0] == ROBUST_INTENTS]
+    return max(fixed, key=lambda k: (round(min(scores[k][n]["acc"] for n in keep), 4), -ece(k)))
+
+
 def fit_calibration(cfg, keep, scores, near) -> tuple[float, float, float]:
     """Platt-style calibrator over (logit top probability, nearest-example similarity), fitted
     on the `keep` sets' rows, each set weighted equally (the largest set must not decide)."""
@@ -297,14 +324,7 @@ def main() -> int:
     results["config_seconds"] = time.time() - t0
 
     def pick(keep):
-        """Best (accuracy, then -ECE) configuration judged on the `keep` sets only."""
-        return max(
-            scores,
-            key=lambda k: (
-                round(np.mean([scores[k][n]["acc"] for n in keep]), 4),
-                -np.mean([scores[k][n]["ece"] for n in keep]),
-            ),
-        )
+        return pick_config(scores, keep)
 
     print(
         "\nType accuracy, leave one data set out (held-out = configuration chosen on the other two)"
@@ -316,7 +336,8 @@ def main() -> int:
         others = [n for n in SETS if n != name]
         cfg = pick(others)
         sc = scores[cfg][name]
-        insample = scores[pick([name])][name]["acc"]
+        insample = scores[pick_config(scores, [name], "mean")][name]["acc"]  # best for this set
+        former = pick_config(scores, others, "mean")
         # calibrator fitted on the two other sets (nested: the scored set is never seen)
         coef = fit_calibration(cfg, others, scores, near)
         cal = calibrated(cfg, name, coef, scores, near)
@@ -336,6 +357,8 @@ def main() -> int:
             "ece": ece_cal,
             "calibration": coef,
             "in_sample_type_accuracy": insample,
+            "former_rule_config": former,
+            "former_rule_type_accuracy": scores[former][name]["acc"],
             "uncertain_threshold": thr,
             "uncertain_share": float(below.mean()),
             "accuracy_uncertain": float(sc["ok"][below].mean()) if below.any() else float("nan"),
@@ -351,7 +374,8 @@ def main() -> int:
         print(
             f"{name:<10} {r['type_accuracy']:>9.3f} {r['type_accuracy_clear']:>6.3f} "
             f"{r['type_accuracy_border']:>7.3f} {r['ece_uncalibrated']:>8.3f} {r['ece']:>8.3f} "
-            f"{insample:>10.3f}  {cfg}"
+            f"{insample:>10.3f}  {cfg}; former rule (best mean) {former}: "
+            f"{r['former_rule_type_accuracy']:.3f}"
         )
     print("\nUncertain (type confidence below a threshold chosen on the other two sets)")
     for name in SETS:
