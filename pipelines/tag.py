@@ -22,7 +22,7 @@ import pyarrow as pa
 from cockpit import engine, store
 from cockpit.embedding import arrow_query, attach_cache, cached_embed, embedder_model_id
 from cockpit.errors import MissingVectorsError
-from cockpit.tagging.cache import cache_path, load_or_fit
+from cockpit.tagging.cache import cache_path, code_fingerprint, load_or_fit
 from cockpit.tagging.corrections import sync_corrections
 from cockpit.tagging.rows import predict_tags, upsert_tags
 from cockpit.tagging.taxonomy import OTHER, Taxonomy, load_taxonomy
@@ -74,6 +74,8 @@ def run(ctx: StepContext) -> dict[str, float]:
         ctx.full
         or store.get_meta(con, "taxonomy_version") != taxonomy.version
         or store.get_meta(con, "model_id") != model_id
+        # tags written by another version of the tagger's code (a release re-tuned it)
+        or store.get_meta(con, "tagger_code") != code_fingerprint()
     )
 
     corrections = _valid_corrections(
@@ -155,6 +157,7 @@ def run(ctx: StepContext) -> dict[str, float]:
     write_topics(con, taxonomy)
     store.set_meta(con, "taxonomy_version", taxonomy.version)
     store.set_meta(con, "model_id", model_id)
+    store.set_meta(con, "tagger_code", code_fingerprint())
     log.info("Tagging - Completed: %s", counts)
     return counts
 

@@ -350,6 +350,25 @@ def test_nothing_to_tag_fits_nothing_and_new_data_reuses_the_cached_fit(home, mo
     assert tag["tags_written"] == 1
 
 
+def test_a_release_that_changes_the_tagger_code_refits_and_retags_everything(home, monkeypatch):
+    # A re-tuned constant in tagger.py must not be hidden by the fit cached by the old code.
+    from cockpit.tagging import cache
+
+    refresh(home)
+    fits = []
+    real_fit = tagger_module.fit_tagger
+    monkeypatch.setattr(
+        tagger_module, "fit_tagger", lambda *a, **k: fits.append(1) or real_fit(*a, **k)
+    )
+    monkeypatch.setattr(cache, "code_fingerprint", lambda: "another-release")
+    monkeypatch.setattr(tag_step, "code_fingerprint", lambda: "another-release")
+    _, tag = refresh(home)
+    assert fits == [1]  # the old pickle was not reused
+    assert tag["tags_written"] == 6  # every conversation re-tagged by the new code
+    assert refresh(home)[1]["tags_written"] == 0  # and only once
+    assert len(list((home.home / "models").glob("tagger-*.pkl"))) == 2
+
+
 def test_tag_step_needs_the_embed_step_and_says_so(home):
     with store.writing(home, "refresh") as con:
         ctx = StepContext(con=con, settings=home, run_id="r", embedder_factory=Factory())

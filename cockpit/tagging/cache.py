@@ -1,4 +1,4 @@
-"""The fitted tagger, cached on disk per (taxonomy version, model id, corrections, seed).
+"""The fitted tagger, cached on disk per (taxonomy version, model id, corrections, seed, tagger code).
 
 Fitting takes seconds (cross-validated calibration over ~2,500 examples); nightly runs with an
 unchanged taxonomy reuse the pickled fit from `$COCKPIT_HOME/models/`. The file is Cockpit's
@@ -24,11 +24,25 @@ from cockpit.tagging.taxonomy import Taxonomy
 log = logging.getLogger(__name__)
 
 
+def code_fingerprint() -> str:
+    """A digest of the tagger's code (`cockpit/tagging/tagger.py`, constants included).
+
+    Part of the cache key and stored in the workspace's meta by the tag step, so a release that
+    changes how the tagger fits or predicts (e.g. a re-tuned constant) refits and re-tags once,
+    instead of reusing a pickle fitted by the old code. The whole file is hashed, not a list of
+    constants, so no constant can be forgotten; an edit to a comment costs one refit.
+    """
+    source = Path(tagger_module.__file__).read_bytes()
+    return hashlib.sha1(source).hexdigest()[:12]
+
+
 def cache_path(
     models_dir: Path, taxonomy: Taxonomy, model_id: str, corrections: pd.DataFrame, seed: int
 ) -> Path:
     """Where the fit for these inputs lives (any change of input gives another file)."""
-    fingerprint = "|".join([taxonomy.version, model_id, str(seed), corrections.to_csv(index=False)])
+    fingerprint = "|".join(
+        [taxonomy.version, model_id, str(seed), code_fingerprint(), corrections.to_csv(index=False)]
+    )
     key = hashlib.sha1(fingerprint.encode()).hexdigest()[:16]
     return Path(models_dir) / f"tagger-{key}.pkl"
 
