@@ -372,3 +372,15 @@ def _refresh_sizes(con, run_id: str, now) -> None:
         "UPDATE emerging_topics SET shown = (status = 'active' AND size >= ? AND coherence >= ?)",
         [discovery.MIN_SHOWN_SIZE, discovery.MIN_COHERENCE],
     )
+    # Mostly one known topic (members' current tags): a margin of that topic, not a new one.
+    con.execute(
+        f"""UPDATE emerging_topics e SET shown = false
+            FROM (SELECT cluster_id,
+                         max(n) FILTER (WHERE topic_id <> '{OTHER}') / sum(n) AS share
+                  FROM (SELECT p.cluster_id, t.topic_id, count(*) AS n
+                        FROM emerging_points p JOIN tags t USING (conversation_id)
+                        WHERE p.cluster_id IS NOT NULL GROUP BY ALL)
+                  GROUP BY cluster_id) k
+            WHERE k.cluster_id = e.cluster_id AND e.shown AND k.share >= ?""",
+        [discovery.MAX_KNOWN_SHARE],
+    )
