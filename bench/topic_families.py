@@ -9,8 +9,12 @@ the topic's median fit (cockpit.discovery.novelty). Candidates are clustered per
 `cluster_vertical` over three cumulative phases (70% / +15% / +15% of the rows, the same split
 as the refresh benchmark), ids carried over between phases as the discover step's re-clustering
 does (its placing-by-centroid path is not exercised here). Printed per family: purity, coverage,
-id kept, for every r of the grid; then the leave-one-dataset-out choice of r (best mean F1 of
-purity and coverage over the two other sets' families) and the held-out figures.
+id kept, for every r of the grid (and F1 and topics shown for every MAX_KNOWN_SHARE of
+KNOWN_SHARES: the share only hides clusters, so one clustering serves them all); then the
+leave-one-dataset-out choice of (r, share) (`choose`: best mean F1 of purity and coverage over
+the two other sets' families, then fewest topics shown within F1_TOLERANCE) and the held-out
+figures. `BENCH_MERGE_SIMILARITY=x` runs it with another clustering.MERGE_SIMILARITY;
+`BENCH_DUMP=path` pickles the results after each family.
 
 Families (the rule, fixed before any result was seen): the data set's label groups (Bitext:
 category; CLINC150: intent, with rewards_balance + redeem_rewards as one family; MultiDoGo:
@@ -188,11 +192,10 @@ def run_family(frame, vectors, tags, fit, ex_types, family, ratio, phases) -> di
             for r in result.clusters.itertuples()
         }
         for t in KNOWN_SHARES:
-            limit = np.inf if t is None else t
             shown = [
                 r.cluster_id
                 for r in result.clusters.itertuples()
-                if is_shown(r.status, r.size, r.coherence, shares[r.cluster_id], limit)
+                if is_shown(r.status, r.size, r.coherence, shares[r.cluster_id], t)
             ]
             best, shared = None, 0
             for cid in shown:

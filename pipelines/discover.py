@@ -372,6 +372,8 @@ def _refresh_sizes(con, run_id: str, now) -> None:
         "UPDATE emerging_topics SET shown = (status = 'active' AND size >= ? AND coherence >= ?)",
         [discovery.MIN_SHOWN_SIZE, discovery.MIN_COHERENCE],
     )
+    if discovery.MAX_KNOWN_SHARE is None:  # the shipped setting (see its comment)
+        return
     # Mostly one known topic (members' current tags): a margin of that topic, not a new one.
     con.execute(
         f"""UPDATE emerging_topics e SET shown = false

@@ -27,8 +27,9 @@ from cockpit.discovery.naming import class_terms, cluster_name
 from cockpit.discovery.promotion import promotion_document, topic_id_for, write_promotion
 
 __all__ = [
-    "CLUSTER_COLUMNS", "MIN_COHERENCE", "MIN_SHOWN_SIZE", "SHOWN_EXAMPLES", "Clusters",
-    "Matching", "NewCluster", "OldCluster", "VerticalResult", "assign_new", "assign_to_clusters",
-    "class_terms", "cluster_name", "cluster_vectors", "cluster_vertical", "is_shown",
-    "known_share", "likely_type", "MAX_KNOWN_SHARE", "match_clusters", "promotion_document", "topic_id_for", "write_promotion",
+    "CLUSTER_COLUMNS", "MAX_KNOWN_SHARE", "MIN_COHERENCE", "MIN_SHOWN_SIZE", "SHOWN_EXAMPLES",
+    "Clusters", "Matching", "NewCluster", "OldCluster", "VerticalResult", "assign_new",
+    "assign_to_clusters", "class_terms", "cluster_name", "cluster_vectors", "cluster_vertical",
+    "is_shown", "known_share", "likely_type", "match_clusters", "promotion_document",
+    "topic_id_for", "write_promotion",
 ]  # fmt: skip

@@ -42,11 +42,14 @@ ACCOUNT_MIN_POINTS = 200
 # one intent family 0.55–0.75, random support texts ~0.3; bench/topics.py prints the values).
 MIN_SHOWN_SIZE = 20
 MIN_COHERENCE = 0.45
-# A cluster whose members are mostly tagged with one known topic (this share or more of them,
-# `other` not counted) is a part of that topic its examples miss, not a new topic: novelty
-# brings such margins in, and they crowded the list (16-17 shown in Bitext's vertical). Chosen
-# leave-one-dataset-out with the novelty ratio by bench/topics.py --families (README).
-MAX_KNOWN_SHARE = 1.0
+# A cluster whose members are mostly (this share or more, `other` not counted) tagged with one
+# known topic can be hidden as a margin of that topic rather than a new one (novelty brings such
+# margins in: 16-26 shown in Bitext's vertical). None: no such rule. Chosen leave-one-dataset-out
+# with the novelty ratio by bench/topics.py --families over (None, 0.5, ..., 0.9): None on every
+# held-out set, because a family the taxonomy lacks that a neighbouring topic absorbs (CLINC150
+# rewards and application_status in `cards`) is exactly such a cluster, and every share of the
+# grid hides it (F1 0.85 -> 0.01). Kept as a setting so a better margin test can be measured.
+MAX_KNOWN_SHARE: float | None = None
 # Example conversations kept per cluster (the page shows 5; promotion takes its examples here).
 EXAMPLES_KEPT = 20
 SHOWN_EXAMPLES = 5
@@ -228,14 +231,14 @@ def is_shown(
     size: int,
     coherence_value: float,
     known: float = 0.0,
-    max_known_share: float = MAX_KNOWN_SHARE,
+    max_known_share: float | None = MAX_KNOWN_SHARE,
 ) -> bool:
     """Whether a cluster appears in the app and the CLI: active, big and coherent enough, and
-    not mostly one known topic (`known`: its known_share; hidden at `max_known_share` or more,
-    so 1.0 hides only clusters wholly tagged with one topic)."""
+    (when `max_known_share` is set) not mostly one known topic (`known`: its known_share;
+    hidden at `max_known_share` or more)."""
     return (
         status == ACTIVE
         and size >= MIN_SHOWN_SIZE
         and coherence_value >= MIN_COHERENCE
-        and not (known >= max_known_share)
+        and (max_known_share is None or known < max_known_share)
     )
