@@ -17,8 +17,9 @@ share of the refresh time. Bars: purity ≥ 0.7, coverage ≥ 0.6, same id after
   reward examples; family = rewards_balance + redeem_rewards (300 rows).
 
 The clustering constants of cockpit.discovery were set from what they control, not tuned on
-these sets; the novelty ratio (pipelines/discover.py NOVELTY_RATIO) was chosen on the three
-sets by `--families`, whose leave-one-dataset-out figures are the held-out headline. The script also prints the
+these sets; the novelty ratio (pipelines/discover.py NOVELTY_RATIO) and the known-topic share
+that hides a cluster (cockpit.discovery MAX_KNOWN_SHARE) were chosen on the three sets by
+`--families`, whose leave-one-dataset-out figures are the held-out headline. The script also prints the
 quantities two constants are reasoned from: the coherence of true families (MIN_COHERENCE) and
 centroid cosines between two halves of one intent vs between intents (MATCH_MIN_SIMILARITY).
 Vectors are cached in var/bench/topics-embeddings.duckdb so reruns embed nothing.

@@ -209,3 +209,34 @@ def test_promotion_writes_a_valid_yaml_and_the_next_refresh_retags(home):
         ).fetchall()[0][0]
         assert queries.emerging_topic(con, crypto["id"])["status"] == "promoted"
     assert tagged >= 0.8 * len(home._day0["crypto"])
+
+
+def test_a_cluster_mostly_tagged_with_one_known_topic_is_not_shown(home, monkeypatch):
+    from cockpit import discovery
+
+    monkeypatch.setattr(discovery, "MAX_KNOWN_SHARE", 0.9)  # shipped: None (off), see README
+    refresh(home)
+    lounge = _family_topic(_emerging(home), home._day0["lounge"])[0]
+    crypto = _family_topic(_emerging(home), home._day0["crypto"])[0]
+    assert lounge["id"] != crypto["id"]
+
+    def as_cards(con):  # the lounge family now reads as a low-confidence part of `cards`
+        con.execute(
+            "UPDATE tags SET topic_id = 'cards', topic_confidence = 0.3 "
+            "WHERE conversation_id IN (SELECT unnest(?::VARCHAR[]))",
+            [lounge["conversation_ids"]],
+        )
+
+    with store.writing(home, "retag") as con:
+        as_cards(con)
+        ctx = StepContext(
+            con=con, settings=home, run_id="r2", full=False, embedder_factory=Factory()
+        )
+        discover_step.run(ctx)
+    shown = {t["id"] for t in _emerging(home)}
+    assert crypto["id"] in shown and lounge["id"] not in shown
+    with store.reading(home.db_path) as con:  # still stored and tracked, only hidden
+        (status,) = con.execute(
+            "SELECT status FROM emerging_topics WHERE cluster_id = ?", [lounge["id"]]
+        ).fetchall()[0]
+    assert status == "active"

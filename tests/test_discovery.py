@@ -15,6 +15,7 @@ from cockpit.discovery import (
     cluster_vectors,
     cluster_vertical,
     is_shown,
+    known_share,
     likely_type,
     match_clusters,
     promotion_document,
@@ -244,3 +245,18 @@ def test_novelty_flags_a_family_absorbed_by_a_neighbouring_topic():
     # too few rows for a trustworthy typical fit: nothing flagged; no examples: fit is NaN
     assert not novel_mask(topics[:10], fit[:10], 0.9).any()
     assert np.isnan(topic_fit(x[:3], np.array(["x"] * 3), examples, ["cards"] * 8)).all()
+
+
+def test_known_share_counts_the_most_common_known_topic_not_other():
+    assert known_share(["cards", "cards", "other", "loans"]) == 0.5
+    assert known_share(["other", "other"]) == 0.0
+    assert known_share([]) == 0.0
+
+
+def test_a_cluster_mostly_one_known_topic_is_not_shown():
+    assert is_shown("active", 50, 0.6, known=0.0, max_known_share=0.7)
+    assert not is_shown("active", 50, 0.6, known=0.7, max_known_share=0.7)
+    assert is_shown("active", 50, 0.6, known=0.69, max_known_share=0.7)
+    assert not is_shown("dismissed", 50, 0.6, known=0.0, max_known_share=0.7)
+    # shipped setting (None, chosen leave-one-dataset-out): the share hides nothing
+    assert is_shown("active", 50, 0.6, known=known_share(["cards"] * 50))

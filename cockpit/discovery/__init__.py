@@ -12,6 +12,7 @@ from cockpit.discovery.automation import likely_type
 from cockpit.discovery.clustering import Clusters, assign_to_clusters, cluster_vectors
 from cockpit.discovery.discover import (
     CLUSTER_COLUMNS,
+    MAX_KNOWN_SHARE,
     MIN_COHERENCE,
     MIN_SHOWN_SIZE,
     SHOWN_EXAMPLES,
@@ -19,14 +20,16 @@ from cockpit.discovery.discover import (
     assign_new,
     cluster_vertical,
     is_shown,
+    known_share,
 )
 from cockpit.discovery.identity import Matching, NewCluster, OldCluster, match_clusters
 from cockpit.discovery.naming import class_terms, cluster_name
 from cockpit.discovery.promotion import promotion_document, topic_id_for, write_promotion
 
 __all__ = [
-    "CLUSTER_COLUMNS", "MIN_COHERENCE", "MIN_SHOWN_SIZE", "SHOWN_EXAMPLES", "Clusters",
-    "Matching", "NewCluster", "OldCluster", "VerticalResult", "assign_new", "assign_to_clusters",
-    "class_terms", "cluster_name", "cluster_vectors", "cluster_vertical", "is_shown",
-    "likely_type", "match_clusters", "promotion_document", "topic_id_for", "write_promotion",
+    "CLUSTER_COLUMNS", "MAX_KNOWN_SHARE", "MIN_COHERENCE", "MIN_SHOWN_SIZE", "SHOWN_EXAMPLES",
+    "Clusters", "Matching", "NewCluster", "OldCluster", "VerticalResult", "assign_new",
+    "assign_to_clusters", "class_terms", "cluster_name", "cluster_vectors", "cluster_vertical",
+    "is_shown", "known_share", "likely_type", "match_clusters", "promotion_document",
+    "topic_id_for", "write_promotion",
 ]  # fmt: skip

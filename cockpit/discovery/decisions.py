@@ -58,15 +58,9 @@ def decided_clusters(path: Path | str) -> dict[str, str]:
 
 def decision_log(path: Path | str, limit: int | None = None) -> pd.DataFrame:
     """Every decision, newest first (DECISION_COLUMNS): the audit of dismissals and promotions."""
-    path = Path(path)
-    if not path.exists():
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in DECISION_COLUMNS})
-    sql = f"SELECT {', '.join(DECISION_COLUMNS)} FROM emerging_decisions ORDER BY id DESC"
-    if limit is not None:
-        sql += f" LIMIT {int(limit)}"
-    with closing(_connect(path)) as con:
-        rows = con.execute(sql).fetchall()
-    return pd.DataFrame(rows, columns=DECISION_COLUMNS, dtype=object)
+    from cockpit.tagging.corrections import read_log
+
+    return read_log(path, "emerging_decisions", DECISION_COLUMNS, limit=limit, connect=_connect)
 
 
 def _check(source: str, role: str | None) -> None:

@@ -124,6 +124,40 @@ def record_correction(
         )
 
 
+def read_log(
+    path: Path | str,
+    table: str,
+    columns: list[str],
+    *,
+    where: str = "",
+    params: list | None = None,
+    limit: int | None = None,
+    connect=None,
+) -> pd.DataFrame:
+    """Rows of one audit table of the corrections file, newest first (`columns`, object dtype).
+
+    The one reader of the file's logs (corrections, type overrides, emerging-topic decisions):
+    an absent file reads as no rows; an unreadable one is a CockpitError saying what to do.
+    `connect` opens the file (default: this module's, which creates the tables it owns).
+    """
+    path = Path(path)
+    empty = pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    if not path.exists():
+        return empty
+    sql = f"SELECT {', '.join(columns)} FROM {table} {where} ORDER BY id DESC"
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    try:
+        with closing((connect or _connect)(path)) as con:
+            rows = con.execute(sql, params or []).fetchall()
+    except sqlite3.DatabaseError as exc:
+        raise CockpitError(
+            f"{path}: cannot read {table} ({exc}); expected a Cockpit corrections file. "
+            "Move the file aside."
+        ) from None
+    return pd.DataFrame(rows, columns=columns, dtype=object)
+
+
 def audit_log(
     path: Path | str, conversation_ids: list[str] | None = None, limit: int | None = None
 ) -> pd.DataFrame:
@@ -133,27 +167,14 @@ def audit_log(
 
     Rows written before the audit columns existed read None there.
     """
-    path = Path(path)
-    empty = pd.DataFrame({c: pd.Series(dtype=object) for c in AUDIT_COLUMNS})
-    if not path.exists():
-        return empty
-    where, params = "", []
-    if conversation_ids is not None:
-        if not conversation_ids:
-            return empty
-        where = f"WHERE conversation_id IN ({', '.join('?' * len(conversation_ids))})"
-        params = list(conversation_ids)
-    sql = f"SELECT {', '.join(AUDIT_COLUMNS)} FROM corrections {where} ORDER BY id DESC"
-    if limit is not None:
-        sql += f" LIMIT {int(limit)}"
-    try:
-        with closing(_connect(path)) as con:
-            rows = con.execute(sql, params).fetchall()
-    except sqlite3.DatabaseError as exc:
-        raise CockpitError(
-            f"{path}: cannot read corrections ({exc}). Move the file aside."
-        ) from None
-    return pd.DataFrame(rows, columns=AUDIT_COLUMNS, dtype=object)
+    if conversation_ids is None:
+        return read_log(path, "corrections", AUDIT_COLUMNS, limit=limit)
+    if not conversation_ids:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in AUDIT_COLUMNS})
+    where = f"WHERE conversation_id IN ({', '.join('?' * len(conversation_ids))})"
+    return read_log(
+        path, "corrections", AUDIT_COLUMNS, where=where, params=list(conversation_ids), limit=limit
+    )
 
 
 def current_tag(con, corrections_path: Path | str, conversation_id: str) -> tuple:

@@ -7,7 +7,6 @@ corrections file (table `override_audit`).
 
 from __future__ import annotations
 
-import sqlite3
 from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,7 +16,7 @@ import yaml
 
 from cockpit import access
 from cockpit.errors import CockpitError
-from cockpit.tagging.corrections import SOURCES, _connect
+from cockpit.tagging.corrections import SOURCES, _connect, read_log
 from cockpit.tagging.taxonomy import override_path, write_override
 
 OVERRIDE_AUDIT_COLUMNS = [
@@ -79,15 +78,4 @@ def override_type(
 
 def override_log(corrections_path: Path | str, limit: int | None = None) -> pd.DataFrame:
     """Every type-override change, newest first (OVERRIDE_AUDIT_COLUMNS)."""
-    path = Path(corrections_path)
-    if not path.exists():
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in OVERRIDE_AUDIT_COLUMNS})
-    sql = f"SELECT {', '.join(OVERRIDE_AUDIT_COLUMNS)} FROM override_audit ORDER BY id DESC"
-    if limit is not None:
-        sql += f" LIMIT {int(limit)}"
-    try:
-        with closing(_connect(path)) as con:
-            rows = con.execute(sql).fetchall()
-    except sqlite3.DatabaseError as exc:
-        raise CockpitError(f"{path}: cannot read the audit ({exc}). Move the file aside.") from None
-    return pd.DataFrame(rows, columns=OVERRIDE_AUDIT_COLUMNS, dtype=object)
+    return read_log(corrections_path, "override_audit", OVERRIDE_AUDIT_COLUMNS, limit=limit)
