@@ -221,7 +221,7 @@ def run(ctx: StepContext) -> dict[str, float]:
     now = datetime.now(UTC).replace(tzinfo=None)
     gone_verticals = set(scopes) - set(fingerprints)
     for vertical in sorted(gone_verticals):  # no candidates left: points go, clusters stay
-        con.execute("DELETE FROM emerging_points WHERE vertical = ?", [vertical])
+        store.delete_where(con, "emerging_points", "vertical = ?", [vertical])
         con.execute("DELETE FROM emerging_scopes WHERE vertical = ?", [vertical])
     for vertical, (fingerprint, n) in sorted(fingerprints.items()):
         counts["candidates"] += n
@@ -230,8 +230,10 @@ def run(ctx: StepContext) -> dict[str, float]:
             counts["verticals_unchanged"] += 1
             continue
         # Points that are no longer candidates (out of the window, re-tagged) leave first.
-        con.execute(
-            f"""DELETE FROM emerging_points WHERE vertical = ? AND conversation_id NOT IN
+        store.delete_where(
+            con,
+            "emerging_points",
+            f"""vertical = ? AND conversation_id NOT IN
                 (SELECT conversation_id FROM ({_candidates_sql()}) WHERE vertical = ?)""",
             [vertical, vertical],
         )
@@ -339,15 +341,17 @@ def _assign(con, vertical, model_id, counts) -> None:
 
 def _write_points(con, vertical: str, points: pd.DataFrame, replace: bool) -> None:
     if replace:
-        con.execute("DELETE FROM emerging_points WHERE vertical = ?", [vertical])
+        store.delete_where(con, "emerging_points", "vertical = ?", [vertical])
     frame = points.assign(vertical=vertical)[
         ["conversation_id", "vertical", "cluster_id", "similarity"]
     ]
     con.register("_em_points", frame.astype(object).where(frame.notna(), None))
-    con.execute(
-        """INSERT OR REPLACE INTO emerging_points
-           SELECT conversation_id::VARCHAR, vertical::VARCHAR, cluster_id::VARCHAR,
-                  similarity::DOUBLE FROM _em_points"""
+    store.upsert(
+        con,
+        "emerging_points",
+        """SELECT conversation_id::VARCHAR AS conversation_id, vertical::VARCHAR AS vertical,
+                  cluster_id::VARCHAR AS cluster_id, similarity::DOUBLE AS similarity
+           FROM _em_points""",
     )
     con.unregister("_em_points")
 

@@ -135,8 +135,11 @@ def writing(
         try:
             configure(con, settings)
             migrate(con)
-            if settings.store_format == "parquet" and lake.manifest(con) is None:
-                lake.convert(con, root)
+            m = lake.manifest(con)
+            # A single-file store converts when the setting asks for Parquet; a Parquet store
+            # converted before a table joined the lake moves that table now, whatever the setting.
+            if lake.missing(m) and (m is not None or settings.store_format == "parquet"):
+                lake.convert(con, root, m)
                 converted = True
             published = lake.begin(con, root)
             if holder.get("stale"):

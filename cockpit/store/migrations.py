@@ -448,7 +448,14 @@ LAKE_TABLES: dict[str, tuple[str, ...]] = {
     "messages": contract.TABLES["messages"].key,
     "tags": ("conversation_id",),
     "embed_texts": ("conversation_id",),
+    # Emerging topics' points (one per candidate conversation: 289,111 rows at 2,000,000
+    # conversations, the largest table left in the small file, copied every night).
+    "emerging_points": ("conversation_id",),
 }
+
+# Lake tables whose every file holds one value of a column: the discover step replaces a whole
+# vertical's points when it re-clusters it, which then rewrites only that vertical's files.
+LAKE_PARTITIONS: dict[str, str] = {"emerging_points": "vertical"}
 
 
 def lake_reader_view(table: str, files: str) -> str:
@@ -474,7 +481,7 @@ def lake_writer_objects(table: str, files: str) -> list[str]:
     ]
 
 
-def drop_lake_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Drop the lake tables from a converted work copy (their rows now live in Parquet)."""
-    for table in LAKE_TABLES:
+def drop_lake_tables(con: duckdb.DuckDBPyConnection, tables: list[str]) -> None:
+    """Drop lake tables from a converted work copy (their rows now live in Parquet)."""
+    for table in tables:
         con.execute(f"DROP TABLE {table}")
