@@ -129,8 +129,9 @@ def test_one_day_refresh_writes_the_new_data_not_the_history(lake_settings):
 
 
 def test_workspace_made_by_the_current_version_converts_and_refreshes(settings):
-    """A demo workspace built in the single-file format opens, converts and refreshes."""
-    s = build_app_store(settings, size=TINY)
+    """A demo workspace built in the single-file format (the previous default) opens, converts
+    on its first run under the default setting, and refreshes."""
+    s = build_app_store(dataclasses.replace(settings, store_format="duckdb"), size=TINY)
     checks = {
         t: f"SELECT count(*), count(DISTINCT {k}), sum(hash({k})) FROM {t}"
         for t, k in [
@@ -147,8 +148,7 @@ def test_workspace_made_by_the_current_version_converts_and_refreshes(settings):
     single_size = s.db_path.stat().st_size
     assert "conversations" in base_tables(s)
 
-    parquet = dataclasses.replace(s, store_format="parquet")
-    result = refresh(parquet, progress_mode="quiet")
+    result = refresh(settings, progress_mode="quiet")  # the default setting
     assert result.status == "success", result.error
     assert not set(migrations.LAKE_TABLES) & base_tables(s)
     assert s.db_path.stat().st_size < single_size
@@ -166,7 +166,7 @@ def test_workspace_made_by_the_current_version_converts_and_refreshes(settings):
         "conversation_id,account_id,created_at,text\n"
         f"new-1,{account},{last.isoformat()},I was charged twice so please refund one\n"
     )
-    # even with the setting back at its default, a converted workspace stays in Parquet
+    # even with the opt-out set, a converted workspace stays in Parquet
     result = refresh(s, progress_mode="quiet")
     assert result.status == "success", result.error
     with store.reading(s.db_path) as con:
@@ -381,7 +381,8 @@ def converted(tmp_path_factory):
     """A TINY demo built in the single-file format, then converted by a Parquet refresh."""
     from cockpit.settings import Settings
 
-    s = build_app_store(Settings(home=tmp_path_factory.mktemp("lake") / "home"), size=TINY)
+    home = tmp_path_factory.mktemp("lake") / "home"
+    s = build_app_store(Settings(home=home, store_format="duckdb"), size=TINY)
     parquet = dataclasses.replace(s, store_format="parquet")
     assert refresh(parquet, progress_mode="quiet").status == "success"
     assert not {"conversations", "messages", "tags"} & base_tables(s)
@@ -420,7 +421,7 @@ def test_the_store_setting_is_validated():
     from cockpit.errors import SettingsError
     from cockpit.settings import Settings
 
-    assert Settings.from_env({}).store_format == "duckdb"
-    assert Settings.from_env({"COCKPIT_STORE": "parquet"}).store_format == "parquet"
-    with pytest.raises(SettingsError, match="COCKPIT_STORE must be one of duckdb, parquet"):
+    assert Settings.from_env({}).store_format == "parquet"
+    assert Settings.from_env({"COCKPIT_STORE": "duckdb"}).store_format == "duckdb"
+    with pytest.raises(SettingsError, match="COCKPIT_STORE must be one of parquet, duckdb"):
         Settings.from_env({"COCKPIT_STORE": "ducklake"})

@@ -85,9 +85,14 @@ def manifest(con: duckdb.DuckDBPyConnection) -> dict | None:
     return json.loads(raw) if raw else None
 
 
+def sql_literal(value) -> str:
+    """`value` as a quoted SQL string (paths and partition values pasted into DDL and COPY,
+    where DuckDB takes no parameters)."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
 def _sql_list(root: Path, files: list[str]) -> str:
-    paths = [str(root / f).replace("'", "''") for f in files]
-    return "[" + ", ".join(f"'{p}'" for p in paths) + "]"
+    return "[" + ", ".join(sql_literal(root / f) for f in files) + "]"
 
 
 def attach_views(con: duckdb.DuckDBPyConnection, root: Path, m: dict) -> None:
@@ -101,7 +106,8 @@ def _token() -> str:
     return uuid.uuid4().hex[:12]
 
 
-def _fsync(path: Path) -> None:
+def fsync(path: Path) -> None:
+    """Flush a file's or folder's contents to disk (before a publish names it)."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -112,9 +118,8 @@ def _fsync(path: Path) -> None:
 def _copy_to(con: duckdb.DuckDBPyConnection, select: str, root: Path, rel: str) -> int:
     out = root / rel
     out.parent.mkdir(parents=True, exist_ok=True)
-    escaped = str(out).replace("'", "''")
-    rows = con.execute(f"COPY ({select}) TO '{escaped}' (FORMAT parquet)").fetchall()
-    _fsync(out)
+    rows = con.execute(f"COPY ({select}) TO {sql_literal(out)} (FORMAT parquet)").fetchall()
+    fsync(out)
     return int(rows[0][0]) if rows else 0
 
 
@@ -147,14 +152,10 @@ def convert(con: duckdb.DuckDBPyConnection, root: Path, m: dict | None) -> None:
         tables[table] = written
         log.info("Moved %s to %s (%s files)", table, root / table, len(written))
     drop_lake_tables(con, moved)
-    _fsync(root)
+    fsync(root)
     previous = m.get("previous", []) if m else []
     generation = m["generation"] if m else 1
     _set_manifest(con, {"generation": generation, "tables": tables, "previous": previous})
-
-
-def _literal(value) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 def _partitions(con: duckdb.DuckDBPyConnection, table: str, source: str) -> list[str]:
@@ -165,7 +166,7 @@ def _partitions(con: duckdb.DuckDBPyConnection, table: str, source: str) -> list
     if column is None:
         return ["true"]
     values = [r[0] for r in con.execute(f"SELECT DISTINCT {column} FROM {source}").fetchall()]
-    conds = [f"{column} IS NULL" if v is None else f"{column} = {_literal(v)}" for v in values]
+    conds = [f"{column} IS NULL" if v is None else f"{column} = {sql_literal(v)}" for v in values]
     return sorted(conds) or ["true"]
 
 
@@ -303,7 +304,7 @@ def flush(con: duckdb.DuckDBPyConnection, root: Path, m: dict) -> PublishStats:
         stats.files_written += len(written)
     for table in tables:
         if (root / table).exists():
-            _fsync(root / table)
+            fsync(root / table)
     stats.segment_bytes = sum(stats.written.values())
     stats.store_bytes = sum(_size(root, f) for fs in tables.values() for f in fs)
     previous = sorted({f for fs in m["tables"].values() for f in fs})
