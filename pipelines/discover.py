@@ -103,12 +103,14 @@ def _window_tags_sql() -> str:
 def _update_fit(ctx: StepContext, model_id: str) -> int:
     """Fit of each window conversation to its topic, computed only where it is stale."""
     con = ctx.con
-    con.execute(
-        f"""DELETE FROM emerging_fit WHERE conversation_id NOT IN (
+    store.delete_where(
+        con,
+        "emerging_fit",
+        f"""conversation_id NOT IN (
               SELECT t.conversation_id FROM tags t JOIN conversations c USING (conversation_id),
                      (SELECT max(created_at) AS m FROM conversations) l
               WHERE c.created_at > l.m - INTERVAL {WINDOW_DAYS} DAY
-                AND t.topic_id <> '{OTHER}' AND NOT coalesce(t.corrected, false))"""
+                AND t.topic_id <> '{OTHER}' AND NOT coalesce(t.corrected, false))""",
     )
     (stale,) = con.execute(f"SELECT count(*) FROM ({_window_tags_sql()})").fetchall()[0]
     if not stale:
@@ -135,10 +137,12 @@ def _update_fit(ctx: StepContext, model_id: str) -> int:
             ex_vectors, ex_topics,
         )  # fmt: skip
         con.register("_em_fit", frame.astype(object).where(frame.notna(), None))
-        con.execute(
-            """INSERT OR REPLACE INTO emerging_fit SELECT conversation_id::VARCHAR,
-               topic_id::VARCHAR, text_hash::VARCHAR, taxonomy_version::VARCHAR, fit::DOUBLE
-               FROM _em_fit"""
+        store.upsert(
+            con,
+            "emerging_fit",
+            """SELECT conversation_id::VARCHAR AS conversation_id, topic_id::VARCHAR AS topic_id,
+               text_hash::VARCHAR AS text_hash, taxonomy_version::VARCHAR AS taxonomy_version,
+               fit::DOUBLE AS fit FROM _em_fit""",
         )
         con.unregister("_em_fit")
         done += len(frame)
