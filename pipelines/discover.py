@@ -57,6 +57,12 @@ RECLUSTER_SHARE = 0.1
 # vertical's conversations); the leave-one-dataset-out choices were 0.9 / 0.8 / 0.85 and the
 # held-out figures are the headline. Cost: more topics are shown (known topics' margins).
 NOVELTY_RATIO = 0.9
+# Fits that left the window (or whose tag became `other` or corrected) are deleted only once
+# they are this share of the table; every read restricts to the window's fits anyway. In the
+# Parquet store a prune rewrites the files holding them (the oldest, i.e. most of the table),
+# so pruning every night would rewrite ~the whole table nightly; at 0.25 of an 84-day window
+# it happens about every 3 weeks (amortised: ~1/21 of the table a night).
+FIT_PRUNE_SHARE = 0.25
 FIT_BATCH = 50_000  # conversations whose fit is computed per pass (bounded memory: ~80 MB)
 SEED = 0
 ID_PREFIX = "em"
@@ -65,11 +71,14 @@ ID_PREFIX = "em"
 def _candidates_sql(where: str = "true") -> str:
     return f"""
         WITH latest AS (SELECT max(created_at) AS t FROM conversations),
-        fit AS (
+        fit AS (  -- the window's fits only: older ones stay until a prune (FIT_PRUNE_SHARE)
             SELECT f.conversation_id, f.fit,
                    median(f.fit) OVER w AS typical, count(*) OVER w AS n
             FROM emerging_fit f JOIN conversations c USING (conversation_id)
-            LEFT JOIN accounts a USING (account_id)
+            JOIN tags ft ON ft.conversation_id = f.conversation_id
+            LEFT JOIN accounts a USING (account_id), latest
+            WHERE c.created_at > latest.t - INTERVAL {WINDOW_DAYS} DAY
+              AND ft.topic_id <> '{OTHER}' AND NOT coalesce(ft.corrected, false)
             WINDOW w AS (PARTITION BY coalesce(a.vertical, 'other'), f.topic_id))
         SELECT c.conversation_id, c.account_id, coalesce(a.vertical, 'other') AS vertical,
                c.created_at, c.text, t.text_hash
@@ -103,15 +112,16 @@ def _window_tags_sql() -> str:
 def _update_fit(ctx: StepContext, model_id: str) -> int:
     """Fit of each window conversation to its topic, computed only where it is stale."""
     con = ctx.con
-    store.delete_where(
-        con,
-        "emerging_fit",
-        f"""conversation_id NOT IN (
-              SELECT t.conversation_id FROM tags t JOIN conversations c USING (conversation_id),
+    in_window = f"""SELECT t.conversation_id FROM tags t JOIN conversations c USING (conversation_id),
                      (SELECT max(created_at) AS m FROM conversations) l
               WHERE c.created_at > l.m - INTERVAL {WINDOW_DAYS} DAY
-                AND t.topic_id <> '{OTHER}' AND NOT coalesce(t.corrected, false))""",
-    )
+                AND t.topic_id <> '{OTHER}' AND NOT coalesce(t.corrected, false)"""
+    total, out = con.execute(
+        f"""SELECT count(*), count(*) - count(w.conversation_id)
+            FROM emerging_fit f LEFT JOIN ({in_window}) w USING (conversation_id)"""
+    ).fetchall()[0]
+    if out and out > FIT_PRUNE_SHARE * total:
+        store.delete_where(con, "emerging_fit", f"conversation_id NOT IN ({in_window})")
     (stale,) = con.execute(f"SELECT count(*) FROM ({_window_tags_sql()})").fetchall()[0]
     if not stale:
         return 0

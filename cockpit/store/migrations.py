@@ -451,9 +451,10 @@ LAKE_TABLES: dict[str, tuple[str, ...]] = {
     # Emerging topics' points (one per candidate conversation: 289,111 rows at 2,000,000
     # conversations, the largest table left in the small file, copied every night).
     "emerging_points": ("conversation_id",),
-    # Each window conversation's fit to its topic (~460,000 rows at 2,000,000 conversations,
-    # a 32-character hash each). Not partitioned: a night's window slide rewrites the files
-    # holding the conversations that left it, still less than copying the table and its index.
+    # Each window conversation's fit to its topic (36,087 rows at 200,000 demo conversations,
+    # a 32-character hash each; ~10x at 2M). Not partitioned: fits that left the window are
+    # pruned only now and then (pipelines/discover.py FIT_PRUNE_SHARE), so a night writes its
+    # new fits, not a rewrite of the files holding the old ones.
     "emerging_fit": ("conversation_id",),
 }
 
