@@ -59,22 +59,23 @@ def build(settings: Settings, n: int, accounts: int = 400, days: int = 365) -> N
             FROM range({n}) t(i)
             """
         )
-        con.execute(
+        store.upsert(  # the large tables through the store's write API (Parquet by default)
+            con,
+            "conversations",
             """
-            INSERT INTO conversations (conversation_id, account_id, created_at, text, channel,
-                ai_involved, resolved_by, handed_over, handle_time_minutes, csat, language)
-            SELECT conversation_id, account_id, created_at, 'masked text', 'chat', true,
+            SELECT conversation_id, account_id, created_at, 'masked text' AS text,
+                   'chat' AS channel, true AS ai_involved,
                    CASE WHEN u < 0.02 THEN NULL WHEN u < 0.45 THEN 'ai'
-                        WHEN u < 0.95 THEN 'human' ELSE 'none' END,
-                   u >= 0.45, CASE WHEN u >= 0.45 AND u < 0.95 THEN 4 + u * 10 ELSE 0 END,
-                   CASE WHEN hash(i, 6) % 10 < 3 THEN 1 + hash(i, 7) % 5 END, 'en'
+                        WHEN u < 0.95 THEN 'human' ELSE 'none' END AS resolved_by,
+                   u >= 0.45 AS handed_over,
+                   CASE WHEN u >= 0.45 AND u < 0.95 THEN 4 + u * 10 ELSE 0 END
+                       AS handle_time_minutes,
+                   CASE WHEN hash(i, 6) % 10 < 3 THEN 1 + hash(i, 7) % 5 END AS csat,
+                   'en' AS language
             FROM g
-            """
+            """,
         )
-        con.execute(
-            "INSERT INTO tags (conversation_id, automation_type, topic_id) "
-            "SELECT conversation_id, automation_type, topic_id FROM g"
-        )
+        store.upsert(con, "tags", "SELECT conversation_id, automation_type, topic_id FROM g")
         con.execute(
             f"""
             INSERT INTO setup (account_id, enabler, topic_id, live_since)

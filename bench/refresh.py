@@ -196,7 +196,7 @@ def main() -> None:
     ap.add_argument(
         "--store",
         choices=("duckdb", "parquet"),
-        help="the store format (COCKPIT_STORE; default: the environment's, else duckdb)",
+        help="the store format (COCKPIT_STORE; default: the environment's, else parquet)",
     )
     ap.add_argument("--home", type=Path, help="workspace folder (default: a temp dir, removed)")
     ap.add_argument("--phase", help=argparse.SUPPRESS)

@@ -13,7 +13,7 @@ from cockpit.errors import SettingsError
 DEFAULT_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
 EMBEDDERS = ("onnx-int8", "sentence-transformers", "hashing")  # the first is the default
 ENGINES = ("local", "ray")  # the first is the default
-STORE_FORMATS = ("duckdb", "parquet")  # COCKPIT_STORE; the first is the default
+STORE_FORMATS = ("parquet", "duckdb")  # COCKPIT_STORE; the first is the default
 # DuckDB memory sizes: a number and a unit, or a percentage of RAM. Anything else is refused,
 # so a setting can never carry SQL.
 _MEMORY_RE = re.compile(r"^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB|%)$", re.IGNORECASE)
@@ -44,9 +44,10 @@ class Settings:
     # (Ray Data; `pip install -e .[ray]`). `ray_address` joins a cluster; None starts a local one.
     engine: str = "local"
     ray_address: str | None = None
-    # "duckdb": one published file, copied by every writer; "parquet": the large tables as
-    # Parquet files and a small published file (cockpit.store.lake; opt-in, converts once).
-    store_format: str = "duckdb"
+    # "parquet" (default): the large tables as Parquet files and a small published file
+    # (cockpit.store.lake; a single-file workspace converts on its next write, once);
+    # "duckdb": one published file, copied by every writer (new workspaces only: opt-out).
+    store_format: str = "parquet"
     # Roles file (see cockpit.access); None = `home / "roles.toml"`.
     roles_file: Path | None = None
     # Serve without sign-in on a non-local address (the operator accepted an open app).

@@ -59,6 +59,12 @@ RECLUSTER_SHARE = 0.1
 # CLINC150 held out) and 0.8 (MultiDoGo held out); the held-out figures are the headline
 # (README). Cost: more topics are shown (known topics' margins).
 NOVELTY_RATIO = 0.9
+# Fits that left the window (or whose tag became `other` or corrected) are deleted only once
+# they are this share of the table; every read restricts to the window's fits anyway. In the
+# Parquet store a prune rewrites the files holding them (the oldest, i.e. most of the table),
+# so pruning every night would rewrite ~the whole table nightly; at 0.25 of an 84-day window
+# it happens about every 3 weeks (amortised: ~1/21 of the table a night).
+FIT_PRUNE_SHARE = 0.25
 FIT_BATCH = 50_000  # conversations whose fit is computed per pass (bounded memory: ~80 MB)
 SEED = 0
 ID_PREFIX = "em"
@@ -67,11 +73,14 @@ ID_PREFIX = "em"
 def _candidates_sql(where: str = "true") -> str:
     return f"""
         WITH latest AS (SELECT max(created_at) AS t FROM conversations),
-        fit AS (
+        fit AS (  -- the window's fits only: older ones stay until a prune (FIT_PRUNE_SHARE)
             SELECT f.conversation_id, f.fit,
                    median(f.fit) OVER w AS typical, count(*) OVER w AS n
             FROM emerging_fit f JOIN conversations c USING (conversation_id)
-            LEFT JOIN accounts a USING (account_id)
+            JOIN tags ft ON ft.conversation_id = f.conversation_id
+            LEFT JOIN accounts a USING (account_id), latest
+            WHERE c.created_at > latest.t - INTERVAL {WINDOW_DAYS} DAY
+              AND ft.topic_id <> '{OTHER}' AND NOT coalesce(ft.corrected, false)
             WINDOW w AS (PARTITION BY coalesce(a.vertical, 'other'), f.topic_id))
         SELECT c.conversation_id, c.account_id, coalesce(a.vertical, 'other') AS vertical,
                c.created_at, c.text, t.text_hash
@@ -105,13 +114,16 @@ def _window_tags_sql() -> str:
 def _update_fit(ctx: StepContext, model_id: str) -> int:
     """Fit of each window conversation to its topic, computed only where it is stale."""
     con = ctx.con
-    con.execute(
-        f"""DELETE FROM emerging_fit WHERE conversation_id NOT IN (
-              SELECT t.conversation_id FROM tags t JOIN conversations c USING (conversation_id),
+    in_window = f"""SELECT t.conversation_id FROM tags t JOIN conversations c USING (conversation_id),
                      (SELECT max(created_at) AS m FROM conversations) l
               WHERE c.created_at > l.m - INTERVAL {WINDOW_DAYS} DAY
-                AND t.topic_id <> '{OTHER}' AND NOT coalesce(t.corrected, false))"""
-    )
+                AND t.topic_id <> '{OTHER}' AND NOT coalesce(t.corrected, false)"""
+    total, out = con.execute(
+        f"""SELECT count(*), count(*) - count(w.conversation_id)
+            FROM emerging_fit f LEFT JOIN ({in_window}) w USING (conversation_id)"""
+    ).fetchall()[0]
+    if out and out > FIT_PRUNE_SHARE * total:
+        store.delete_where(con, "emerging_fit", f"conversation_id NOT IN ({in_window})")
     (stale,) = con.execute(f"SELECT count(*) FROM ({_window_tags_sql()})").fetchall()[0]
     if not stale:
         return 0
@@ -137,10 +149,12 @@ def _update_fit(ctx: StepContext, model_id: str) -> int:
             ex_vectors, ex_topics,
         )  # fmt: skip
         con.register("_em_fit", frame.astype(object).where(frame.notna(), None))
-        con.execute(
-            """INSERT OR REPLACE INTO emerging_fit SELECT conversation_id::VARCHAR,
-               topic_id::VARCHAR, text_hash::VARCHAR, taxonomy_version::VARCHAR, fit::DOUBLE
-               FROM _em_fit"""
+        store.upsert(
+            con,
+            "emerging_fit",
+            """SELECT conversation_id::VARCHAR AS conversation_id, topic_id::VARCHAR AS topic_id,
+               text_hash::VARCHAR AS text_hash, taxonomy_version::VARCHAR AS taxonomy_version,
+               fit::DOUBLE AS fit FROM _em_fit""",
         )
         con.unregister("_em_fit")
         done += len(frame)
@@ -223,7 +237,7 @@ def run(ctx: StepContext) -> dict[str, float]:
     now = datetime.now(UTC).replace(tzinfo=None)
     gone_verticals = set(scopes) - set(fingerprints)
     for vertical in sorted(gone_verticals):  # no candidates left: points go, clusters stay
-        con.execute("DELETE FROM emerging_points WHERE vertical = ?", [vertical])
+        store.delete_where(con, "emerging_points", "vertical = ?", [vertical])
         con.execute("DELETE FROM emerging_scopes WHERE vertical = ?", [vertical])
     for vertical, (fingerprint, n) in sorted(fingerprints.items()):
         counts["candidates"] += n
@@ -232,8 +246,10 @@ def run(ctx: StepContext) -> dict[str, float]:
             counts["verticals_unchanged"] += 1
             continue
         # Points that are no longer candidates (out of the window, re-tagged) leave first.
-        con.execute(
-            f"""DELETE FROM emerging_points WHERE vertical = ? AND conversation_id NOT IN
+        store.delete_where(
+            con,
+            "emerging_points",
+            f"""vertical = ? AND conversation_id NOT IN
                 (SELECT conversation_id FROM ({_candidates_sql()}) WHERE vertical = ?)""",
             [vertical, vertical],
         )
@@ -341,15 +357,17 @@ def _assign(con, vertical, model_id, counts) -> None:
 
 def _write_points(con, vertical: str, points: pd.DataFrame, replace: bool) -> None:
     if replace:
-        con.execute("DELETE FROM emerging_points WHERE vertical = ?", [vertical])
+        store.delete_where(con, "emerging_points", "vertical = ?", [vertical])
     frame = points.assign(vertical=vertical)[
         ["conversation_id", "vertical", "cluster_id", "similarity"]
     ]
     con.register("_em_points", frame.astype(object).where(frame.notna(), None))
-    con.execute(
-        """INSERT OR REPLACE INTO emerging_points
-           SELECT conversation_id::VARCHAR, vertical::VARCHAR, cluster_id::VARCHAR,
-                  similarity::DOUBLE FROM _em_points"""
+    store.upsert(
+        con,
+        "emerging_points",
+        """SELECT conversation_id::VARCHAR AS conversation_id, vertical::VARCHAR AS vertical,
+                  cluster_id::VARCHAR AS cluster_id, similarity::DOUBLE AS similarity
+           FROM _em_points""",
     )
     con.unregister("_em_points")
 

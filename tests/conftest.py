@@ -21,3 +21,17 @@ def settings(tmp_path):
     from cockpit.settings import Settings
 
     return Settings(home=tmp_path / "home", embedder="hashing")
+
+
+def put(con, table: str, columns: list[str], rows: list[tuple]) -> None:
+    """Write `rows` into `table` through the store's write API (a lake table is a view over
+    Parquet files in the default store, so plain INSERTs cannot reach it)."""
+    import pandas as pd
+
+    from cockpit import store
+
+    con.register("_put_rows", pd.DataFrame(rows, columns=columns))
+    try:
+        store.upsert(con, table, "SELECT * FROM _put_rows")
+    finally:
+        con.unregister("_put_rows")

@@ -451,8 +451,13 @@ def evil(tmp_path_factory) -> tuple[Settings, str, str]:
     )[0]
     with store.writing(settings, "test") as con:
         con.execute("UPDATE accounts SET name = ? WHERE account_id = ?", [f"Acme {EVIL}", account])
-        con.execute("UPDATE conversations SET text = ? WHERE conversation_id = ?", [EVIL, conv])
-        con.execute("UPDATE messages SET body = ? WHERE conversation_id = ?", [EVIL, conv])
+        for table, column in (("conversations", "text"), ("messages", "body")):
+            store.upsert(
+                con,
+                table,
+                f"SELECT * REPLACE (? AS {column}) FROM {table} WHERE conversation_id = ?",
+                [EVIL, conv],
+            )
     return settings, account, conv
 
 

@@ -62,9 +62,10 @@ def demo_home(tmp_path_factory):
     demo.build_demo(settings, refresh=None)  # the default demo: 60 accounts, 40k
     with store.writing(settings, "test-tags") as con:
         # stand-in tags from the generator's truth (this test is about scoring, not tagging)
-        con.execute(
-            "INSERT INTO tags (conversation_id, automation_type, topic_id) "
-            "SELECT conversation_id, automation_type, topic_id FROM demo_conversation_truth"
+        store.upsert(
+            con,
+            "tags",
+            "SELECT conversation_id, automation_type, topic_id FROM demo_conversation_truth",
         )
     with store.writing(settings, "test-score") as con:
         ctx = StepContext(con=con, settings=settings, run_id="t")

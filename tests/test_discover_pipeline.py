@@ -16,6 +16,7 @@ from pipelines import embed as embed_step
 from pipelines import tag as tag_step
 from pipelines.cli import cli
 from pipelines.context import StepContext
+from tests.conftest import put
 from tests.discovery_data import family_texts, noise_texts
 from tests.test_tag_pipeline import Factory
 from tests.test_taxonomy import write_taxonomy
@@ -29,11 +30,7 @@ def _add(con, prefix: str, texts: list[str], accounts: list[str], day: int) -> l
         (cid, accounts[i % len(accounts)], START + timedelta(days=day, minutes=i), text)
         for i, (cid, text) in enumerate(zip(ids, texts, strict=True))
     ]
-    con.executemany(
-        "INSERT INTO conversations (conversation_id, account_id, created_at, text) "
-        "VALUES (?, ?, ?, ?)",
-        rows,
-    )
+    put(con, "conversations", ["conversation_id", "account_id", "created_at", "text"], rows)
     return ids
 
 

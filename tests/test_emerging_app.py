@@ -14,6 +14,7 @@ from cockpit.access import AccessDeniedError
 from cockpit.discovery.decisions import decision_log, dismiss
 from cockpit.settings import Settings
 from tests.app_fixture import build_app_store, query
+from tests.conftest import put
 from tests.test_app_auth import AUTH
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -40,20 +41,31 @@ def add_emerging_topic(
     prefix = "em" if cluster == CLUSTER else f"{cluster}x"  # ids never contain CLUSTER's id
     ids = [f"{account}-{prefix}{i:03d}" for i in range(n)]
     with store.writing(settings, "test emerging") as con:
-        for i, cid in enumerate(ids):
-            con.execute(
-                "INSERT INTO conversations (conversation_id, account_id, created_at, text, "
-                "resolved_by) VALUES (?, ?, ?, ?, 'human')",
-                [cid, account, end - timedelta(days=i % 20, hours=1), f"{text} {i}"],
-            )
-            con.execute(
-                "INSERT INTO tags VALUES (?, 'personalized', 0.6, 'other', 0.7, '2026.11.1', "
-                "'m', ?, false, ?)",
-                [cid, f"t-{cid}", end],
-            )
-            con.execute(
-                "INSERT INTO emerging_points VALUES (?, ?, ?, 0.8)", [cid, vertical, cluster]
-            )
+        put(
+            con,
+            "conversations",
+            ["conversation_id", "account_id", "created_at", "text", "resolved_by"],
+            [
+                (cid, account, end - timedelta(days=i % 20, hours=1), f"{text} {i}", "human")
+                for i, cid in enumerate(ids)
+            ],
+        )
+        tag_columns = [d[0] for d in con.execute("SELECT * FROM tags LIMIT 0").description]
+        put(
+            con,
+            "tags",
+            tag_columns,
+            [
+                (cid, "personalized", 0.6, "other", 0.7, "2026.11.1", "m", f"t-{cid}", False, end)
+                for cid in ids
+            ],
+        )
+        put(
+            con,
+            "emerging_points",
+            ["conversation_id", "vertical", "cluster_id", "similarity"],
+            [(cid, vertical, cluster, 0.8) for cid in ids],
+        )
         con.execute(
             """INSERT INTO emerging_topics (cluster_id, vertical, scope, status, name, terms,
                likely_type, type_confidence, size, coherence, assign_threshold,

@@ -9,6 +9,7 @@ from cockpit.embedding import HashingEmbedder
 from cockpit.errors import TaxonomyError
 from cockpit.tagging.tagger import fit_tagger
 from cockpit.tagging.taxonomy import load_taxonomy, write_override
+from tests.conftest import put
 from tests.test_taxonomy import write_custom, write_taxonomy
 
 EMBED = HashingEmbedder().embed
@@ -127,10 +128,11 @@ def test_an_override_changes_the_stored_type_and_the_potential(settings, tmp_pat
             account = "A" if i % 2 else "P"
             resolved = "ai" if account == "P" and i % 10 else "human"  # P: 16 of 20 by AI
             rows.append((f"c{i}", account, "where is my order parcel", resolved))
-        con.executemany(
-            "INSERT INTO conversations (conversation_id, account_id, created_at, text, "
-            "ai_involved, resolved_by) VALUES (?, ?, TIMESTAMP '2026-11-01 10:00:00', ?, true, ?)",
-            rows,
+        put(
+            con,
+            "conversations",
+            ["conversation_id", "account_id", "created_at", "text", "ai_involved", "resolved_by"],
+            [(c, a, "2026-11-01 10:00:00", t, True, r) for c, a, t, r in rows],
         )
         con.execute(
             "INSERT INTO setup (account_id, enabler, topic_id) VALUES ('P', 'procedure', 'orders')"

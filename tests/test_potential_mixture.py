@@ -191,10 +191,7 @@ def test_backtest_on_a_small_evaluation_book(tmp_path):
             book.directory / "truth" / "evalbook_conversation_truth.parquet"
         )
         con.register("_tt", truth_tags)
-        con.execute(
-            "INSERT INTO tags (conversation_id, automation_type, topic_id) "
-            "SELECT conversation_id, automation_type, topic_id FROM _tt"
-        )
+        store.upsert(con, "tags", "SELECT conversation_id, automation_type, topic_id FROM _tt")
         ctx = StepContext(con=con, settings=settings, run_id="t")
         score.run(ctx)
         counts = backtest_step.run(ctx)

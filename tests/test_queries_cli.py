@@ -73,16 +73,13 @@ def write_sources(con, frames: dict[str, pd.DataFrame]) -> None:
     con.register("acc", frames["accounts"])
     con.execute("INSERT INTO accounts (account_id, name, vertical, csm) SELECT * FROM acc")
     con.register("cv", frames["conversations"])
-    con.execute(
-        "INSERT INTO conversations (conversation_id, account_id, created_at, text, channel, "
-        "ai_involved, resolved_by, handed_over, handle_time_minutes, csat, language) "
+    store.upsert(
+        con,
+        "conversations",
         "SELECT conversation_id, account_id, created_at, text, channel, ai_involved, "
-        "resolved_by, handed_over, handle_time_minutes, csat, language FROM cv"
+        "resolved_by, handed_over, handle_time_minutes, csat, language FROM cv",
     )
-    con.execute(
-        "INSERT INTO tags (conversation_id, automation_type, topic_id) "
-        "SELECT conversation_id, automation_type, topic_id FROM cv"
-    )
+    store.upsert(con, "tags", "SELECT conversation_id, automation_type, topic_id FROM cv")
     con.register("st", frames["setup"])
     con.execute(
         "INSERT INTO setup (account_id, enabler, topic_id, live_since) "

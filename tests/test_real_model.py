@@ -18,7 +18,7 @@ from cockpit.tagging.evaluation import evaluate_examples, few_shot_split
 from pipelines import embed as embed_step
 from pipelines import tag as tag_step
 from pipelines.context import StepContext
-from tests.conftest import SHARED_DATA
+from tests.conftest import SHARED_DATA, put
 
 pytestmark = [
     pytest.mark.model,
@@ -100,10 +100,11 @@ def tagged(model_settings, embedder):
             for acc, texts in (("shop", SHOP), ("bank", BANK), ("soft", SAAS))
             for i, text in enumerate(texts)
         ]
-        con.executemany(
-            "INSERT INTO conversations (conversation_id, account_id, created_at, text) "
-            "VALUES (?, ?, TIMESTAMP '2026-11-01 10:00:00', ?)",
-            rows,
+        put(
+            con,
+            "conversations",
+            ["conversation_id", "account_id", "created_at", "text"],
+            [(c, a, "2026-11-01 10:00:00", t) for c, a, t in rows],
         )
     with store.writing(settings, "refresh") as con:
         ctx = StepContext(con=con, settings=settings, run_id="r", embedder_factory=lambda: embedder)

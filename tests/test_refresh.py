@@ -52,9 +52,11 @@ def fake_ingest(con, paths, table=None, run_id=None, progress=None):
         bad = [r for r in rows if not r[3]]
         known = {r[0] for r in con.execute("SELECT conversation_id FROM conversations").fetchall()}
         for cid, acc, created, text in good:
-            con.execute(
-                "INSERT OR REPLACE INTO conversations (conversation_id, account_id, created_at, text)"
-                " VALUES (?, ?, ?::TIMESTAMP, ?)",
+            store.upsert(
+                con,
+                "conversations",
+                "SELECT ? AS conversation_id, ? AS account_id, ?::TIMESTAMP AS created_at, "
+                "? AS text",
                 [cid, acc, created, text],
             )
         for cid, *_ in bad:
@@ -191,7 +193,7 @@ def test_a_failing_step_publishes_nothing_but_is_logged_exit_1(settings):
     before = published(settings, "SELECT conversation_id FROM conversations ORDER BY 1")
 
     def broken(ctx):
-        ctx.con.execute("DELETE FROM conversations")
+        store.delete_where(ctx.con, "conversations", "true")
         raise ValueError("model file missing")
 
     write_conversations(settings.inbox / "conversations_2.csv", [("c9", "new")])

@@ -17,7 +17,7 @@ import pytest
 
 from cockpit import store
 from cockpit.store import connection as store_connection
-from cockpit.store import lake
+from cockpit.store import lake, migrations
 from pipelines.refresh import Step, refresh
 from tests.app_fixture import TINY, build_app_store
 from tests.conftest import ROOT
@@ -129,8 +129,9 @@ def test_one_day_refresh_writes_the_new_data_not_the_history(lake_settings):
 
 
 def test_workspace_made_by_the_current_version_converts_and_refreshes(settings):
-    """A demo workspace built in the single-file format opens, converts and refreshes."""
-    s = build_app_store(settings, size=TINY)
+    """A demo workspace built in the single-file format (the previous default) opens, converts
+    on its first run under the default setting, and refreshes."""
+    s = build_app_store(dataclasses.replace(settings, store_format="duckdb"), size=TINY)
     checks = {
         t: f"SELECT count(*), count(DISTINCT {k}), sum(hash({k})) FROM {t}"
         for t, k in [
@@ -138,6 +139,7 @@ def test_workspace_made_by_the_current_version_converts_and_refreshes(settings):
             ("messages", "conversation_id || sent_at::VARCHAR || author"),
             ("tags", "conversation_id || topic_id || automation_type"),
             ("embed_texts", "conversation_id || text_hash"),
+            ("emerging_points", "conversation_id || vertical || coalesce(cluster_id, '')"),
         ]
     }
     checks["account_metrics"] = "SELECT count(*), sum(conversations) FROM account_metrics"
@@ -146,10 +148,9 @@ def test_workspace_made_by_the_current_version_converts_and_refreshes(settings):
     single_size = s.db_path.stat().st_size
     assert "conversations" in base_tables(s)
 
-    parquet = dataclasses.replace(s, store_format="parquet")
-    result = refresh(parquet, progress_mode="quiet")
+    result = refresh(settings, progress_mode="quiet")  # the default setting
     assert result.status == "success", result.error
-    assert not {"conversations", "messages", "tags", "embed_texts"} & base_tables(s)
+    assert not set(migrations.LAKE_TABLES) & base_tables(s)
     assert s.db_path.stat().st_size < single_size
     with store.reading(s.db_path) as con:
         after = {t: con.execute(sql).fetchall() for t, sql in checks.items()}
@@ -165,7 +166,7 @@ def test_workspace_made_by_the_current_version_converts_and_refreshes(settings):
         "conversation_id,account_id,created_at,text\n"
         f"new-1,{account},{last.isoformat()},I was charged twice so please refund one\n"
     )
-    # even with the setting back at its default, a converted workspace stays in Parquet
+    # even with the opt-out set, a converted workspace stays in Parquet
     result = refresh(s, progress_mode="quiet")
     assert result.status == "success", result.error
     with store.reading(s.db_path) as con:
@@ -176,6 +177,58 @@ def test_workspace_made_by_the_current_version_converts_and_refreshes(settings):
         assert con.execute("SELECT count(*) FROM conversations").fetchall()[0][0] == (
             before["conversations"][0][0] + 1
         )
+
+
+def test_emerging_points_move_to_one_file_per_vertical_and_a_vertical_rewrites_its_own(
+    settings, monkeypatch
+):
+    """A Parquet workspace converted before `emerging_points` joined the lake moves the table on
+    its next write; each file holds one vertical, so replacing a vertical (what the discover
+    step does when it re-clusters) rewrites that vertical's files only."""
+    s = dataclasses.replace(settings, store_format="duckdb")
+    points = [
+        (f"p{i:02d}", ("bank", "shop", "travel")[i % 3], f"em{i % 4}", i / 10) for i in range(30)
+    ]
+    with store.writing(s, "test") as con:
+        con.executemany("INSERT INTO emerging_points VALUES (?, ?, ?, ?)", points)
+    with monkeypatch.context() as mp:  # the lake as the previous version made it
+        mp.delitem(migrations.LAKE_TABLES, "emerging_points")
+        with store.writing(dataclasses.replace(s, store_format="parquet"), "test"):
+            pass
+    assert "emerging_points" in base_tables(s) and "conversations" not in base_tables(s)
+
+    with store.writing(s, "test"):  # the next writer moves it, whatever the setting
+        pass
+    assert "emerging_points" not in base_tables(s)
+    with store.reading(s.db_path) as con:
+        stored = con.execute("SELECT * FROM emerging_points ORDER BY conversation_id").fetchall()
+        files = lake.manifest(con)["tables"]["emerging_points"]
+        vertical_of = {}
+        for f in files:
+            path = str(s.home / lake.LAKE_DIR / f)
+            (vertical_of[f],) = con.execute(
+                "SELECT DISTINCT vertical FROM read_parquet(?)", [path]
+            ).fetchall()
+    assert stored == points
+    assert sorted(v for (v,) in vertical_of.values()) == ["bank", "shop", "travel"]
+
+    with store.writing(s, "test") as con:
+        store.delete_where(con, "emerging_points", "vertical = ?", ["shop"])
+        store.upsert(
+            con,
+            "emerging_points",
+            "SELECT 'q' || i AS conversation_id, ? AS vertical, 'em9' AS cluster_id, "
+            "0.5 AS similarity FROM range(5) t(i)",
+            ["shop"],
+        )
+    with store.reading(s.db_path) as con:
+        now = lake.manifest(con)["tables"]["emerging_points"]
+        counts = con.execute(
+            "SELECT vertical, count(*) FROM emerging_points GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+    assert counts == [("bank", 10), ("shop", 5), ("travel", 10)]
+    assert {vertical_of[f][0] for f in set(files) & set(now)} == {"bank", "travel"}
+    assert store_connection.last_publish.files_rewritten == 1
 
 
 KILLED = r"""
@@ -328,7 +381,8 @@ def converted(tmp_path_factory):
     """A TINY demo built in the single-file format, then converted by a Parquet refresh."""
     from cockpit.settings import Settings
 
-    s = build_app_store(Settings(home=tmp_path_factory.mktemp("lake") / "home"), size=TINY)
+    home = tmp_path_factory.mktemp("lake") / "home"
+    s = build_app_store(Settings(home=home, store_format="duckdb"), size=TINY)
     parquet = dataclasses.replace(s, store_format="parquet")
     assert refresh(parquet, progress_mode="quiet").status == "success"
     assert not {"conversations", "messages", "tags"} & base_tables(s)
@@ -367,7 +421,7 @@ def test_the_store_setting_is_validated():
     from cockpit.errors import SettingsError
     from cockpit.settings import Settings
 
-    assert Settings.from_env({}).store_format == "duckdb"
-    assert Settings.from_env({"COCKPIT_STORE": "parquet"}).store_format == "parquet"
-    with pytest.raises(SettingsError, match="COCKPIT_STORE must be one of duckdb, parquet"):
+    assert Settings.from_env({}).store_format == "parquet"
+    assert Settings.from_env({"COCKPIT_STORE": "duckdb"}).store_format == "duckdb"
+    with pytest.raises(SettingsError, match="COCKPIT_STORE must be one of parquet, duckdb"):
         Settings.from_env({"COCKPIT_STORE": "ducklake"})

@@ -19,6 +19,7 @@ from pipelines import embed as embed_step
 from pipelines import tag as tag_step
 from pipelines.cli import cli
 from pipelines.context import StepContext
+from tests.conftest import put
 from tests.test_taxonomy import write_custom, write_taxonomy
 
 CONVERSATIONS = [
@@ -47,18 +48,16 @@ def home(settings, tmp_path, monkeypatch):
         )
         for cid, acc, text in CONVERSATIONS:
             add_conversation(con, cid, acc, text)
-        con.executemany(
-            "INSERT INTO messages (conversation_id, sent_at, author, body) VALUES (?, ?, ?, ?)",
-            MESSAGES,
-        )
+        put(con, "messages", ["conversation_id", "sent_at", "author", "body"], MESSAGES)
     return settings
 
 
 def add_conversation(con, cid, account, text):
-    con.execute(
-        "INSERT OR REPLACE INTO conversations (conversation_id, account_id, created_at, text) "
-        "VALUES (?, ?, TIMESTAMP '2026-11-01 10:00:00', ?)",
-        [cid, account, text],
+    put(
+        con,
+        "conversations",
+        ["conversation_id", "account_id", "created_at", "text"],
+        [(cid, account, "2026-11-01 10:00:00", text)],
     )
 
 
@@ -232,7 +231,7 @@ def test_deleted_conversations_lose_their_tags(home):
     refresh(home)
     _, tag = refresh(
         home,
-        before=lambda con: con.execute("DELETE FROM conversations WHERE conversation_id = 'c5'"),
+        before=lambda con: store.delete_where(con, "conversations", "conversation_id = 'c5'"),
     )
     assert "c5" not in read_tags(home) and tag["tags_written"] == 0
 
@@ -395,8 +394,10 @@ def test_embed_step_embeds_the_first_content_turn_of_a_transcript(home):
     turns = ["good morning", "name priya and ac no [NUMBER]", "i need to cancel my order", "ok"]
     with store.writing(home, "test") as con:
         add_conversation(con, "c7", "shop", "good morning")
-        con.executemany(
-            "INSERT INTO messages (conversation_id, sent_at, author, body) VALUES (?, ?, ?, ?)",
+        put(
+            con,
+            "messages",
+            ["conversation_id", "sent_at", "author", "body"],
             [("c7", f"2026-11-01 10:00:0{i}", "customer", t) for i, t in enumerate(turns)],
         )
     refresh(home)

@@ -11,12 +11,20 @@ def test_uncertain_conversations_are_counted_per_account(home):  # noqa: F811
     refresh(home)
     low, high = UNCERTAIN_TYPE_CONFIDENCE - 0.01, UNCERTAIN_TYPE_CONFIDENCE
     with store.writing(home, "test") as con:
-        con.execute("UPDATE tags SET type_confidence = ?", [high])  # at the threshold: certain
-        con.execute(
-            "UPDATE tags SET type_confidence = ? WHERE conversation_id IN ('c1', 'c2', 'c4')",
+        # at the threshold: certain
+        store.upsert(con, "tags", "SELECT * REPLACE (? AS type_confidence) FROM tags", [high])
+        store.upsert(
+            con,
+            "tags",
+            "SELECT * REPLACE (? AS type_confidence) FROM tags "
+            "WHERE conversation_id IN ('c1', 'c2', 'c4')",
             [low],
         )
-        con.execute("UPDATE tags SET corrected = true WHERE conversation_id = 'c2'")
+        store.upsert(
+            con,
+            "tags",
+            "SELECT * REPLACE (true AS corrected) FROM tags WHERE conversation_id = 'c2'",
+        )
     con = store.read_only(home.db_path)
     counts = queries.uncertain_counts(con).set_index("account_id")
     one = queries.uncertain_counts(con, "bank")

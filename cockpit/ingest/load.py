@@ -102,6 +102,19 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def _in_a_store(path: Path, top: Path) -> bool:
+    """True for a Parquet store's own segment (`<home>/lake/...` beside `cockpit.duckdb`) found
+    below `top`: a folder holding a workspace expands to its export files, not the store."""
+    from cockpit.store.lake import LAKE_DIR
+
+    for folder in path.relative_to(top).parents:
+        here = top / folder
+        # the published file, or the first writer's work copy (`.next`) before it exists
+        if here.name == LAKE_DIR and any(here.parent.glob("cockpit.duckdb*")):
+            return True
+    return False
+
+
 def expand_paths(paths: list[str | Path]) -> tuple[list[Path], list[FileReport]]:
     """Files to ingest and refusals. Paths are literal (never globs); a directory expands to
     its supported files."""
@@ -110,7 +123,11 @@ def expand_paths(paths: list[str | Path]) -> tuple[list[Path], list[FileReport]]
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            found = sorted(c for c in p.rglob("*") if c.is_file() and contract.file_format(c.name))
+            found = sorted(
+                c
+                for c in p.rglob("*")
+                if c.is_file() and contract.file_format(c.name) and not _in_a_store(c, p)
+            )
             if not found:
                 refused.append(FileReport(str(p), None, refused=_no_files_message(p)))
             files.extend(found)

@@ -48,14 +48,6 @@ def configure(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     con.execute("SET TimeZone = 'UTC'")
 
 
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _wal(path: Path) -> Path:
     return path.with_name(path.name + ".wal")
 
@@ -135,8 +127,11 @@ def writing(
         try:
             configure(con, settings)
             migrate(con)
-            if settings.store_format == "parquet" and lake.manifest(con) is None:
-                lake.convert(con, root)
+            m = lake.manifest(con)
+            # A single-file store converts when the setting asks for Parquet; a Parquet store
+            # converted before a table joined the lake moves that table now, whatever the setting.
+            if lake.missing(m) and (m is not None or settings.store_format == "parquet"):
+                lake.convert(con, root, m)
                 converted = True
             published = lake.begin(con, root)
             if holder.get("stale"):
@@ -153,12 +148,12 @@ def writing(
             if not ok:
                 con.close()
                 _discard(nxt, "after a failed write")
-        _fsync(nxt)
+        lake.fsync(nxt)
         os.utime(nxt)  # a fresh mtime for the new version (the app keys its reader on it)
         if _wal(target).exists():
             _wal(target).unlink()
         os.replace(nxt, target)
-        _fsync(target.parent)
+        lake.fsync(target.parent)
         global last_publish
         stats.db_bytes = target.stat().st_size
         stats.store_bytes += stats.db_bytes
@@ -195,10 +190,8 @@ def _compact(path: Path, dest: Path) -> None:
     _discard(tmp, "left by an interrupted compaction")
     con = duckdb.connect(":memory:")
     try:
-        src = str(path).replace("'", "''")
-        dst = str(tmp).replace("'", "''")
-        con.execute(f"ATTACH '{src}' AS src (READ_ONLY)")
-        con.execute(f"ATTACH '{dst}' AS dst (BLOCK_SIZE {SMALL_FILE_BLOCK_SIZE})")
+        con.execute(f"ATTACH {lake.sql_literal(path)} AS src (READ_ONLY)")
+        con.execute(f"ATTACH {lake.sql_literal(tmp)} AS dst (BLOCK_SIZE {SMALL_FILE_BLOCK_SIZE})")
         con.execute("COPY FROM DATABASE src TO dst")
         con.execute("DETACH dst")
     finally:
@@ -218,8 +211,7 @@ def read_only(path: Path | str) -> duckdb.DuckDBPyConnection:
         raise NoDataError()
     con = duckdb.connect(":memory:")
     con.execute("SET TimeZone = 'UTC'")
-    escaped = str(path).replace("'", "''")
-    con.execute(f"ATTACH '{escaped}' AS c (READ_ONLY)")
+    con.execute(f"ATTACH {lake.sql_literal(path)} AS c (READ_ONLY)")
     con.execute("USE c")
     m = lake.manifest(con)
     if m is not None:

@@ -34,6 +34,7 @@ from pathlib import Path
 import duckdb
 
 from cockpit.store.migrations import (
+    LAKE_PARTITIONS,
     LAKE_TABLES,
     drop_lake_tables,
     lake_reader_view,
@@ -84,14 +85,20 @@ def manifest(con: duckdb.DuckDBPyConnection) -> dict | None:
     return json.loads(raw) if raw else None
 
 
+def sql_literal(value) -> str:
+    """`value` as a quoted SQL string (paths and partition values pasted into DDL and COPY,
+    where DuckDB takes no parameters)."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
 def _sql_list(root: Path, files: list[str]) -> str:
-    paths = [str(root / f).replace("'", "''") for f in files]
-    return "[" + ", ".join(f"'{p}'" for p in paths) + "]"
+    return "[" + ", ".join(sql_literal(root / f) for f in files) + "]"
 
 
 def attach_views(con: duckdb.DuckDBPyConnection, root: Path, m: dict) -> None:
-    """Readers: one temp view per lake table over exactly the manifest's files."""
-    for table in LAKE_TABLES:
+    """Readers: one view per lake table over exactly the manifest's files (a table the
+    manifest does not list yet is still in the small file)."""
+    for table in m["tables"]:
         con.execute(lake_reader_view(table, _sql_list(root, m["tables"][table])))
 
 
@@ -99,7 +106,8 @@ def _token() -> str:
     return uuid.uuid4().hex[:12]
 
 
-def _fsync(path: Path) -> None:
+def fsync(path: Path) -> None:
+    """Flush a file's or folder's contents to disk (before a publish names it)."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -110,28 +118,56 @@ def _fsync(path: Path) -> None:
 def _copy_to(con: duckdb.DuckDBPyConnection, select: str, root: Path, rel: str) -> int:
     out = root / rel
     out.parent.mkdir(parents=True, exist_ok=True)
-    escaped = str(out).replace("'", "''")
-    rows = con.execute(f"COPY ({select}) TO '{escaped}' (FORMAT parquet)").fetchall()
-    _fsync(out)
+    rows = con.execute(f"COPY ({select}) TO {sql_literal(out)} (FORMAT parquet)").fetchall()
+    fsync(out)
     return int(rows[0][0]) if rows else 0
 
 
-def convert(con: duckdb.DuckDBPyConnection, root: Path) -> None:
-    """Move the lake tables of a single-file work copy into Parquet and record manifest 1.
+def missing(m: dict | None) -> list[str]:
+    """The lake tables a manifest does not list yet (all of them for a single-file store)."""
+    listed = m["tables"] if m else {}
+    return [t for t in LAKE_TABLES if t not in listed]
+
+
+def convert(con: duckdb.DuckDBPyConnection, root: Path, m: dict | None) -> None:
+    """Move the lake tables the manifest `m` lacks (all, for a single-file work copy) from the
+    work copy into Parquet and record the manifest that lists them.
 
     The tables are dropped from the work copy afterwards; the caller compacts the file (a
-    dropped table's blocks stay allocated otherwise).
+    dropped table's blocks stay allocated otherwise). A workspace converted before a table
+    joined `LAKE_TABLES` has that table moved by its next writer.
     """
     token = _token()
-    tables: dict[str, list[str]] = {}
-    for table, key in LAKE_TABLES.items():
-        rel = f"{table}/{token}-0.parquet"
-        n = _copy_to(con, f"SELECT * FROM {table} ORDER BY {', '.join(key)}", root, rel)
-        tables[table] = [rel]
-        log.info("Moved %s rows of %s to %s", n, table, root / rel)
-    drop_lake_tables(con)
-    _fsync(root)
-    _set_manifest(con, {"generation": 1, "tables": tables, "previous": []})
+    tables: dict[str, list[str]] = dict(m["tables"]) if m else {}
+    moved = missing(m)
+    n_file = 0
+    for table in moved:
+        order = ", ".join(LAKE_TABLES[table])
+        written: list[str] = []
+        for where in _partitions(con, table, table):
+            rel = f"{table}/{token}-c{n_file}.parquet"
+            n_file += 1
+            _copy_to(con, f"SELECT * FROM {table} WHERE {where} ORDER BY {order}", root, rel)
+            written.append(rel)
+        tables[table] = written
+        log.info("Moved %s to %s (%s files)", table, root / table, len(written))
+    drop_lake_tables(con, moved)
+    fsync(root)
+    previous = m.get("previous", []) if m else []
+    generation = m["generation"] if m else 1
+    _set_manifest(con, {"generation": generation, "tables": tables, "previous": previous})
+
+
+def _partitions(con: duckdb.DuckDBPyConnection, table: str, source: str) -> list[str]:
+    """One SQL condition per file to write from `source` (rows of lake table `table`): a
+    single `true`, or one per value of its partition column (`LAKE_PARTITIONS`). Always at
+    least one, so an empty table still gets a file holding its schema."""
+    column = LAKE_PARTITIONS.get(table)
+    if column is None:
+        return ["true"]
+    values = [r[0] for r in con.execute(f"SELECT DISTINCT {column} FROM {source}").fetchall()]
+    conds = [f"{column} IS NULL" if v is None else f"{column} = {sql_literal(v)}" for v in values]
+    return sorted(conds) or ["true"]
 
 
 def _set_manifest(con: duckdb.DuckDBPyConnection, m: dict) -> None:
@@ -143,7 +179,7 @@ def begin(con: duckdb.DuckDBPyConnection, root: Path) -> dict | None:
     m = manifest(con)
     if m is None:
         return None
-    for table in LAKE_TABLES:
+    for table in m["tables"]:
         for sql in lake_writer_objects(table, _sql_list(root, m["tables"][table])):
             con.execute(sql)
     return m
@@ -162,28 +198,37 @@ def _keys(table: str) -> str:
     return ", ".join(LAKE_TABLES[table])
 
 
-def upsert(con: duckdb.DuckDBPyConnection, table: str, select: str) -> None:
-    """Write `select`'s rows over the stored ones with the same key (columns matched by name)."""
+def upsert(
+    con: duckdb.DuckDBPyConnection, table: str, select: str, params: list | None = None
+) -> None:
+    """Write `select`'s rows over the stored ones with the same key (columns matched by name;
+    `params` bind the select's `?`)."""
     if not active(con, table):
-        con.execute(f"INSERT OR REPLACE INTO {table} BY NAME {select}")
+        con.execute(f"INSERT OR REPLACE INTO {table} BY NAME {select}", params or [])
         return
     keys = _keys(table)
     match = " AND ".join(f"n.{k} = i.{k}" for k in LAKE_TABLES[table])
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _lake_in AS {select}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _lake_in AS {select}", params or [])
     con.execute(f"DELETE FROM _lake_new_{table} n USING _lake_in i WHERE {match}")
     con.execute(f"INSERT INTO _lake_gone_{table} SELECT DISTINCT {keys} FROM _lake_in")
     con.execute(f"INSERT INTO _lake_new_{table} BY NAME SELECT * FROM _lake_in")
     con.execute("DROP TABLE _lake_in")
 
 
-def delete_where(con: duckdb.DuckDBPyConnection, table: str, condition: str) -> None:
-    """Delete the rows of `table` matching the SQL `condition` (over the table's columns)."""
+def delete_where(
+    con: duckdb.DuckDBPyConnection, table: str, condition: str, params: list | None = None
+) -> None:
+    """Delete the rows of `table` matching the SQL `condition` (over the table's columns;
+    `params` bind its `?`)."""
     if not active(con, table):
-        con.execute(f"DELETE FROM {table} WHERE {condition}")
+        con.execute(f"DELETE FROM {table} WHERE {condition}", params or [])
         return
     keys = _keys(table)
-    con.execute(f"INSERT INTO _lake_gone_{table} SELECT {keys} FROM {table} WHERE {condition}")
-    con.execute(f"DELETE FROM _lake_new_{table} WHERE {condition}")
+    con.execute(
+        f"INSERT INTO _lake_gone_{table} SELECT {keys} FROM {table} WHERE {condition}",
+        params or [],
+    )
+    con.execute(f"DELETE FROM _lake_new_{table} WHERE {condition}", params or [])
 
 
 def _size(root: Path, rel: str) -> int:
@@ -205,9 +250,9 @@ def flush(con: duckdb.DuckDBPyConnection, root: Path, m: dict) -> PublishStats:
         n += 1
         return f"{table}/{token}-{n}.parquet"
 
-    for table, key in LAKE_TABLES.items():
+    for table in m["tables"]:
         files = list(m["tables"][table])
-        keys = ", ".join(key)
+        keys = _keys(table)
         gone = con.execute(f"SELECT count(*) FROM _lake_gone_{table}").fetchall()[0][0]
         new = con.execute(f"SELECT count(*) FROM _lake_new_{table}").fetchall()[0][0]
         written: list[str] = []
@@ -233,22 +278,22 @@ def flush(con: duckdb.DuckDBPyConnection, root: Path, m: dict) -> PublishStats:
                 if kept:
                     files.append(out)
         if new:
-            out = name(table)
-            _copy_to(con, f"SELECT * FROM _lake_new_{table} ORDER BY {keys}", root, out)
-            written.append(out)
-            files.append(out)
+            for where in _partitions(con, table, f"_lake_new_{table}"):
+                out = name(table)
+                _copy_to(
+                    con, f"SELECT * FROM _lake_new_{table} WHERE {where} ORDER BY {keys}", root, out
+                )
+                written.append(out)
+                files.append(out)
         if len(files) > MAX_FILES_PER_TABLE:
             smallest = sorted(files, key=lambda f: _size(root, f))[: len(files) // 2]
-            out = name(table)
-            _copy_to(
-                con,
-                f"SELECT * FROM read_parquet({_sql_list(root, smallest)}, union_by_name = true) "
-                f"ORDER BY {keys}",
-                root,
-                out,
-            )
-            written.append(out)
-            files = [f for f in files if f not in smallest] + [out]
+            merged = f"read_parquet({_sql_list(root, smallest)}, union_by_name = true)"
+            files = [f for f in files if f not in smallest]
+            for where in _partitions(con, table, merged):
+                out = name(table)
+                _copy_to(con, f"SELECT * FROM {merged} WHERE {where} ORDER BY {keys}", root, out)
+                written.append(out)
+                files.append(out)
         if not files:  # every row deleted: an empty file keeps the table's schema
             out = name(table)
             _copy_to(con, f"SELECT * FROM _lake_new_{table} LIMIT 0", root, out)
@@ -257,9 +302,9 @@ def flush(con: duckdb.DuckDBPyConnection, root: Path, m: dict) -> PublishStats:
         tables[table] = files
         stats.written[table] = sum(_size(root, f) for f in written)
         stats.files_written += len(written)
-    for table in LAKE_TABLES:
+    for table in tables:
         if (root / table).exists():
-            _fsync(root / table)
+            fsync(root / table)
     stats.segment_bytes = sum(stats.written.values())
     stats.store_bytes = sum(_size(root, f) for fs in tables.values() for f in fs)
     previous = sorted({f for fs in m["tables"].values() for f in fs})

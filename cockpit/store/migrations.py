@@ -471,7 +471,19 @@ LAKE_TABLES: dict[str, tuple[str, ...]] = {
     "messages": contract.TABLES["messages"].key,
     "tags": ("conversation_id",),
     "embed_texts": ("conversation_id",),
+    # Emerging topics' points (one per candidate conversation: 289,111 rows at 2,000,000
+    # conversations, the largest table left in the small file, copied every night).
+    "emerging_points": ("conversation_id",),
+    # Each window conversation's fit to its topic (36,087 rows at 200,000 demo conversations,
+    # a 32-character hash each; ~10x at 2M). Not partitioned: fits that left the window are
+    # pruned only now and then (pipelines/discover.py FIT_PRUNE_SHARE), so a night writes its
+    # new fits, not a rewrite of the files holding the old ones.
+    "emerging_fit": ("conversation_id",),
 }
+
+# Lake tables whose every file holds one value of a column: the discover step replaces a whole
+# vertical's points when it re-clusters it, which then rewrites only that vertical's files.
+LAKE_PARTITIONS: dict[str, str] = {"emerging_points": "vertical"}
 
 
 def lake_reader_view(table: str, files: str) -> str:
@@ -502,7 +514,7 @@ def lake_writer_objects(table: str, files: str) -> list[str]:
     ]
 
 
-def drop_lake_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Drop the lake tables from a converted work copy (their rows now live in Parquet)."""
-    for table in LAKE_TABLES:
+def drop_lake_tables(con: duckdb.DuckDBPyConnection, tables: list[str]) -> None:
+    """Drop lake tables from a converted work copy (their rows now live in Parquet)."""
+    for table in tables:
         con.execute(f"DROP TABLE {table}")
