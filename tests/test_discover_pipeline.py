@@ -218,8 +218,10 @@ def test_a_cluster_mostly_tagged_with_one_known_topic_is_not_shown(home, monkeyp
     assert lounge["id"] != crypto["id"]
 
     def as_cards(con):  # the lounge family now reads as a low-confidence part of `cards`
-        con.execute(
-            "UPDATE tags SET topic_id = 'cards', topic_confidence = 0.3 "
+        store.upsert(  # tags live in the lake (a view) in the default store: no raw UPDATE
+            con,
+            "tags",
+            "SELECT * REPLACE ('cards' AS topic_id, 0.3 AS topic_confidence) FROM tags "
             "WHERE conversation_id IN (SELECT unnest(?::VARCHAR[]))",
             [lounge["conversation_ids"]],
         )

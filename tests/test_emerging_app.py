@@ -50,7 +50,11 @@ def add_emerging_topic(
                 for i, cid in enumerate(ids)
             ],
         )
-        tag_columns = [d[0] for d in con.execute("SELECT * FROM tags LIMIT 0").description]
+        tag_columns = [  # named: tags has more columns (type probabilities), left NULL here
+            "conversation_id", "automation_type", "type_confidence", "topic_id",
+            "topic_confidence", "taxonomy_version", "model_id", "text_hash", "corrected",
+            "tagged_at",
+        ]  # fmt: skip
         put(
             con,
             "tags",
