@@ -31,6 +31,6 @@ PAGES = [
 ui.settings()
 ui.gate()  # sign-in and role when a provider is configured; else open, on localhost only
 page = st.navigation(PAGES)
-ui.follow()
+ui.follow(page, PAGES)
 st.session_state["_context"] = ui.sidebar()
 page.run()

@@ -196,38 +196,64 @@ def test_clicking_a_cells_text_opens_the_row(server, workspace, browser):
     page.close()
 
 
-def test_back_after_a_click_through_returns_to_the_portfolio(server, browser):
-    """Back after a click-through returns to the Portfolio, Forward to the account.
-
-    The target's query string goes with st.switch_page, so no rerun of the target pushes more
-    entries (there were 4). Streamlit 1.67's frontend still pushes two: one when switch_page
-    sets the query params (on the current path: `/?account=…`, i.e. the Portfolio with the
-    account picked), one for the page change; so at most 2, and Back never lands on `/account`.
-    """
-    page = browser.new_page(viewport={"width": 1024, "height": 900})
-    page.goto(f"{server}/", wait_until="networkidle")
-    _settle(page, 300)
+def _history_after_click(page, click, url_glob: str) -> tuple[int, str]:
+    """(history entries one click-through added, the URL it opened)."""
     before = page.evaluate("window.history.length")
-    _click_grid_row(page, "pf_table", 0)
-    page.wait_for_url("**/account?account=**", timeout=15_000)
-    _settle(page, 300)
-    opened = page.url
+    click()
+    page.wait_for_url(url_glob, timeout=15_000)
+    _settle(page, 500)
+    _no_error(page, url_glob)
+    return page.evaluate("window.history.length") - before, page.url
+
+
+def test_each_click_through_adds_one_history_entry_and_back_restores(server, workspace, browser):
+    """Portfolio row → Account, Account issue → Conversations, Topics → Conversations: each
+    adds exactly one browser history entry; Back returns to the previous page with its state
+    (its URL, its picked account), Forward to the opened one."""
+    _, account = workspace
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
     try:
-        entries = page.evaluate("window.history.length") - before
-        page.go_back()
+        page.goto(f"{server}/", wait_until="networkidle")
         _settle(page, 300)
-        back_url = page.url
-        page.go_forward()
-        _settle(page, 300)
-        assert entries <= 2, f"{entries} history entries for one click-through; back: {back_url}"
-        assert "/account" not in back_url, back_url
+        start = page.url
+        entries, opened = _history_after_click(
+            page, lambda: _click_grid_row(page, "pf_table", 0), "**/account?account=**"
+        )
+        assert entries == 1, (entries, opened)
+        name = page.locator("h1").first.inner_text()
         page.go_back()
         _settle(page, 500)
-        assert "/account" not in page.url, page.url
-        _no_error(page, "back")
+        assert page.url == start, (page.url, start)
+        page.get_by_text(PAGES["portfolio"]).first.wait_for(timeout=15_000)
+        _no_error(page, "back to the portfolio")
         page.go_forward()
+        _settle(page, 500)
+        assert page.url == opened and page.locator("h1").first.inner_text() == name
+
+        entries, conversations = _history_after_click(
+            page, lambda: _click_grid_row(page, "acct_issues", 0), "**/conversations?**"
+        )
+        assert entries == 1, (entries, conversations)
+        assert "conv_topic=" in conversations and "conv_from=" in conversations, conversations
+        page.go_back()
         _settle(page, 500)
         assert page.url == opened, (page.url, opened)
+        assert page.locator("h1").first.inner_text() == name
+        assert _sidebar_account(page) == name  # the previous page's state, not only its path
+
+        page.goto(f"{server}/topics", wait_until="networkidle")
+        _settle(page, 500)
+        topics = page.url
+        entries, listed = _history_after_click(
+            page, lambda: _click_grid_row(page, "tp_todo", 0), "**/conversations?**"
+        )
+        assert entries == 1, (entries, listed)
+        assert "conv_topic=" in listed, listed
+        page.go_back()
+        _settle(page, 500)
+        assert page.url == topics, (page.url, topics)
+        page.get_by_text(PAGES["topics"]).first.wait_for(timeout=15_000)
+        _no_error(page, "back to topics")
     finally:
         page.close()
 
