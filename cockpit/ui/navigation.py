@@ -108,19 +108,34 @@ def url_write(key: str, value, default) -> None:
         st.query_params[key] = text
 
 
-def sidebar() -> Context:
+def _nav_links(box, pages, query: dict[str, str]) -> None:
+    """The page list at the top of the sidebar: one `st.page_link` per page, carrying `query`.
+
+    Used instead of Streamlit's own sidebar navigation (hidden in app.py), whose click sends an
+    empty query string: the browser got `/brief` (one history entry), then the page wrote
+    `?account=…` back (a second one), and until then the URL had lost the account. A page link
+    sends its query string with the page change, so the URL is whole at once: one entry.
+    """
+    with box:
+        for p in pages:
+            st.page_link(p, query_params=query or None, width="stretch")
+
+
+def sidebar(pages=()) -> Context:
     """Render the shared sidebar; on an empty store show the guidance and stop.
 
-    The CSM filter and account picker live in the URL (`?csm=...&account=...`) so any view can
-    be shared as a link.
+    The page links come first, then the CSM filter and account picker, which live in the URL
+    (`?csm=...&account=...`) so any view can be shared as a link; the links carry them.
     """
     cfg = settings()
+    nav = st.sidebar.container(key="nav")
     try:
         con = cursor(cfg)
         overview = queries.store_overview(con)
     except NoDataError:
         overview = {"accounts": 0}
     if not overview["accounts"]:
+        _nav_links(nav, pages, {})
         st.info(NO_DATA)
         st.stop()
     with st.sidebar:
@@ -166,6 +181,9 @@ def sidebar() -> Context:
             help="The account the Account, Conversations and Brief pages show.",
         )
         url_sync("account", account)
+    _nav_links(
+        nav, pages, {k: v for k, v in (("csm", csm), ("account", account)) if v not in (None, ALL)}
+    )
     return Context(cfg, csm, _none_if_all(account), accounts, as_of)
 
 
