@@ -253,6 +253,10 @@ with issues_col:
                 lambda r: "– (no peers)" if r is None or r != r else f"{100 * r:.0f}%"
             ),
             spike=issues["spike"].map(lambda s: "⚡" if s else ""),
+            # No trend: the cell had no conversation in the previous window (a blank reads None).
+            trend_pts=issues["trend_pts"].map(
+                lambda t: "new (none before)" if t is None or t != t else f"{t:+.1f} pts"
+            ),
             automation_type=issues["automation_type"].map(ui.type_label),
         )[
             [
@@ -285,7 +289,10 @@ with issues_col:
                 help="Benchmark automation of peers in the vertical. 'Other' has none: it "
                 "mixes topics the tagger could not name, so no peer comparison is meaningful.",
             ),
-            "trend_pts": st.column_config.NumberColumn("Trend", format="%+.1f pts"),
+            "trend_pts": st.column_config.TextColumn(
+                "Trend",
+                help="Automation now minus in the previous window of the same length, in points.",
+            ),
             "spike": st.column_config.TextColumn("Spike", width="small"),
             "hours_per_month": st.column_config.NumberColumn(
                 "Human hours",
@@ -310,14 +317,16 @@ with actions_col:
             topic=actions["topic"] + " · " + actions["automation_type"].map(ui.type_label),
             confidence=actions["confidence"].astype(str).str.capitalize(),
         )[
+            # Columns by priority: at 1024 px the grid is ~560 px wide and keeps what to do,
+            # where, and what it brings (gain, hours, confidence); the rest scroll.
             [
                 "rank",
-                "kind",
                 "topic",
                 "gain_pts",
-                "extra_ai_resolved_per_month",
                 "hours_saved_per_month",
                 "confidence",
+                "kind",
+                "extra_ai_resolved_per_month",
             ]
         ],
         key="acct_actions",
@@ -328,9 +337,9 @@ with actions_col:
         column_config={
             "rank": st.column_config.NumberColumn("#", width="small"),
             "kind": "Action",
-            "topic": "Topic · type",
+            "topic": st.column_config.TextColumn("Topic · type", width="medium"),
             "gain_pts": st.column_config.NumberColumn(
-                "Gain", format="+%.1f pts", help="Expected automation gain"
+                "Gain", format="+%.1f pts", help="Expected automation gain", width="small"
             ),
             "extra_ai_resolved_per_month": st.column_config.NumberColumn(
                 "+AI-resolved",
@@ -338,7 +347,10 @@ with actions_col:
                 help="Extra conversations the AI resolves per month",
             ),
             "hours_saved_per_month": st.column_config.NumberColumn(
-                "Hours saved", format="%.1f h / mo", help="Human handle time saved per month"
+                "Hours saved",
+                format="%.1f h / mo",
+                help="Human handle time saved per month",
+                width="small",
             ),
             "confidence": st.column_config.TextColumn("Confidence", width="small"),
         },

@@ -81,7 +81,7 @@ with right:
         tooltip=[alt.Tooltip("week:T", title="Week of", format="%d %b %Y"), alt.Tooltip("topic:N", title="Topic"),
                  alt.Tooltip("conversations:Q", title="Conversations", format=",")],
     )  # fmt: skip
-    st.altair_chart(lines.properties(height=340), width="stretch")
+    st.altair_chart(lines.properties(height=340), width="stretch", key="tp_demand_chart")
 
 grow_col, build_col = st.columns(2)
 with grow_col:

@@ -85,6 +85,26 @@ def _screenshot(page, path: Path, width: int = 1400) -> None:
     page.set_viewport_size({"width": width, "height": 1000})
 
 
+# (page, width) → {table key: the column headers that must be on screen without scrolling}.
+_PF_1024 = ["Account", "Automation", "Potential", "Gap", "Look first", "ARR"]
+_ACTIONS = ["#", "Topic · type", "Gain", "Hours saved", "Confidence"]
+KEY_COLUMNS = {
+    ("portfolio", 1024): {"pf_table": _PF_1024},
+    ("portfolio", 1440): {"pf_table": [*_PF_1024, "Renewal", "Top action"]},
+    ("account", 1024): {"acct_actions": _ACTIONS},
+    ("account", 1440): {"acct_actions": _ACTIONS},
+}
+
+
+def _visible_headers(page, key: str) -> list[str] | None:
+    """The column headers a st.dataframe draws on screen (the grid's accessible header row
+    lists only the columns in view); None when the table is absent or has no rows."""
+    grid = page.locator(f".st-key-{key} [data-testid='stDataFrame']")
+    if grid.count() == 0 or grid.locator("[role=row]").count() < 2:
+        return None
+    return [h.inner_text().strip() for h in grid.locator("[role=columnheader]").all()]
+
+
 def _click_grid_row(page, key: str, row: int) -> None:
     """Tick row `row` (0-based) of the st.dataframe with widget key `key` (a canvas grid)."""
     grid = page.locator(f".st-key-{key} [data-testid='stDataFrame']")
@@ -127,12 +147,19 @@ def test_every_page_loads_without_error(server, workspace, browser, width):
         _no_error(page, path)
         assert page.get_by_text("Page not found").count() == 0, path
         assert page.locator('[data-testid="stSidebar"]').get_by_text("Account").count() > 0
-        # KPI cards show whole values at this width (no ellipsis on a metric's value).
-        for value in page.locator('[data-testid="stMetricValue"]').all():
+        # KPI cards show whole values and deltas at this width (no ellipsis).
+        cards = page.locator('[data-testid="stMetricValue"], [data-testid="stMetricDelta"]')
+        for value in cards.all():
             clipped = value.evaluate(
                 "e => [e, ...e.querySelectorAll('*')].some(x => x.scrollWidth > x.clientWidth + 1)"
             )
             assert not clipped, (path, width, value.inner_text())
+        for key, headers in KEY_COLUMNS.get((path, width), {}).items():
+            shown = _visible_headers(page, key)
+            assert shown is None or set(headers) <= set(shown), (path, width, key, shown)
+        if path == "topics":  # the demand chart keeps a readable size
+            box = page.locator(".st-key-tp_demand_chart").bounding_box()
+            assert box and box["width"] >= 400 and box["height"] >= 250, (width, box)
         shot = OUT / f"{path}-{width}.png"
         _screenshot(page, shot, width)
         if os.environ.get("COCKPIT_UPDATE_SCREENSHOTS") == "1":
