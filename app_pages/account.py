@@ -25,11 +25,6 @@ window = f"vs prior {DAYS} d"
 win_start, win_end = queries.account_window(con, ctx.account_id)
 
 
-def _delta_desc(percentile_key: str | None = None) -> str:
-    """'vs prior 28 d · 4th percentile': the change's baseline and the rank among peers."""
-    return window + (f" · {ui.percentile(acc.get(percentile_key))}" if percentile_key else "")
-
-
 def _num(value, fmt: str, unit: str = "") -> str | None:
     return None if value is None else f"{value:{fmt}}{unit}"
 
@@ -59,31 +54,26 @@ def emerging_alerts(account_id: str) -> None:
 emerging_alerts(ctx.account_id)
 
 # Two rows of three cards: at 1400 px six cards in one row truncate labels and deltas.
-# Delta descriptions carry the comparison window and the rank among all accounts.
-RATES = [  # (label, rate, its change in pts, definition, peer percentile column)
-    ("Automation rate", "automation_rate", "automation_rate_change_pts", "automation_rate",
-     "automation_percentile"),
-    ("AI involvement", "involvement_rate", "involvement_rate_change_pts", "involvement_rate",
-     "involvement_percentile"),
-    ("AI resolution", "ai_resolution_rate", "ai_resolution_rate_change_pts", "ai_resolution_rate",
-     "ai_resolution_percentile"),
-]  # fmt: skip
-for col, (label, rate, change, definition, rank) in zip(st.columns(3), RATES, strict=True):
+# Short labels with the window; the comparison and the peer ranks are in the caption below.
+RATES = [  # (label, rate, its change in pts, definition)
+    ("Automation", "automation_rate", "automation_rate_change_pts", "automation_rate"),
+    ("AI involvement", "involvement_rate", "involvement_rate_change_pts", "involvement_rate"),
+    ("AI resolution", "ai_resolution_rate", "ai_resolution_rate_change_pts", "ai_resolution_rate"),
+]
+for col, (label, rate, change, definition) in zip(st.columns(3), RATES, strict=True):
     col.metric(
         f"{label} · {DAYS} d",
         ui.pct(acc[rate], 1),
         ui.pts(acc[change]),
         help=ui.DEFINITIONS[definition] + " " + ui.DEFINITIONS["percentile"],
-        delta_description=_delta_desc(rank),
         border=True,
     )
 ops = st.columns(3)
 ops[0].metric(
-    f"CSAT AI / human · {DAYS} d",
+    f"CSAT AI/human · {DAYS} d",
     f"{_num(acc['csat_ai'], '.1f') or '—'} / {_num(acc['csat_human'], '.1f') or '—'}",
     _num(acc["csat_ai_change"], "+.2f", " AI"),
     help=ui.DEFINITIONS["csat"] + " The change and the peer rank are for AI-resolved CSAT.",
-    delta_description=_delta_desc("csat_ai_percentile"),
     border=True,
 )
 ops[1].metric(
@@ -92,7 +82,6 @@ ops[1].metric(
     _num(acc["handle_time_median_change_min"], "+.1f", " min"),
     delta_color="inverse",
     help=ui.DEFINITIONS["handle_time"],
-    delta_description=window,
     border=True,
 )
 ops[2].metric(
@@ -101,8 +90,21 @@ ops[2].metric(
     _num(acc["conversations_change_pct"], "+.0f", "%"),
     delta_color="off",
     help=ui.DEFINITIONS["conversations"],
-    delta_description=window,
     border=True,
+)
+# The comparison and the peer ranks go below the cards, where they wrap: inside a card they
+# were cut at 1024 px ("vs prior 2…").
+ranks = [
+    f"{name} {ui.percentile(acc.get(key))}"
+    for name, key in [("automation", "automation_percentile"),
+                      ("AI involvement", "involvement_percentile"),
+                      ("AI resolution", "ai_resolution_percentile"),
+                      ("AI CSAT", "csat_ai_percentile")]
+    if acc.get(key) is not None
+]  # fmt: skip
+st.caption(
+    f"Last {DAYS} days; the changes are {window}."
+    + (f" Rank among all accounts: {', '.join(ranks)}." if ranks else "")
 )
 
 left, right = st.columns([3, 2])
@@ -157,7 +159,7 @@ else:
         border=True,
     )
     p_cols[1].metric(
-        f"Automation today · {POT_DAYS} d",
+        f"Automation · {POT_DAYS} d",
         ui.pct(acc.get("potential_rate_today"), 1),
         help=ui.DEFINITIONS["automation_rate"] + f" Over the potential's {POT_DAYS}-day window.",
         border=True,
@@ -165,8 +167,8 @@ else:
     p_cols[2].metric(
         f"Gap · {POT_DAYS} d",
         ui.pts(acc["gap_pts"]),
-        help=ui.DEFINITIONS["gap_pts"],
-        delta_description="potential − automation today",
+        help=ui.DEFINITIONS["gap_pts"] + " Potential − automation today, same window.",
+        delta_description="potential − automation",
         border=True,
     )
     if acc.get("potential_method"):

@@ -53,8 +53,8 @@ table = rows.assign(
     top_action=rows["top_action"].fillna("– (none suggested)"),
 )[
     # Columns by priority: at 1024 px the first six stay visible (account, its rates and gap,
-    # why to look, ARR); the rest scroll.
-    ["name", "automation_pct", "potential_pct", "gap_pts", "flag", "arr_usd", "renewal_date",
+    # ARR, why to look: its reasons are listed in full above the table); the rest scroll.
+    ["name", "automation_pct", "potential_pct", "gap_pts", "arr_usd", "flag", "renewal_date",
      "top_action", "vertical", "csm", "trend_pct", "conversations"]
 ]  # fmt: skip
 

@@ -37,7 +37,8 @@ if share.empty:
     )
     st.stop()
 
-left, right = st.columns([2, 3])
+# Stacked, not side by side: in a column the demand chart was ~330 px wide at 1024 px.
+left, right = st.container(), st.container()
 with left:
     st.subheader("Share by automation type")
     donut = alt.Chart(share).mark_arc(innerRadius=60).encode(

@@ -191,7 +191,7 @@ def test_picking_an_account_changes_the_kpis(home, built):
     # account is picked through the URL (?account=...), which the sidebar reads.
     def kpis(account_id: str) -> tuple[str, str]:
         at = open_page("account", account=account_id)
-        return at.title[0].value, metric(at, "Automation rate · 28 d")
+        return at.title[0].value, metric(at, "Automation · 28 d")
 
     (a, an), (b, bn) = query(built, "SELECT account_id, name FROM accounts ORDER BY 1 LIMIT 2")
     first, second = kpis(a), kpis(b)

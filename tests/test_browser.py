@@ -96,6 +96,18 @@ KEY_COLUMNS = {
 }
 
 
+# The box of the first chart after the "Topic demand over time" heading.
+DEMAND_CHART_BOX = """() => {
+  const h = [...document.querySelectorAll('h1, h2, h3')]
+    .find(e => e.innerText.includes('Topic demand over time'));
+  const c = h && [...document.querySelectorAll('[data-testid=stVegaLiteChart]')]
+    .find(c => h.compareDocumentPosition(c) & Node.DOCUMENT_POSITION_FOLLOWING);
+  if (!c) return null;
+  const r = c.getBoundingClientRect();
+  return {width: r.width, height: r.height};
+}"""
+
+
 def _visible_headers(page, key: str) -> list[str] | None:
     """The column headers a st.dataframe draws on screen (the grid's accessible header row
     lists only the columns in view); None when the table is absent or has no rows."""
@@ -139,6 +151,8 @@ def test_every_page_loads_without_error(server, workspace, browser, width):
     _, account = workspace
     OUT.mkdir(parents=True, exist_ok=True)
     page = browser.new_page(viewport={"width": width, "height": 1000})
+    outside: list[str] = []  # no asset (favicon, font, script) comes from the internet
+    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(server) else None)
     for path, expected in PAGES.items():
         url_path = "" if path == "portfolio" else path
         page.goto(f"{server}/{url_path}?account={account}", wait_until="networkidle")
@@ -158,7 +172,7 @@ def test_every_page_loads_without_error(server, workspace, browser, width):
             shown = _visible_headers(page, key)
             assert shown is None or set(headers) <= set(shown), (path, width, key, shown)
         if path == "topics":  # the demand chart keeps a readable size
-            box = page.locator(".st-key-tp_demand_chart").bounding_box()
+            box = page.evaluate(DEMAND_CHART_BOX)
             assert box and box["width"] >= 400 and box["height"] >= 250, (width, box)
         shot = OUT / f"{path}-{width}.png"
         _screenshot(page, shot, width)
@@ -166,6 +180,7 @@ def test_every_page_loads_without_error(server, workspace, browser, width):
             DOCS.mkdir(parents=True, exist_ok=True)
             shutil.copy(shot, DOCS / shot.name)
     page.close()
+    assert not [u for u in outside if not u.startswith(("data:", "blob:"))], outside[:5]
 
 
 def test_search_then_select_opens_the_account(server, workspace, browser):
