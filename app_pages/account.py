@@ -70,7 +70,7 @@ for col, (label, rate, change, definition) in zip(st.columns(3), RATES, strict=T
     )
 ops = st.columns(3)
 ops[0].metric(
-    f"CSAT AI/human · {DAYS} d",
+    f"CSAT · {DAYS} d",  # "CSAT AI / human · 28 d" was cut at 1024 px; the caption says which
     f"{_num(acc['csat_ai'], '.1f') or '—'} / {_num(acc['csat_human'], '.1f') or '—'}",
     _num(acc["csat_ai_change"], "+.2f", " AI"),
     help=ui.DEFINITIONS["csat"] + " The change and the peer rank are for AI-resolved CSAT.",
@@ -103,7 +103,7 @@ ranks = [
     if acc.get(key) is not None
 ]  # fmt: skip
 st.caption(
-    f"Last {DAYS} days; the changes are {window}."
+    f"Last {DAYS} days; CSAT is AI-resolved / human-handled; the changes are {window}."
     + (f" Rank among all accounts: {', '.join(ranks)}." if ranks else "")
 )
 
@@ -349,7 +349,7 @@ with actions_col:
                 help="Extra conversations the AI resolves per month",
             ),
             "hours_saved_per_month": st.column_config.NumberColumn(
-                "Hours saved",
+                "Hours",  # "Hours saved" was cut at 1024 px; the unit says "h / mo"
                 format="%.1f h / mo",
                 help="Human handle time saved per month",
                 width="small",

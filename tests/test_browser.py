@@ -87,7 +87,7 @@ def _screenshot(page, path: Path, width: int = 1400) -> None:
 
 # (page, width) → {table key: the column headers that must be on screen without scrolling}.
 _PF_1024 = ["Account", "Automation", "Potential", "Gap", "Look first", "ARR"]
-_ACTIONS = ["#", "Topic · type", "Gain", "Hours saved", "Confidence"]
+_ACTIONS = ["#", "Topic · type", "Gain", "Hours", "Confidence"]
 KEY_COLUMNS = {
     ("portfolio", 1024): {"pf_table": _PF_1024},
     ("portfolio", 1440): {"pf_table": [*_PF_1024, "Renewal", "Top action"]},
