@@ -55,21 +55,30 @@ def serve(
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(HEALTH_POLLS):
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(HEALTH_POLL_S)
-        else:
-            pytest.fail("streamlit did not start")
+        wait_healthy(url, "streamlit")
         yield url
     finally:
-        proc.terminate()
+        stop(proc)
+
+
+def wait_healthy(url: str, what: str) -> None:
+    """Poll `url`'s Streamlit health endpoint until it answers; fail the test if it never does."""
+    for _ in range(HEALTH_POLLS):
         try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
+                return
+        except OSError:
+            time.sleep(HEALTH_POLL_S)
+    pytest.fail(f"{what} did not start")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """Terminate a server process; kill it when it does not stop within 10 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
 
 
 @contextlib.contextmanager
