@@ -301,6 +301,35 @@ def test_each_click_through_adds_one_history_entry_and_back_restores(server, wor
         page.close()
 
 
+def test_a_filter_then_back_and_forward_restore_each_state(server, workspace, browser):
+    """Search the Portfolio, Back: the search box is empty again; Forward: the search is back
+    (Back/Forward rerun with the entry's URL, which wins over the widget's last value)."""
+    home, _ = workspace
+    name = query(Settings(home=home), "SELECT name FROM accounts ORDER BY account_id LIMIT 1")[0][0]
+    word = name.split()[0]
+    page = browser.new_page(viewport={"width": 1024, "height": 900})
+    try:
+        page.goto(f"{server}/", wait_until="networkidle")
+        _settle(page, 300)
+        box = page.locator('input[aria-label="Search accounts"]')
+        box.fill(word)
+        box.press("Enter")
+        page.wait_for_url("**pf_q=**", timeout=15_000)
+        _settle(page, 500)
+        page.go_back()
+        page.wait_for_function("!location.search.includes('pf_q=')", timeout=15_000)
+        _settle(page, 800)
+        assert box.input_value() == "", page.url
+        _no_error(page, "filter → back")
+        page.go_forward()
+        page.wait_for_url("**pf_q=**", timeout=15_000)
+        _settle(page, 800)
+        assert box.input_value() == word, page.url
+        _no_error(page, "filter → back → forward")
+    finally:
+        page.close()
+
+
 def test_deep_links_on_cold_servers_never_show_the_legacy_page_list(workspace, browser):
     """Five fresh servers, a deep link each at 1024 px: never Streamlit's legacy pages list."""
     home, account = workspace
