@@ -343,6 +343,7 @@ def test_deep_links_on_cold_servers_never_show_the_legacy_page_list(workspace, b
             # Streamlit's own list is hidden (app.py); the legacy one would be stSidebarNav too.
             assert page.locator('[data-testid="stSidebarNav"]').count() == 0, attempt
             nav = page.locator(NAV)
+            nav.get_by_role("link", name="Data health").wait_for(timeout=20_000)
             labels = [t.strip() for t in nav.all_inner_texts()[0].splitlines() if t.strip()]
             assert not set(legacy) & set(labels), (attempt, labels)  # the legacy list is lowercase
             assert "Data health" in labels, (attempt, labels)
@@ -442,7 +443,7 @@ def test_emerging_topics_click_through_to_their_conversations(server, workspace,
     main.get_by_text("Emerging topics").first.wait_for(timeout=20_000)
     main.get_by_text(CLUSTER).last.click()  # open the topic's expander
     button = main.get_by_role("button", name="Open its 24 conversations")
-    button.wait_for(timeout=10_000)
+    button.wait_for(timeout=20_000)  # 10 s timed out once with five helpers on two cores
     # open mode acts as an operator: the promote form and the dismiss button render
     opened = main.locator('[data-testid="stExpander"]').filter(has_text=CLUSTER)
     opened.get_by_text("Promote into the taxonomy").wait_for(timeout=10_000)
