@@ -94,8 +94,17 @@ def chromium():
             b.close()
 
 
+# Placeholders Streamlit draws while a run has not delivered an element yet.
+SKELETONS = "[data-testid=stSkeleton], [data-testid=stSkeletonElement], [data-testid=stAppSkeleton]"
+
+
 def settle(page, ms: int = 1200) -> None:
-    """Wait until the script run finished and charts drew."""
+    """Wait until the script run finished, no placeholder is left, and charts drew.
+
+    The status widget may not have appeared yet when this is called (a busy machine), so the
+    skeleton placeholders are waited for too: a screenshot once caught a page of them.
+    """
     page.wait_for_load_state("networkidle")
     page.locator('[data-testid="stStatusWidget"]').wait_for(state="detached", timeout=30_000)
+    page.wait_for_function(f"!document.querySelector({SKELETONS!r})", timeout=30_000, polling=200)
     page.wait_for_timeout(ms)
