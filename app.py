@@ -30,7 +30,8 @@ PAGES = [
 
 ui.settings()
 ui.gate()  # sign-in and role when a provider is configured; else open, on localhost only
-page = st.navigation(PAGES)
-ui.follow()
-st.session_state["_context"] = ui.sidebar()
+# The sidebar draws the page links itself (ui.sidebar): they carry the CSM and account.
+page = st.navigation(PAGES, position="hidden")
+ui.follow(page, PAGES)
+st.session_state["_context"] = ui.sidebar(PAGES)
 page.run()

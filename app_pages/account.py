@@ -25,11 +25,6 @@ window = f"vs prior {DAYS} d"
 win_start, win_end = queries.account_window(con, ctx.account_id)
 
 
-def _delta_desc(percentile_key: str | None = None) -> str:
-    """'vs prior 28 d · 4th percentile': the change's baseline and the rank among peers."""
-    return window + (f" · {ui.percentile(acc.get(percentile_key))}" if percentile_key else "")
-
-
 def _num(value, fmt: str, unit: str = "") -> str | None:
     return None if value is None else f"{value:{fmt}}{unit}"
 
@@ -59,31 +54,26 @@ def emerging_alerts(account_id: str) -> None:
 emerging_alerts(ctx.account_id)
 
 # Two rows of three cards: at 1400 px six cards in one row truncate labels and deltas.
-# Delta descriptions carry the comparison window and the rank among all accounts.
-RATES = [  # (label, rate, its change in pts, definition, peer percentile column)
-    ("Automation rate", "automation_rate", "automation_rate_change_pts", "automation_rate",
-     "automation_percentile"),
-    ("AI involvement", "involvement_rate", "involvement_rate_change_pts", "involvement_rate",
-     "involvement_percentile"),
-    ("AI resolution", "ai_resolution_rate", "ai_resolution_rate_change_pts", "ai_resolution_rate",
-     "ai_resolution_percentile"),
-]  # fmt: skip
-for col, (label, rate, change, definition, rank) in zip(st.columns(3), RATES, strict=True):
+# Short labels with the window; the comparison and the peer ranks are in the caption below.
+RATES = [  # (label, rate, its change in pts, definition)
+    ("Automation", "automation_rate", "automation_rate_change_pts", "automation_rate"),
+    ("AI involvement", "involvement_rate", "involvement_rate_change_pts", "involvement_rate"),
+    ("AI resolution", "ai_resolution_rate", "ai_resolution_rate_change_pts", "ai_resolution_rate"),
+]
+for col, (label, rate, change, definition) in zip(st.columns(3), RATES, strict=True):
     col.metric(
         f"{label} · {DAYS} d",
         ui.pct(acc[rate], 1),
         ui.pts(acc[change]),
         help=ui.DEFINITIONS[definition] + " " + ui.DEFINITIONS["percentile"],
-        delta_description=_delta_desc(rank),
         border=True,
     )
 ops = st.columns(3)
 ops[0].metric(
-    f"CSAT AI / human · {DAYS} d",
+    f"CSAT · {DAYS} d",  # "CSAT AI / human · 28 d" was cut at 1024 px; the caption says which
     f"{_num(acc['csat_ai'], '.1f') or '—'} / {_num(acc['csat_human'], '.1f') or '—'}",
     _num(acc["csat_ai_change"], "+.2f", " AI"),
     help=ui.DEFINITIONS["csat"] + " The change and the peer rank are for AI-resolved CSAT.",
-    delta_description=_delta_desc("csat_ai_percentile"),
     border=True,
 )
 ops[1].metric(
@@ -92,7 +82,6 @@ ops[1].metric(
     _num(acc["handle_time_median_change_min"], "+.1f", " min"),
     delta_color="inverse",
     help=ui.DEFINITIONS["handle_time"],
-    delta_description=window,
     border=True,
 )
 ops[2].metric(
@@ -101,8 +90,21 @@ ops[2].metric(
     _num(acc["conversations_change_pct"], "+.0f", "%"),
     delta_color="off",
     help=ui.DEFINITIONS["conversations"],
-    delta_description=window,
     border=True,
+)
+# The comparison and the peer ranks go below the cards, where they wrap: inside a card they
+# were cut at 1024 px ("vs prior 2…").
+ranks = [
+    f"{name} {ui.percentile(acc.get(key))}"
+    for name, key in [("automation", "automation_percentile"),
+                      ("AI involvement", "involvement_percentile"),
+                      ("AI resolution", "ai_resolution_percentile"),
+                      ("AI CSAT", "csat_ai_percentile")]
+    if acc.get(key) is not None
+]  # fmt: skip
+st.caption(
+    f"Last {DAYS} days; CSAT is AI-resolved / human-handled; the changes are {window}."
+    + (f" Rank among all accounts: {', '.join(ranks)}." if ranks else "")
 )
 
 left, right = st.columns([3, 2])
@@ -157,7 +159,7 @@ else:
         border=True,
     )
     p_cols[1].metric(
-        f"Automation today · {POT_DAYS} d",
+        f"Automation · {POT_DAYS} d",
         ui.pct(acc.get("potential_rate_today"), 1),
         help=ui.DEFINITIONS["automation_rate"] + f" Over the potential's {POT_DAYS}-day window.",
         border=True,
@@ -165,8 +167,8 @@ else:
     p_cols[2].metric(
         f"Gap · {POT_DAYS} d",
         ui.pts(acc["gap_pts"]),
-        help=ui.DEFINITIONS["gap_pts"],
-        delta_description="potential − automation today",
+        help=ui.DEFINITIONS["gap_pts"] + " Potential − automation today, same window.",
+        delta_description="potential − automation",
         border=True,
     )
     if acc.get("potential_method"):
@@ -253,6 +255,10 @@ with issues_col:
                 lambda r: "– (no peers)" if r is None or r != r else f"{100 * r:.0f}%"
             ),
             spike=issues["spike"].map(lambda s: "⚡" if s else ""),
+            # No trend: the cell had no conversation in the previous window (a blank reads None).
+            trend_pts=issues["trend_pts"].map(
+                lambda t: "new (none before)" if t is None or t != t else f"{t:+.1f} pts"
+            ),
             automation_type=issues["automation_type"].map(ui.type_label),
         )[
             [
@@ -285,7 +291,10 @@ with issues_col:
                 help="Benchmark automation of peers in the vertical. 'Other' has none: it "
                 "mixes topics the tagger could not name, so no peer comparison is meaningful.",
             ),
-            "trend_pts": st.column_config.NumberColumn("Trend", format="%+.1f pts"),
+            "trend_pts": st.column_config.TextColumn(
+                "Trend",
+                help="Automation now minus in the previous window of the same length, in points.",
+            ),
             "spike": st.column_config.TextColumn("Spike", width="small"),
             "hours_per_month": st.column_config.NumberColumn(
                 "Human hours",
@@ -310,14 +319,16 @@ with actions_col:
             topic=actions["topic"] + " · " + actions["automation_type"].map(ui.type_label),
             confidence=actions["confidence"].astype(str).str.capitalize(),
         )[
+            # Columns by priority: at 1024 px the grid is ~560 px wide and keeps what to do,
+            # where, and what it brings (gain, hours, confidence); the rest scroll.
             [
                 "rank",
-                "kind",
                 "topic",
                 "gain_pts",
-                "extra_ai_resolved_per_month",
                 "hours_saved_per_month",
                 "confidence",
+                "kind",
+                "extra_ai_resolved_per_month",
             ]
         ],
         key="acct_actions",
@@ -328,9 +339,9 @@ with actions_col:
         column_config={
             "rank": st.column_config.NumberColumn("#", width="small"),
             "kind": "Action",
-            "topic": "Topic · type",
+            "topic": st.column_config.TextColumn("Topic · type", width="medium"),
             "gain_pts": st.column_config.NumberColumn(
-                "Gain", format="+%.1f pts", help="Expected automation gain"
+                "Gain", format="+%.1f pts", help="Expected automation gain", width="small"
             ),
             "extra_ai_resolved_per_month": st.column_config.NumberColumn(
                 "+AI-resolved",
@@ -338,7 +349,10 @@ with actions_col:
                 help="Extra conversations the AI resolves per month",
             ),
             "hours_saved_per_month": st.column_config.NumberColumn(
-                "Hours saved", format="%.1f h / mo", help="Human handle time saved per month"
+                "Hours",  # "Hours saved" was cut at 1024 px; the unit says "h / mo"
+                format="%.1f h / mo",
+                help="Human handle time saved per month",
+                width="small",
             ),
             "confidence": st.column_config.TextColumn("Confidence", width="small"),
         },

@@ -36,7 +36,8 @@ def _day(v, default: date) -> date:
 # same set; a click-through sets it to the window its source counted.
 ui.url_value("conv_from", ui.ALL)
 ui.url_value("conv_to", ui.ALL)
-if st.session_state.pop("_conv_dates_reset", False) or "conv_dates" not in st.session_state:
+reset = st.session_state.pop("_conv_dates_reset", False) or ui.history_navigation()
+if reset or "conv_dates" not in st.session_state:
     st.session_state["conv_dates"] = (
         _day(st.session_state["conv_from"], first),
         _day(st.session_state["conv_to"], last),
@@ -102,7 +103,7 @@ ui.url_write("conv_q", text, "")
 
 def _emerging_filter() -> str | None:
     """The emerging topic a click-through on the Topics page asked for (kept in the URL)."""
-    if "conv_emerging" not in st.session_state:
+    if "conv_emerging" not in st.session_state or ui.history_navigation():
         st.session_state["conv_emerging"] = st.query_params.get("conv_emerging", ui.ALL)
     cid = st.session_state["conv_emerging"]
     if cid in (None, "", ui.ALL):

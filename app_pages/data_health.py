@@ -37,11 +37,15 @@ k[2].metric(
     queries.quarantine_count(con) if have["quarantine"] else 0,
     help="Rows refused by validation; see the reasons below.",
 )
-v = st.columns(3)
+# Versions in two halves: in thirds, the taxonomy release ("2026.12.1") was cut at 1024 px and
+# the model name ("all-MiniLM-L6-v2") at 1440 px; the variant ("+onnx-int8") is in the label.
+v = st.columns(2)
+name, _, variant = model.rsplit("/", 1)[-1].partition("+")
 v[0].metric("Taxonomy", taxonomy.split("+", 1)[0], help=f"Taxonomy version {taxonomy}")
-v[1].metric("Model", model.rsplit("/", 1)[-1], help=f"Embedding model {model}")
-v[2].metric("Tagged conversations", ui.pct(cov["tagged"] / cov["conversations"]) if have["tags"] and cov["conversations"] else "—",
-            help=f"{cov['tagged']:,} of {cov['conversations']:,} conversations carry a tag." if have["tags"] else None)  # fmt: skip
+v[1].metric(f"Model · {variant}" if variant else "Model", name, help=f"Embedding model {model}")
+st.metric("Tagged conversations", ui.pct(cov["tagged"] / cov["conversations"]) if have["tags"] and cov["conversations"] else "—",
+          help=f"{cov['tagged']:,} of {cov['conversations']:,} conversations carry a tag." if have["tags"] else None,
+          border=False)  # fmt: skip
 if have["tags"] and cov["tagged"]:
     unsure = queries.uncertain_counts(con)
     st.caption(

@@ -49,10 +49,12 @@ table = rows.assign(
     trend_pct=rows["trend"].map(lambda xs: [x * 100 for x in xs] if xs is not None else None),
     flag=rows["look_first"].map(lambda r: "⚑ " + r if isinstance(r, str) else ""),
     vertical=rows["vertical"].map(ui.vertical_label),
+    # No action: no topic sits far enough below its peers (a blank cell would read None).
+    top_action=rows["top_action"].fillna("– (none suggested)"),
 )[
     # Columns by priority: at 1024 px the first six stay visible (account, its rates and gap,
-    # why to look, ARR); the rest scroll.
-    ["name", "automation_pct", "potential_pct", "gap_pts", "flag", "arr_usd", "renewal_date",
+    # ARR, why to look: its reasons are listed in full above the table); the rest scroll.
+    ["name", "automation_pct", "potential_pct", "gap_pts", "arr_usd", "flag", "renewal_date",
      "top_action", "vertical", "csm", "trend_pct", "conversations"]
 ]  # fmt: skip
 
@@ -84,7 +86,7 @@ st.dataframe(
         "conversations": st.column_config.NumberColumn("Conversations", format="compact"),
         "arr_usd": st.column_config.NumberColumn("ARR", format="dollar"),
         "renewal_date": st.column_config.DateColumn("Renewal", format="D MMM YYYY"),
-        "top_action": st.column_config.TextColumn("Top action", width="medium"),
+        "top_action": st.column_config.TextColumn("Top action", width="medium", help="The first next best action and its expected gain. None suggested: no topic sits far enough below its peers for a step to pay off."),
     },
 )  # fmt: skip
 

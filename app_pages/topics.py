@@ -37,7 +37,8 @@ if share.empty:
     )
     st.stop()
 
-left, right = st.columns([2, 3])
+# Stacked, not side by side: in a column the demand chart was ~330 px wide at 1024 px.
+left, right = st.container(), st.container()
 with left:
     st.subheader("Share by automation type")
     donut = alt.Chart(share).mark_arc(innerRadius=60).encode(
@@ -81,7 +82,7 @@ with right:
         tooltip=[alt.Tooltip("week:T", title="Week of", format="%d %b %Y"), alt.Tooltip("topic:N", title="Topic"),
                  alt.Tooltip("conversations:Q", title="Conversations", format=",")],
     )  # fmt: skip
-    st.altair_chart(lines.properties(height=340), width="stretch")
+    st.altair_chart(lines.properties(height=340), width="stretch", key="tp_demand_chart")
 
 grow_col, build_col = st.columns(2)
 with grow_col:

@@ -55,21 +55,30 @@ def serve(
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(HEALTH_POLLS):
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(HEALTH_POLL_S)
-        else:
-            pytest.fail("streamlit did not start")
+        wait_healthy(url, "streamlit")
         yield url
     finally:
-        proc.terminate()
+        stop(proc)
+
+
+def wait_healthy(url: str, what: str) -> None:
+    """Poll `url`'s Streamlit health endpoint until it answers; fail the test if it never does."""
+    for _ in range(HEALTH_POLLS):
         try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
+                return
+        except OSError:
+            time.sleep(HEALTH_POLL_S)
+    pytest.fail(f"{what} did not start")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """Terminate a server process; kill it when it does not stop within 10 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
 
 
 @contextlib.contextmanager
@@ -85,8 +94,17 @@ def chromium():
             b.close()
 
 
+# Placeholders Streamlit draws while a run has not delivered an element yet.
+SKELETONS = "[data-testid=stSkeleton], [data-testid=stSkeletonElement], [data-testid=stAppSkeleton]"
+
+
 def settle(page, ms: int = 1200) -> None:
-    """Wait until the script run finished and charts drew."""
+    """Wait until the script run finished, no placeholder is left, and charts drew.
+
+    The status widget may not have appeared yet when this is called (a busy machine), so the
+    skeleton placeholders are waited for too: a screenshot once caught a page of them.
+    """
     page.wait_for_load_state("networkidle")
     page.locator('[data-testid="stStatusWidget"]').wait_for(state="detached", timeout=30_000)
+    page.wait_for_function(f"!document.querySelector({SKELETONS!r})", timeout=30_000, polling=200)
     page.wait_for_timeout(ms)

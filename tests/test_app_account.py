@@ -46,7 +46,7 @@ def test_account_gap_is_potential_minus_todays_rate_same_window(home, built):
         days = query(built, "SELECT window_days FROM potential WHERE account_id = ?", [account_id])
         d = days[0][0] or 90
         pot = next(m.value for m in at.metric if m.label == f"Potential · {d} d")
-        today = next(m.value for m in at.metric if m.label == f"Automation today · {d} d")
+        today = next(m.value for m in at.metric if m.label == f"Automation · {d} d")
         gap = next(m.value for m in at.metric if m.label == f"Gap · {d} d")
         # potential is shown to whole points, today to 0.1: the gap agrees within rounding
         assert abs(_pct(pot) - _pct(today) - float(gap.split()[0])) <= 0.55, (pot, today, gap)

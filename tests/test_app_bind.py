@@ -7,14 +7,13 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
 
 import psutil
 import pytest
 from click.testing import CliRunner
 
 from pipelines.cli import cli
+from tests.browser_helpers import stop, wait_healthy
 from tests.conftest import ROOT
 from tests.test_browser import _free_port
 
@@ -47,14 +46,7 @@ def test_cockpit_app_binds_to_localhost_by_default(tmp_path):
         cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("cockpit app did not start")
+        wait_healthy(f"http://127.0.0.1:{port}", "cockpit app")
         assert _listening(proc.pid) == {"127.0.0.1"}
         # not reachable through the machine's other addresses
         for addr in {a.address for nic in psutil.net_if_addrs().values() for a in nic}:
@@ -64,11 +56,7 @@ def test_cockpit_app_binds_to_localhost_by_default(tmp_path):
                 s.settimeout(1)
                 s.connect((addr, port))
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
 
 
 def test_a_public_host_without_sign_in_needs_allow_open(tmp_path, monkeypatch):

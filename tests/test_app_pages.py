@@ -191,7 +191,7 @@ def test_picking_an_account_changes_the_kpis(home, built):
     # account is picked through the URL (?account=...), which the sidebar reads.
     def kpis(account_id: str) -> tuple[str, str]:
         at = open_page("account", account=account_id)
-        return at.title[0].value, metric(at, "Automation rate · 28 d")
+        return at.title[0].value, metric(at, "Automation · 28 d")
 
     (a, an), (b, bn) = query(built, "SELECT account_id, name FROM accounts ORDER BY 1 LIMIT 2")
     first, second = kpis(a), kpis(b)
@@ -486,3 +486,44 @@ def test_data_is_rendered_as_text_never_as_markdown(evil, monkeypatch, page):
         assert any("Acme" in v for v in values), values
     if page == "conversations":  # the planted text is shown (as text), not dropped
         assert any(EVIL in t.value for t in at.text), [t.value for t in at.text]
+
+
+# What a blank cell of st.dataframe reads as, or a value's text when it was never formatted.
+NULL_TEXTS = {"None", "none", "nan", "NaN", "<NA>", "NaT", "null"}
+
+
+def _null_cells(frame: pd.DataFrame) -> list[tuple[str, int, object]]:
+    """(column, row, value) of every cell that would read None / nan in the grid.
+
+    A missing value (None, NaN, NaT, pd.NA) renders as "None" in st.dataframe; a text cell can
+    carry the word itself. List cells (sparklines) only count when a point is missing text.
+    """
+    bad = []
+    for col in frame.columns:
+        for i, v in enumerate(frame[col].tolist()):
+            if isinstance(v, (list, tuple)) or hasattr(v, "tolist"):
+                continue  # a sparkline: an empty or short line, never a word
+            if (
+                v is None
+                or (not isinstance(v, str) and pd.isna(v))
+                or isinstance(v, str)
+                and (v.strip() in NULL_TEXTS or "None" in v.split())
+            ):
+                bad.append((col, i, v))
+    return bad
+
+
+def test_portfolio_and_account_tables_never_show_none_or_nan(home, built):
+    """On the demo fixture: no cell of a Portfolio or Account table reads None / nan (Peers
+    included), for every account."""
+    at = open_page("portfolio")
+    frames = [d.value for d in at.dataframe]
+    assert frames, "the Portfolio shows no table"
+    for frame in frames:
+        assert not _null_cells(frame), ("portfolio", _null_cells(frame)[:5])
+    for (account_id,) in query(built, "SELECT account_id FROM accounts ORDER BY 1"):
+        at = open_page("account", account=account_id)
+        frames = [d.value for d in at.dataframe]
+        assert any("benchmark_pct" in f.columns for f in frames), account_id  # the Peers column
+        for frame in frames:
+            assert not _null_cells(frame), (account_id, _null_cells(frame)[:5])

@@ -145,21 +145,22 @@ def account_window(con: duckdb.DuckDBPyConnection, account_id: str | None = None
 TOP_CONTRIBUTIONS = 5
 
 
-def account_contributions(
-    con: duckdb.DuckDBPyConnection, account_id: str, top: int = TOP_CONTRIBUTIONS
-) -> pd.DataFrame:
-    """The cells adding most to the potential (contribution_pts > 0, largest first): the same
-    rows as `cockpit account ID --json` → potential.contributions, with topic display names."""
-    return fetch_frame(
-        con,
-        f"""
+def contributions_sql(con: duckdb.DuckDBPyConnection) -> str:
+    """The cells adding to an account's potential (one `?`: the account id), largest first,
+    with topic display names: shared by the Account page and `cockpit account ID --json`."""
+    return f"""
         SELECT c.topic_id, coalesce(n.topic_name, c.topic_id) AS topic, c.automation_type,
                c.share, c.current_rate, c.target_rate, c.enabler, c.enabler_live,
                c.contribution_pts
         FROM potential_contributions c LEFT JOIN {topic_names_sql(con)} n USING (topic_id)
         WHERE c.account_id = ? AND c.contribution_pts > 0
         ORDER BY c.contribution_pts DESC, c.topic_id, c.automation_type
-        LIMIT ?
-        """,
-        [account_id, top],
-    )
+        """
+
+
+def account_contributions(
+    con: duckdb.DuckDBPyConnection, account_id: str, top: int = TOP_CONTRIBUTIONS
+) -> pd.DataFrame:
+    """The cells adding most to the potential (contribution_pts > 0, largest first): the first
+    `top` rows of `cockpit account ID --json` → potential.contributions."""
+    return fetch_frame(con, contributions_sql(con) + "LIMIT ?", [account_id, top])

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from cockpit.errors import UnknownAccountError
-from cockpit.queries.common import exists, fetch_frame, fetch_records, need, topic_names_sql
+from cockpit.queries.account import contributions_sql
+from cockpit.queries.common import exists, fetch_frame, fetch_records, need
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -70,18 +71,7 @@ def account_report(
         "median_handle_time_minutes": mrow.get("handle_time_median_min"),
     }
     p = fetch_records(con, "SELECT * FROM potential WHERE account_id = ?", [account_id])
-    contributions = fetch_records(
-        con,
-        f"""
-            SELECT c.topic_id, coalesce(n.topic_name, c.topic_id) AS topic, c.automation_type,
-                   c.share, c.current_rate, c.target_rate, c.enabler, c.enabler_live,
-                   c.contribution_pts
-            FROM potential_contributions c LEFT JOIN {topic_names_sql(con)} n USING (topic_id)
-            WHERE c.account_id = ? AND c.contribution_pts > 0
-            ORDER BY c.contribution_pts DESC, c.topic_id, c.automation_type
-            """,
-        [account_id],
-    )
+    contributions = fetch_records(con, contributions_sql(con), [account_id])
     prow = p[0] if p else {}
     out["potential"] = {
         "automation_rate": prow.get("potential"),

@@ -39,6 +39,7 @@ from cockpit.ui.navigation import (
     conversations_state,
     follow,
     go,
+    history_navigation,
     open_row_conversations,
     require_account,
     selected_row,
@@ -52,7 +53,7 @@ from cockpit.ui.navigation import (
 __all__ = [
     "ALL", "DEFINITIONS", "NO_DATA", "ROW_SELECTION", "selected_row", "TYPE_COLORS", "TYPE_LABELS", "TYPE_LABEL_EXPR", "Context",
     "age", "can", "compact", "day_range", "context", "conversation_view", "conversations_state", "corrections_panel", "pending_corrections", "correct_tag", "corrections_audit",
-    "cursor", "follow", "gate", "go", "hours", "identity", "open_row_conversations", "ordinal",
+    "cursor", "follow", "gate", "go", "history_navigation", "hours", "identity", "open_row_conversations", "ordinal",
     "overrides_audit", "pct", "percentile", "pts", "require_account", "require_tables", "settings", "sidebar", "type_color", "type_label", "url_seed", "url_sync", "url_value", "url_write",
     "usd", "vertical_label", "text", "zoom_domain",
 ]  # fmt: skip

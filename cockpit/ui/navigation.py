@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
+from urllib.parse import urlencode
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from cockpit import formats, queries
 from cockpit.errors import NoDataError
@@ -31,15 +35,29 @@ def _none_if_all(v: str | None) -> str | None:
     return None if v in (None, ALL, "") else v
 
 
+def history_navigation() -> bool:
+    """True when this run was started by Back/Forward (or `follow`'s History API push).
+
+    Such a run carries the URL of the history entry, so the URL wins over the widgets' state:
+    Back shows the previous page as it was, not the state the session last picked.
+    """
+    ctx = get_script_run_ctx()
+    return bool(ctx is not None and getattr(ctx, "is_history_navigation", False))
+
+
 def url_seed(key: str, options, default: str = ALL) -> None:
-    """Seed a widget from the URL on a session's first run; drop values not offered.
+    """Seed a widget from the URL on a session's first run and on Back/Forward; drop values
+    not offered.
 
     Widgets whose options are ids (accounts, CSMs, types, topics) keep the id in the URL, so they
     sync `st.query_params` themselves (`url_seed` before, `url_sync` after the widget) rather than
     using `bind="query-params"`, which writes the formatted label and ignores values set in code
     (e.g. by a click-through from another page).
     """
-    if key not in st.session_state:
+    if history_navigation():
+        value = st.query_params.get(key) or default
+        st.session_state[key] = value if value == ALL or value in options else default
+    elif key not in st.session_state:
         # The URL wins; else the last value this session picked (a click in the navigation
         # clears the query string and Streamlit may drop the widget's state on a page switch).
         value = st.query_params.get(key) or st.session_state.get(f"_keep_{key}")
@@ -58,17 +76,21 @@ def url_sync(key: str, value: str) -> None:
 
 
 def url_value(key: str, default, parse=str) -> None:
-    """Seed a free-valued widget (text, number, page) from the URL on a session's first run.
+    """Seed a free-valued widget (text, number, page) from the URL on a session's first run
+    and on Back/Forward.
 
     Used instead of `bind="query-params"`: Streamlit refuses to clear bound query parameters,
     so a page switch from a page holding a bound widget raised `Cannot clear query parameters`.
     A value the URL holds but `parse` refuses (e.g. `conv_page=x`) falls back to `default`.
     """
-    if key in st.session_state:
+    history = history_navigation()
+    if key in st.session_state and not history:
         return
     raw = st.query_params.get(key)
     if raw is None:
-        st.session_state[key] = st.session_state.get(f"_keep_{key}", default)
+        st.session_state[key] = (
+            default if history else st.session_state.get(f"_keep_{key}", default)
+        )
         return
     try:
         st.session_state[key] = parse(raw)
@@ -86,19 +108,34 @@ def url_write(key: str, value, default) -> None:
         st.query_params[key] = text
 
 
-def sidebar() -> Context:
+def _nav_links(box, pages, query: dict[str, str]) -> None:
+    """The page list at the top of the sidebar: one `st.page_link` per page, carrying `query`.
+
+    Used instead of Streamlit's own sidebar navigation (hidden in app.py), whose click sends an
+    empty query string: the browser got `/brief` (one history entry), then the page wrote
+    `?account=…` back (a second one), and until then the URL had lost the account. A page link
+    sends its query string with the page change, so the URL is whole at once: one entry.
+    """
+    with box:
+        for p in pages:
+            st.page_link(p, query_params=query or None, width="stretch")
+
+
+def sidebar(pages=()) -> Context:
     """Render the shared sidebar; on an empty store show the guidance and stop.
 
-    The CSM filter and account picker live in the URL (`?csm=...&account=...`) so any view can
-    be shared as a link.
+    The page links come first, then the CSM filter and account picker, which live in the URL
+    (`?csm=...&account=...`) so any view can be shared as a link; the links carry them.
     """
     cfg = settings()
+    nav = st.sidebar.container(key="nav")
     try:
         con = cursor(cfg)
         overview = queries.store_overview(con)
     except NoDataError:
         overview = {"accounts": 0}
     if not overview["accounts"]:
+        _nav_links(nav, pages, {})
         st.info(NO_DATA)
         st.stop()
     with st.sidebar:
@@ -144,6 +181,9 @@ def sidebar() -> Context:
             help="The account the Account, Conversations and Brief pages show.",
         )
         url_sync("account", account)
+    _nav_links(
+        nav, pages, {k: v for k, v in (("csm", csm), ("account", account)) if v not in (None, ALL)}
+    )
     return Context(cfg, csm, _none_if_all(account), accounts, as_of)
 
 
@@ -244,12 +284,55 @@ def open_row_conversations(
     return _open
 
 
-def follow() -> None:
-    """In app.py, after st.navigation: perform a page switch requested by `go`."""
+# A click-through in a browser: push the target URL once and let Streamlit's own Back/Forward
+# handler (`popstate`) switch page. `st.switch_page(page, query_params=...)` cannot give one
+# history entry in Streamlit 1.67: the query params reach the browser first as a
+# `page_info_changed` message, whose handler `pushState`s them onto the *current* path, and the
+# rerun's `navigation` message then `pushState`s the new path (frontend `handlePageInfoChanged`
+# and `maybeUpdatePageUrl`). A history navigation reruns with the URL's query string and makes
+# the page's own URL writes `replaceState`, so this adds exactly one entry. The values are
+# JSON-encoded with `<` escaped, so an id cannot close the script tag.
+_NAVIGATE_JS = """<script>
+(() => {
+  const here = %(here)s;  // this page's URL path ("" on the default page)
+  let base = window.location.pathname.replace(/\\/+$/, "");
+  if (here && base.endsWith("/" + here)) base = base.slice(0, -here.length - 1);
+  window.history.pushState({}, "", base + "/" + %(target)s + %(query)s);
+  window.dispatchEvent(new PopStateEvent("popstate", {state: {}}));
+})();
+</script>"""
+
+
+def _js(value: str) -> str:
+    return json.dumps(value).replace("<", "\\u003c")
+
+
+def _url_path(page_file: str, pages) -> str:
+    """The URL path of `page_file` among the app's pages ("" for the default page)."""
+    stem = Path(page_file).stem
+    return stem if any(p.url_path == stem for p in pages) else ""
+
+
+def follow(current=None, pages=()) -> None:
+    """In app.py, after st.navigation: perform a page switch requested by `go`.
+
+    In a browser (`st.context.url` is known) the switch is one History API push of the target
+    URL (see `_NAVIGATE_JS`) and this run stops; without one (AppTest) it is `st.switch_page`.
+    """
     page = st.session_state.pop("_goto", None)
     query = st.session_state.pop("_goto_query", None)
-    if page:
+    if not page:
+        return
+    if current is None or st.context.url is None:
         st.switch_page(page, query_params=query or None)
+    text = f"?{urlencode(query)}" if query else ""
+    script = _NAVIGATE_JS % {
+        "here": _js(current.url_path),
+        "target": _js(_url_path(page, pages)),
+        "query": _js(text),
+    }
+    st.html(script, unsafe_allow_javascript=True)
+    st.stop()
 
 
 def conversations_state(
