@@ -166,7 +166,6 @@ else:
                "type_confidence", "topic_confidence", "corrected", "conversation_id"]  # fmt: skip
     if ctx.account_id:  # one account: its name is in the caption, not on every row
         columns.remove("account")
-    spans_years = start is not None and end is not None and start.year != end.year
     st.dataframe(
         rows.assign(
             automation_type=rows["automation_type"].map(ui.type_label),
@@ -179,7 +178,7 @@ else:
         on_select="rerun", selection_mode=ui.ROW_SELECTION,
         column_config={
             "created_at": st.column_config.DatetimeColumn(
-                "Created (UTC)", format="D MMM YYYY HH:mm" if spans_years else "D MMM HH:mm"),
+                "Created (UTC)", format=ui.datetime_column_format(start, end)),
             "account": "Account",
             "text": st.column_config.TextColumn("Text (masked) — click to read it", width=240),
             "automation_type": "Type",

@@ -112,6 +112,13 @@ def day_range(start, end) -> str:
     return f"{day(start)} – {day(end)}"
 
 
+def datetime_column_format(start, end) -> str:
+    """A table's date-time format for rows between `start` and `end`: with the year when the
+    range spans two years or is unknown (a '3 Nov' alone would be ambiguous), else day and month."""
+    same_year = not (missing(start) or missing(end)) and start.year == end.year
+    return "D MMM HH:mm" if same_year else "D MMM YYYY HH:mm"
+
+
 def plural(n, word: str, many: str | None = None) -> str:
     """1, 'conversation' → '1 conversation'; 3 → '3 conversations' (thousands separated)."""
     return f"{number(n)} {word if n == 1 else (many or word + 's')}"

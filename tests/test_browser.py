@@ -457,3 +457,45 @@ def test_emerging_topics_click_through_to_their_conversations(server, workspace,
     assert "/conversations" in page.url and f"conv_emerging={CLUSTER}" in page.url, page.url
     assert page.locator('[data-testid="stException"]').count() == 0
     page.close()
+
+
+def test_a_deep_link_with_every_query_parameter_opens_that_view(server, workspace, browser):
+    """A shared Conversations link carrying every filter (book, account, dates, type, topic,
+    outcome, confidence, search, page) opens exactly that view: no error, every parameter kept in
+    the URL, the widgets at the linked values and the linked conversation counted."""
+    from urllib.parse import parse_qsl, urlencode, urlsplit
+
+    home, account = workspace
+    settings = Settings(home=home)
+    csm, typ, topic, outcome, text, day = query(
+        settings,
+        "SELECT a.csm, t.automation_type, t.topic_id, c.resolved_by, c.text, "
+        "c.created_at::DATE FROM conversations c JOIN accounts a USING (account_id) JOIN tags t "
+        "USING (conversation_id) WHERE c.account_id = ? AND c.resolved_by IN ('ai', 'human') "
+        "AND c.created_at::DATE > (SELECT min(created_at)::DATE FROM conversations) "
+        "AND length(c.text) > 12 ORDER BY c.created_at LIMIT 1",
+        [account],
+    )[0]
+    word = max(text.split(), key=len).strip(".,!?:;")
+    last_day = query(settings, "SELECT max(created_at)::DATE FROM conversations")[0][0]
+    params = {
+        "csm": csm, "account": account, "conv_from": day.isoformat(),
+        "conv_to": last_day.isoformat(), "conv_type": typ, "conv_topic": topic,
+        "conv_outcome": outcome, "conv_conf": "5", "conv_q": word, "conv_page": "1",
+    }  # fmt: skip
+    page = browser.new_page(viewport={"width": 1024, "height": 900})
+    try:
+        page.goto(f"{server}/conversations?{urlencode(params)}", wait_until="networkidle")
+        page.get_by_text("conversations match").first.wait_for(timeout=20_000)
+        _settle(page, 500)
+        _no_error(page, "deep link with every parameter")
+        shown = dict(parse_qsl(urlsplit(page.url).query))
+        for key, value in params.items():
+            if key != "conv_page":  # page 1 is the default, so the URL may drop it
+                assert shown.get(key) == value, (key, page.url)
+        assert page.locator('input[aria-label="Search text"]').input_value() == word
+        header = page.get_by_text("conversations match").first.inner_text()
+        assert not header.startswith("0 "), header  # the linked conversation is counted
+        assert str(last_day.year) in header, header  # the range is named with its year
+    finally:
+        page.close()

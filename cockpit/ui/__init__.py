@@ -9,7 +9,18 @@
 """
 
 from cockpit.brief import vertical_label
-from cockpit.formats import age, compact, day_range, hours, ordinal, pct, percentile, pts, usd
+from cockpit.formats import (
+    age,
+    compact,
+    datetime_column_format,
+    day_range,
+    hours,
+    ordinal,
+    pct,
+    percentile,
+    pts,
+    usd,
+)
 from cockpit.formats import md_text as _md_text
 from cockpit.ui.auth import can, gate, identity
 from cockpit.ui.charts import (
@@ -52,7 +63,7 @@ from cockpit.ui.navigation import (
 
 __all__ = [
     "ALL", "DEFINITIONS", "NO_DATA", "ROW_SELECTION", "selected_row", "TYPE_COLORS", "TYPE_LABELS", "TYPE_LABEL_EXPR", "Context",
-    "age", "can", "compact", "day_range", "context", "conversation_view", "conversations_state", "corrections_panel", "pending_corrections", "correct_tag", "corrections_audit",
+    "age", "can", "compact", "datetime_column_format", "day_range", "context", "conversation_view", "conversations_state", "corrections_panel", "pending_corrections", "correct_tag", "corrections_audit",
     "cursor", "follow", "gate", "go", "history_navigation", "hours", "identity", "open_row_conversations", "ordinal",
     "overrides_audit", "pct", "percentile", "pts", "require_account", "require_tables", "settings", "sidebar", "type_color", "type_label", "url_seed", "url_sync", "url_value", "url_write",
     "usd", "vertical_label", "text", "zoom_domain",
