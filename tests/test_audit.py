@@ -116,6 +116,8 @@ def test_type_overrides_are_audited_and_refused_for_read_only_roles(
 
     monkeypatch.setattr(taxonomy_module, "DEFAULT_DIR", write_taxonomy(tmp_path / "tax"))
     runner = CliRunner()
+    none_yet = runner.invoke(cli, ["audit", "--overrides"], env=_env(tag_home))
+    assert none_yet.exit_code == 0 and "No type overrides recorded yet." in none_yet.output
     args = ["taxonomy", "override", "cards", "--vertical", "fintech"]
     assert runner.invoke(cli, [*args, "--type", "action"], env=_env(tag_home)).exit_code == 0
     assert runner.invoke(cli, [*args, "--type", "personalized"], env=_env(tag_home)).exit_code == 0

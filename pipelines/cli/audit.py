@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import click
+import pandas as pd
 
 from cockpit.errors import CockpitError
 from pipelines.cli.group import cli, echo_json, settings_from
@@ -31,48 +34,59 @@ def audit(
     if overrides:
         _overrides(settings, as_json, limit)
         return
+    ids = [conversation_id] if conversation_id else None
+    _listing(
+        lambda: audit_log(settings.corrections_path, ids, limit),
+        as_json,
+        "No corrections recorded yet.",
+        _correction_line,
+    )
+
+
+def _listing(
+    read: Callable[[], pd.DataFrame], as_json: bool, empty: str, line: Callable[[dict], str]
+) -> None:
+    """Print the log `read` returns: JSON records, `empty` when there are none, else one `line` each."""
     try:
-        frame = audit_log(
-            settings.corrections_path, [conversation_id] if conversation_id else None, limit
-        )
+        frame = read()
     except CockpitError as exc:
         raise click.ClickException(str(exc)) from None
     records = frame.astype(object).where(frame.notna(), None).to_dict("records")
     if as_json:
         echo_json(records)
-        return
-    if not records:
-        click.echo("No corrections recorded yet.")
-        return
-    for r in records:
-        old = f"{r['old_automation_type'] or '?'} / {r['old_topic_id'] or '?'}"
-        click.echo(
-            f"{r['corrected_at']}  {r['corrected_by'] or '?'} ({r['source'] or '?'}"
-            f"{', ' + r['role'] if r['role'] else ''})  {r['conversation_id']}: "
-            f"{old} -> {r['automation_type'] or '?'} / {r['topic_id'] or '?'}"
-            + (f"  [undo of #{r['undoes']}]" if r.get("undoes") is not None else "")
-            + (f"  # {r['note']}" if r["note"] else "")
-        )
+    elif not records:
+        click.echo(empty)
+    else:
+        for r in records:
+            click.echo(line(r))
+
+
+def _correction_line(r: dict) -> str:
+    old = f"{r['old_automation_type'] or '?'} / {r['old_topic_id'] or '?'}"
+    return (
+        f"{r['corrected_at']}  {r['corrected_by'] or '?'} ({r['source'] or '?'}"
+        f"{', ' + r['role'] if r['role'] else ''})  {r['conversation_id']}: "
+        f"{old} -> {r['automation_type'] or '?'} / {r['topic_id'] or '?'}"
+        + (f"  [undo of #{r['undoes']}]" if r.get("undoes") is not None else "")
+        + (f"  # {r['note']}" if r["note"] else "")
+    )
 
 
 def _overrides(settings, as_json: bool, limit: int | None) -> None:
     from cockpit.tagging.overrides import override_log
 
-    try:
-        frame = override_log(settings.corrections_path, limit)
-    except CockpitError as exc:
-        raise click.ClickException(str(exc)) from None
-    records = frame.astype(object).where(frame.notna(), None).to_dict("records")
-    if as_json:
-        echo_json(records)
-        return
-    if not records:
-        click.echo("No type overrides recorded yet.")
-        return
-    for r in records:
-        scope = f"account {r['account_id']}" if r["account_id"] else f"vertical {r['vertical']}"
-        click.echo(
-            f"{r['changed_at']}  {r['changed_by'] or '?'} ({r['source'] or '?'})  {scope} "
-            f"{r['topic_id']}: {r['old_automation_type'] or '-'} -> "
-            f"{r['automation_type'] or 'removed'}" + (f"  # {r['note']}" if r["note"] else "")
-        )
+    _listing(
+        lambda: override_log(settings.corrections_path, limit),
+        as_json,
+        "No type overrides recorded yet.",
+        _override_line,
+    )
+
+
+def _override_line(r: dict) -> str:
+    scope = f"account {r['account_id']}" if r["account_id"] else f"vertical {r['vertical']}"
+    return (
+        f"{r['changed_at']}  {r['changed_by'] or '?'} ({r['source'] or '?'})  {scope} "
+        f"{r['topic_id']}: {r['old_automation_type'] or '-'} -> "
+        f"{r['automation_type'] or 'removed'}" + (f"  # {r['note']}" if r["note"] else "")
+    )
