@@ -132,17 +132,17 @@ with left:
         )
     )
 with right:
-    st.subheader("Mix by automation type")
+    st.subheader("Mix by type", help=ui.DEFINITIONS["automation_type"])
     mix = queries.account_type_mix(con, ctx.account_id)
     mix["label"] = mix["automation_rate"].map(lambda r: f"{ui.pct(r)} automated")
-    st.altair_chart(type_mix_bars(mix), width="stretch")
+    st.altair_chart(type_mix_bars(mix, days=DAYS), width="stretch")
     unsure = queries.uncertain_counts(con, ctx.account_id)
     if not unsure.empty:
         u = unsure.iloc[0]
         st.caption(
-            f"Uncertain type: {u['uncertain']:,} of {u['tagged']:,} tagged conversations "
-            f"({ui.pct(u['uncertain_share'], 1)}) have a type confidence below "
-            f"{ui.pct(UNCERTAIN_TYPE_CONFIDENCE)}: counted in the mix as tagged, worth a review."
+            f"Uncertain type: {u['uncertain']:,} of all {u['tagged']:,} tagged conversations "
+            f"(any date; {ui.pct(u['uncertain_share'], 1)}) have a type confidence below "
+            f"{ui.pct(UNCERTAIN_TYPE_CONFIDENCE)}: the mix counts them as tagged, worth a review."
         )
 
 st.subheader("Why this potential", help=ui.DEFINITIONS["potential"])
@@ -259,18 +259,19 @@ with issues_col:
             trend_pts=issues["trend_pts"].map(
                 lambda t: "new (none before)" if t is None or t != t else f"{t:+.1f} pts"
             ),
-            automation_type=issues["automation_type"].map(ui.type_label),
+            topic=issues["topic"] + " · " + issues["automation_type"].map(ui.type_label),
         )[
+            # Columns by priority: at 1024 px the grid keeps the cell, its rate, the peers'
+            # rate, the trend and the count a click-through opens; the rest scroll.
             [
                 "rank",
                 "topic",
-                "automation_type",
-                "conversations",
                 "automation_pct",
                 "benchmark_pct",
                 "trend_pts",
-                "spike",
+                "conversations",
                 "hours_per_month",
+                "spike",
             ]
         ],
         key="acct_issues",
@@ -282,17 +283,22 @@ with issues_col:
         width="stretch",
         column_config={
             "rank": st.column_config.NumberColumn("#", width="small"),
-            "topic": "Topic",
-            "automation_type": "Type",
-            "conversations": st.column_config.NumberColumn("Conversations", format="compact"),
-            "automation_pct": st.column_config.NumberColumn("Automation", format="%.0f%%"),
+            "topic": st.column_config.TextColumn("Topic · type", width="medium"),
+            "conversations": st.column_config.NumberColumn(
+                "Conversations", format="compact", width="small"
+            ),
+            "automation_pct": st.column_config.NumberColumn(
+                "Automation", format="%.0f%%", width="small"
+            ),
             "benchmark_pct": st.column_config.TextColumn(
                 "Peers",
+                width="small",
                 help="Benchmark automation of peers in the vertical. 'Other' has none: it "
                 "mixes topics the tagger could not name, so no peer comparison is meaningful.",
             ),
             "trend_pts": st.column_config.TextColumn(
                 "Trend",
+                width="small",
                 help="Automation now minus in the previous window of the same length, in points.",
             ),
             "spike": st.column_config.TextColumn("Spike", width="small"),
@@ -317,7 +323,10 @@ with actions_col:
         actions.assign(
             kind=actions["kind"].map(lambda k: KIND_LABELS.get(k, k)),
             topic=actions["topic"] + " · " + actions["automation_type"].map(ui.type_label),
-            confidence=actions["confidence"].astype(str).str.capitalize(),
+            confidence=[
+                ui.confidence_label(c, t)
+                for c, t in zip(actions["confidence"], actions["thin_evidence"], strict=True)
+            ],
         )[
             # Columns by priority: at 1024 px the grid is ~560 px wide and keeps what to do,
             # where, and what it brings (gain, hours, confidence); the rest scroll.
@@ -337,7 +346,9 @@ with actions_col:
         selection_mode="single-row",
         width="stretch",
         column_config={
-            "rank": st.column_config.NumberColumn("#", width="small"),
+            "rank": st.column_config.NumberColumn(
+                "#", width="small", help=ui.DEFINITIONS["action_rank"]
+            ),
             "kind": "Action",
             "topic": st.column_config.TextColumn("Topic · type", width="medium"),
             "gain_pts": st.column_config.NumberColumn(
@@ -354,7 +365,9 @@ with actions_col:
                 help="Human handle time saved per month",
                 width="small",
             ),
-            "confidence": st.column_config.TextColumn("Confidence", width="small"),
+            "confidence": st.column_config.TextColumn(
+                "Confidence", width="small", help=ui.DEFINITIONS["action_rank"]
+            ),
         },
     )
     if actions.empty:

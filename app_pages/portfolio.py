@@ -51,6 +51,7 @@ table = rows.assign(
     vertical=rows["vertical"].map(ui.vertical_label),
     # No action: no topic sits far enough below its peers (a blank cell would read None).
     top_action=rows["top_action"].fillna("– (none suggested)"),
+    arr_usd=rows["arr_usd"].round().astype("Int64"),
 )[
     # Columns by priority: at 1024 px the first six stay visible (account, its rates and gap,
     # ARR, why to look: its reasons are listed in full above the table); the rest scroll.
@@ -84,7 +85,8 @@ st.dataframe(
         "gap_pts": st.column_config.NumberColumn("Gap", format="%.1f pts", help=ui.DEFINITIONS["gap_pts"]),
         "trend_pct": st.column_config.LineChartColumn("Last 4 weeks", help="Weekly automation rate, %"),
         "conversations": st.column_config.NumberColumn("Conversations", format="compact"),
-        "arr_usd": st.column_config.NumberColumn("ARR", format="dollar"),
+        # Whole dollars with separators ("dollar" would print cents on a yearly contract value).
+        "arr_usd": st.column_config.NumberColumn("ARR", format="$%,d"),
         "renewal_date": st.column_config.DateColumn("Renewal", format="D MMM YYYY"),
         "top_action": st.column_config.TextColumn("Top action", width="medium", help="The first next best action and its expected gain. None suggested: no topic sits far enough below its peers for a step to pay off."),
     },

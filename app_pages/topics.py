@@ -22,12 +22,12 @@ vertical = st.selectbox(
 ui.url_sync("tp_vertical", vertical)
 vertical = None if vertical == ui.ALL else vertical
 book = tuple(ctx.accounts) if ctx.csm else None  # the sidebar's CSM filter
-start, end = queries.topic_window(con)
+start, end, partial = queries.topic_window(con)
 st.caption(
     f"What customers contact support about across {f'{ctx.csm}’s accounts' if ctx.csm else 'every account in the portfolio'}, "
-    f"and how much of it the AI resolves. Tables cover the last 4 full weeks "
-    f"({ui.day_range(start, end)}); the demand chart every full week. Click a row or bar to read "
-    "its conversations."
+    f"and how much of it the AI resolves. Tables cover the last 4 weeks "
+    f"({ui.day_range(start, end)}{'; the last week is partial: the data ends there' if partial else ''}); "
+    "the demand chart every full week. Click a row or bar to read its conversations."
 )  # fmt: skip
 
 share = queries.portfolio_type_share(con, vertical, account_ids=book)

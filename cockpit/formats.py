@@ -119,6 +119,13 @@ def datetime_column_format(start, end) -> str:
     return "D MMM HH:mm" if same_year else "D MMM YYYY HH:mm"
 
 
+def confidence_label(confidence, thin_evidence=False) -> str:
+    """An action's confidence as shown: "Medium", or "Low (thin evidence)" when it rests on too
+    few outcomes to rank among the others (`cockpit.scoring.actions` ranks those last)."""
+    label = str(confidence or "unknown").capitalize()
+    return f"{label} (thin evidence)" if bool(thin_evidence) else label
+
+
 def plural(n, word: str, many: str | None = None) -> str:
     """1, 'conversation' → '1 conversation'; 3 → '3 conversations' (thousands separated)."""
     return f"{number(n)} {word if n == 1 else (many or word + 's')}"

@@ -90,3 +90,41 @@ def test_issues_without_a_peer_benchmark_say_so_not_none(home, built):
     at = open_page("account", account=_pot_accounts(built)[0])
     table = next(d.value for d in at.dataframe if "benchmark_pct" in d.value.columns)
     assert table["benchmark_pct"].notna().all()
+
+
+def test_actions_are_shown_in_the_order_of_their_gain_thin_evidence_last(home, built):
+    """The order a CSM reads is the order of the Gain column, except that actions resting on
+    thin evidence come last and say so in their Confidence."""
+    accounts = [r[0] for r in query(built, "SELECT DISTINCT account_id FROM actions ORDER BY 1")]
+    assert accounts
+    thin_seen = 0
+    for account_id in accounts[:6]:
+        at = open_page("account", account=account_id)
+        shown = next(d.value for d in at.dataframe if "gain_pts" in d.value.columns)
+        thin = shown["confidence"].str.endswith("(thin evidence)")
+        thin_seen += int(thin.sum())
+        assert not (thin.astype(int).diff().fillna(0) < 0).any(), shown  # thin ones last
+        for part in (shown[~thin], shown[thin]):
+            assert part["gain_pts"].is_monotonic_decreasing, part[["rank", "gain_pts"]]
+        stored = query(
+            built,
+            "SELECT count(*) FILTER (WHERE thin_evidence) FROM actions WHERE account_id = ?",
+            [account_id],
+        )[0][0]
+        assert int(thin.sum()) == stored
+
+
+def test_top_issues_show_topic_type_and_peers_before_the_volume_columns(home, built):
+    at = open_page("account", account=_pot_accounts(built)[0])
+    issues = next(d.value for d in at.dataframe if "benchmark_pct" in d.value.columns)
+    cols = list(issues.columns)
+    assert cols[:5] == ["rank", "topic", "automation_pct", "benchmark_pct", "trend_pts"], cols
+    assert issues["topic"].str.contains(" · ").all()
+
+
+def test_confidence_label_names_thin_evidence():
+    from cockpit.formats import confidence_label
+
+    assert confidence_label("medium") == "Medium"
+    assert confidence_label("low", True) == "Low (thin evidence)"
+    assert confidence_label(None) == "Unknown"

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cockpit import store
+from cockpit import queries, store
 from cockpit.scoring import priority as priority_module
 from cockpit.settings import Settings
 from tests.app_fixture import TINY, build_app_store, query
@@ -237,6 +237,35 @@ def test_topics_vertical_filter(home, built):
     vertical = query(built, "SELECT vertical FROM accounts ORDER BY account_id LIMIT 1")[0][0]
     at.selectbox(key="tp_vertical").select(vertical).run()
     assert 0 < at.dataframe[0].value["conversations"].sum() < all_rows
+
+
+def test_topics_window_ends_on_the_last_day_with_data(home, built):
+    """The caption's range never runs past the data: it ends on the last conversation's day and
+    says when that cuts the last week short."""
+    from datetime import timedelta
+
+    from cockpit.formats import day_range
+
+    with store.reading(built.db_path) as con:
+        start, end, partial = queries.topic_window(con)
+    newest = query(built, "SELECT max(created_at)::DATE FROM conversations")[0][0]
+    last_week = query(built, "SELECT max(week)::DATE FROM topic_weekly")[0][0]
+    assert end == min(newest, last_week + timedelta(days=6))
+    assert start == last_week - timedelta(weeks=3)
+    assert partial == (end < last_week + timedelta(days=6))
+    caption = next(c.value for c in open_page("topics").caption if "Tables cover" in c.value)
+    assert day_range(start, end) in caption
+    assert ("the last week is partial" in caption) == partial
+
+
+def test_portfolio_arr_is_whole_dollars(home):
+    import json
+
+    at = open_page("portfolio")
+    table = at.dataframe[0]
+    config = json.loads(table.proto.columns)
+    assert config["arr_usd"]["type_config"]["format"] == "$%,d", config["arr_usd"]
+    assert pd.api.types.is_integer_dtype(table.value["arr_usd"]), table.value["arr_usd"].dtype
 
 
 def test_topics_follow_the_csm_book(home, built):

@@ -88,12 +88,28 @@ def _screenshot(page, path: Path, width: int = 1400) -> None:
 # (page, width) → {table key: the column headers that must be on screen without scrolling}.
 _PF_1024 = ["Account", "Automation", "Potential", "Gap", "Look first", "ARR"]
 _ACTIONS = ["#", "Topic · type", "Gain", "Hours", "Confidence"]
+_ISSUES = ["#", "Topic · type", "Automation", "Peers", "Trend", "Conversations"]
 KEY_COLUMNS = {
     ("portfolio", 1024): {"pf_table": _PF_1024},
     ("portfolio", 1440): {"pf_table": [*_PF_1024, "Renewal", "Top action"]},
-    ("account", 1024): {"acct_actions": _ACTIONS},
-    ("account", 1440): {"acct_actions": _ACTIONS},
+    ("account", 1024): {"acct_actions": _ACTIONS, "acct_issues": _ISSUES},
+    ("account", 1440): {"acct_actions": _ACTIONS, "acct_issues": _ISSUES},
 }
+
+# Every chart's text (axis titles, labels) lies inside the chart's own box: none is cut.
+CHART_TEXT_CLIPPED = """() => {
+  const out = [];
+  for (const c of document.querySelectorAll('[data-testid=stVegaLiteChart]')) {
+    const box = c.getBoundingClientRect();
+    if (box.width === 0) continue;
+    for (const t of c.querySelectorAll('svg text')) {
+      const r = t.getBoundingClientRect();
+      if (!t.textContent.trim() || r.width === 0) continue;
+      if (r.left < box.left - 1 || r.right > box.right + 1) out.push(t.textContent);
+    }
+  }
+  return out;
+}"""
 
 
 # The box of the first chart after the "Topic demand over time" heading.
@@ -171,6 +187,8 @@ def test_every_page_loads_without_error(server, workspace, browser, width):
         for key, headers in KEY_COLUMNS.get((path, width), {}).items():
             shown = _visible_headers(page, key)
             assert shown is None or set(headers) <= set(shown), (path, width, key, shown)
+        clipped_text = page.evaluate(CHART_TEXT_CLIPPED)
+        assert not clipped_text, (path, width, clipped_text[:5])
         if path == "topics":  # the demand chart keeps a readable size
             box = page.evaluate(DEMAND_CHART_BOX)
             assert box and box["width"] >= 400 and box["height"] >= 250, (width, box)
@@ -249,6 +267,18 @@ def _history_after_click(page, click, url_glob: str) -> tuple[int, str]:
     return page.evaluate("window.history.length") - before, page.url
 
 
+def _one_entry_then_back(page, key: str, url_glob: str) -> str:
+    """Click row 0 of grid `key`: exactly one history entry opens `url_glob`; Back returns to
+    the URL before the click. Returns the URL the click opened."""
+    before = page.url
+    entries, opened = _history_after_click(page, lambda: _click_grid_row(page, key, 0), url_glob)
+    assert entries == 1, (key, entries, opened)
+    page.go_back()
+    _settle(page, 500)
+    assert page.url == before, (key, page.url, before)
+    return opened
+
+
 def test_each_click_through_adds_one_history_entry_and_back_restores(server, workspace, browser):
     """Portfolio row → Account, Account issue → Conversations, Topics → Conversations: each
     adds exactly one browser history entry; Back returns to the previous page with its state
@@ -273,28 +303,15 @@ def test_each_click_through_adds_one_history_entry_and_back_restores(server, wor
         _settle(page, 500)
         assert page.url == opened and page.locator("h1").first.inner_text() == name
 
-        entries, conversations = _history_after_click(
-            page, lambda: _click_grid_row(page, "acct_issues", 0), "**/conversations?**"
-        )
-        assert entries == 1, (entries, conversations)
+        conversations = _one_entry_then_back(page, "acct_issues", "**/conversations?**")
         assert "conv_topic=" in conversations and "conv_from=" in conversations, conversations
-        page.go_back()
-        _settle(page, 500)
-        assert page.url == opened, (page.url, opened)
         assert page.locator("h1").first.inner_text() == name
         assert _sidebar_account(page) == name  # the previous page's state, not only its path
 
         page.goto(f"{server}/topics", wait_until="networkidle")
         _settle(page, 500)
-        topics = page.url
-        entries, listed = _history_after_click(
-            page, lambda: _click_grid_row(page, "tp_todo", 0), "**/conversations?**"
-        )
-        assert entries == 1, (entries, listed)
+        listed = _one_entry_then_back(page, "tp_todo", "**/conversations?**")
         assert "conv_topic=" in listed, listed
-        page.go_back()
-        _settle(page, 500)
-        assert page.url == topics, (page.url, topics)
         page.get_by_text(PAGES["topics"]).first.wait_for(timeout=15_000)
         _no_error(page, "back to topics")
     finally:
@@ -413,10 +430,19 @@ def test_clicks_open_the_account_and_its_conversations(server, workspace, browse
     account_name = page.locator("h1").first.inner_text()
     assert _sidebar_account(page) == account_name
 
+    account_id = page.url.split("account=")[1].split("&")[0]
+    (counted,) = query(
+        Settings(home=workspace[0]),
+        "SELECT conversations FROM top_issues WHERE account_id = ? AND rank = 1",
+        [account_id],
+    )[0]
     _click_grid_row(page, "acct_issues", 0)
     page.wait_for_url("**/conversations**", timeout=15_000)
     _settle(page, 500)
     assert "conv_from=" in page.url and "conv_to=" in page.url, page.url  # the window too
+    # The drill-down lists exactly the conversations the issue counted.
+    listed = page.locator('[data-testid="stMain"]').get_by_text("conversations match").first
+    assert int(listed.inner_text().split()[0].replace(",", "")) == counted, listed.inner_text()
     assert page.get_by_text("conversations** match").count() == 0  # rendered, not raw markdown
     main = page.locator('[data-testid="stMain"]')
     topic = main.locator('input[aria-label="Topic"]').first.input_value()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import duckdb
 
@@ -146,9 +146,25 @@ def topic_demand_top(
     return demand[demand["week"].isin(full)].reset_index(drop=True), names
 
 
-def topic_window(con: duckdb.DuckDBPyConnection, weeks: int = 4) -> tuple[date | None, date | None]:
-    """First and last day of the last `weeks` weeks the Topics tables count (Monday to Sunday)."""
-    last = fetch_rows(con, "SELECT max(week)::DATE FROM topic_weekly")[0][0]
+class TopicWindow(NamedTuple):
+    """The days the Topics tables count: `start` (a Monday) to `end` (the last day with data);
+    `partial` when the last week stops before its Sunday (the data ends mid-week)."""
+
+    start: date | None
+    end: date | None
+    partial: bool
+
+
+def topic_window(con: duckdb.DuckDBPyConnection, weeks: int = 4) -> TopicWindow:
+    """First and last day of the last `weeks` weeks the Topics tables count (Monday to Sunday),
+    the end clamped to the last conversation's day so the label never runs past the data."""
+    last, newest = fetch_rows(
+        con,
+        "SELECT (SELECT max(week)::DATE FROM topic_weekly), "
+        "(SELECT max(created_at)::DATE FROM conversations)",
+    )[0]
     if last is None:
-        return None, None
-    return last - timedelta(weeks=weeks - 1), last + timedelta(days=6)
+        return TopicWindow(None, None, False)
+    sunday = last + timedelta(days=6)
+    end = min(sunday, newest) if newest is not None else sunday
+    return TopicWindow(last - timedelta(weeks=weeks - 1), end, end < sunday)

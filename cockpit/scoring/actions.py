@@ -20,7 +20,8 @@ Next best actions, per account × cell over the potential window (see `cockpit.s
 - enabler live but rate below `QUALITY_RATIO` · benchmark → "quality" (improve what is live),
   with the gain of reaching the benchmark and low confidence;
 - AI CSAT in the cell below `POOR_CSAT` (with ≥ `MIN_CSAT_N` answers) → "quality" (no volume gain).
-Ranked by extra AI-resolved conversations per month, then gain.
+Ranked by gain (the points shown first, the same the potential adds up), then extra
+AI-resolved conversations per month; thin-evidence cells after all others.
 """
 
 from __future__ import annotations
@@ -292,7 +293,7 @@ def next_best_actions(
     df["rationale"] = [_rationale(r, facts) for r in df.itertuples(index=False)]
     df["evidence_conversation_ids"] = _examples(examples, df)
     df = df.sort_values(
-        ["account_id", "thin_evidence", "extra_ai_resolved_per_month", "gain_pts", *CELL],
+        ["account_id", "thin_evidence", "gain_pts", "extra_ai_resolved_per_month", *CELL],
         ascending=[True, True, False, False, True, True],
     )
     df["rank"] = df.groupby("account_id").cumcount() + 1

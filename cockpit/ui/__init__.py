@@ -12,6 +12,7 @@ from cockpit.brief import vertical_label
 from cockpit.formats import (
     age,
     compact,
+    confidence_label,
     datetime_column_format,
     day_range,
     hours,
@@ -63,7 +64,7 @@ from cockpit.ui.navigation import (
 
 __all__ = [
     "ALL", "DEFINITIONS", "NO_DATA", "ROW_SELECTION", "selected_row", "TYPE_COLORS", "TYPE_LABELS", "TYPE_LABEL_EXPR", "Context",
-    "age", "can", "compact", "datetime_column_format", "day_range", "context", "conversation_view", "conversations_state", "corrections_panel", "pending_corrections", "correct_tag", "corrections_audit",
+    "age", "can", "compact", "confidence_label", "datetime_column_format", "day_range", "context", "conversation_view", "conversations_state", "corrections_panel", "pending_corrections", "correct_tag", "corrections_audit",
     "cursor", "follow", "gate", "go", "history_navigation", "hours", "identity", "open_row_conversations", "ordinal",
     "overrides_audit", "pct", "percentile", "pts", "require_account", "require_tables", "settings", "sidebar", "type_color", "type_label", "url_seed", "url_sync", "url_value", "url_write",
     "usd", "vertical_label", "text", "zoom_domain",

@@ -1,5 +1,6 @@
 """What each number means: the one-line definitions shown as `help=` tooltips."""
 
+from cockpit.scoring import actions as _a
 from cockpit.scoring import priority as _p
 
 DEFINITIONS = {
@@ -20,5 +21,12 @@ DEFINITIONS = {
     f"{_p.NOISE_Z:g} standard errors, a gap ≥ {_p.GAIN_MIN_PTS:g} pts to the potential). "
     f"Flagged when the score reaches {_p.MIN_SCORE:g}, at most {_p.MAX_FLAGGED_PER_BOOK} per "
     "CSM's book.",
+    "automation_type": "What the customer needs: informational (an answer from help content), "
+    "personalized (an answer from their own data, via a connector) or action (something done "
+    "for them, via a procedure). Bars: conversations; label: the AI's automation rate.",
+    "action_rank": "Ranked by Gain, the automation points the action adds to the potential. "
+    "An action resting on fewer than "
+    f"{_a.MIN_EVIDENCE_CONVERSATIONS} known outcomes in its cell is 'Low (thin evidence)' and "
+    "ranked after every other action, whatever its gain.",
     "other_share": "Share of conversations whose topic was too unsure to name ('other').",
 }
