@@ -252,12 +252,12 @@ with issues_col:
             automation_pct=issues["automation_rate"] * 100,
             # 'Other' mixes topics: it has no peer benchmark, and a blank cell would read None.
             benchmark_pct=issues["benchmark_rate"].map(
-                lambda r: "– (no peers)" if r is None or r != r else f"{100 * r:.0f}%"
+                lambda r: "no peers" if r is None or r != r else f"{100 * r:.0f}%"
             ),
             spike=issues["spike"].map(lambda s: "⚡" if s else ""),
             # No trend: the cell had no conversation in the previous window (a blank reads None).
             trend_pts=issues["trend_pts"].map(
-                lambda t: "new (none before)" if t is None or t != t else f"{t:+.1f} pts"
+                lambda t: "new" if t is None or t != t else f"{t:+.1f} pts"
             ),
             topic=issues["topic"] + " · " + issues["automation_type"].map(ui.type_label),
         )[
@@ -282,8 +282,8 @@ with issues_col:
         selection_mode="single-row",
         width="stretch",
         column_config={
-            "rank": st.column_config.NumberColumn("#", width="small"),
-            "topic": st.column_config.TextColumn("Topic · type", width="medium"),
+            "rank": st.column_config.NumberColumn("#", width=40),
+            "topic": st.column_config.TextColumn("Topic · type", width=190),
             "conversations": st.column_config.NumberColumn(
                 "Conversations", format="compact", width="small"
             ),
@@ -299,7 +299,8 @@ with issues_col:
             "trend_pts": st.column_config.TextColumn(
                 "Trend",
                 width="small",
-                help="Automation now minus in the previous window of the same length, in points.",
+                help="Automation now minus in the previous window of the same length, in points; "
+                "'new': the cell had no conversation in the previous window.",
             ),
             "spike": st.column_config.TextColumn("Spike", width="small"),
             "hours_per_month": st.column_config.NumberColumn(

@@ -169,7 +169,7 @@ if have["tags"]:
         kind=hist["kind"].map({"type": "Automation type", "topic": "Topic"}),
     )
     chart = alt.Chart(hist).mark_bar().encode(
-        x=alt.X("bin:O", title="Tag confidence", sort=alt.EncodingSortField("bin_start"), axis=alt.Axis(labelAngle=0)),
+        x=alt.X("bin:O", title="Tag confidence", sort=alt.EncodingSortField("bin_start"), axis=alt.Axis(labelAngle=-45)),
         xOffset=alt.XOffset("kind:N", sort=["Automation type", "Topic"]),
         y=alt.Y("n:Q", title="Conversations"),
         color=alt.Color("kind:N", title="Confidence of", scale=alt.Scale(domain=["Automation type", "Topic"], range=["#4C78A8", "#B279A2"]),

@@ -84,61 +84,58 @@ with right:
     )  # fmt: skip
     st.altair_chart(lines.properties(height=340), width="stretch", key="tp_demand_chart")
 
-grow_col, build_col = st.columns(2)
-with grow_col:
-    st.subheader("Growing fastest", help="Last 4 weeks against the 4 weeks before.")
-    growth = queries.topic_growth(con, vertical, account_ids=book)
-    st.dataframe(
-        growth.assign(growth=growth["growth"] * 100)[
-            ["topic", "recent", "previous", "change", "growth"]
-        ],
-        hide_index=True,
-        key="tp_growth",
-        width="stretch",
-        on_select=ui.open_row_conversations("tp_growth", growth, None, start, end),
-        selection_mode="single-row",
-        column_config={
-            "topic": "Topic",
-            "recent": st.column_config.NumberColumn("Last 4 wk", format="compact"),
-            "previous": st.column_config.NumberColumn("4 wk before", format="compact"),
-            "change": st.column_config.NumberColumn("Change", format="%+d"),
-            "growth": st.column_config.NumberColumn("Growth", format="%+.0f%%"),
-        },
-    )
-with build_col:
-    st.subheader(
-        "Most unautomated volume",
-        help="Conversations the AI did not resolve, by type × topic: what the product team "
-        "should build next.",
-    )
-    todo = queries.topic_unautomated(con, vertical, account_ids=book)
-    todo["cell"] = todo["topic"] + " · " + todo["automation_type"].map(ui.type_label)
-    st.dataframe(
-        todo.assign(
-            automation_type=todo["automation_type"].map(ui.type_label),
-            ai_resolved_share=todo["ai_resolved_share"] * 100,
-        )[["topic", "automation_type", "unautomated", "ai_resolved_share"]],
-        hide_index=True,
-        key="tp_todo",
-        width="stretch",
-        on_select=ui.open_row_conversations("tp_todo", todo, None, start, end),
-        selection_mode="single-row",
-        column_config={
-            "topic": "Topic",
-            "automation_type": "Type",
-            "unautomated": st.column_config.NumberColumn("Not AI-resolved", format="compact"),
-            "ai_resolved_share": st.column_config.NumberColumn("AI-resolved", format="%.0f%%"),
-        },
-    )
-    bars = alt.Chart(todo).mark_bar().encode(
-        y=alt.Y("cell:N", title=None, sort="-x", axis=alt.Axis(labelLimit=320)),
-        x=alt.X("unautomated:Q", title="Not resolved by AI (last 4 weeks)"),
-        color=ui.type_color(legend=False),
-        tooltip=[alt.Tooltip("topic:N", title="Topic"), alt.Tooltip("automation_type:N", title="Type"),
-                 alt.Tooltip("unautomated:Q", title="Not AI-resolved", format=","),
-                 alt.Tooltip("ai_resolved_share:Q", title="AI-resolved", format=".0%")],
-    )  # fmt: skip
-    st.altair_chart(bars.properties(height=alt.Step(22)), width="stretch")
+# One section under the other: side by side, at 1024 px each table hid its last columns
+# and the bars had no room left beside their labels.
+st.subheader("Growing fastest", help="Last 4 weeks against the 4 weeks before.")
+growth = queries.topic_growth(con, vertical, account_ids=book)
+st.dataframe(
+    growth.assign(growth=growth["growth"] * 100)[
+        ["topic", "recent", "previous", "change", "growth"]
+    ],
+    hide_index=True,
+    key="tp_growth",
+    width="stretch",
+    on_select=ui.open_row_conversations("tp_growth", growth, None, start, end),
+    selection_mode="single-row",
+    column_config={
+        "topic": "Topic",
+        "recent": st.column_config.NumberColumn("Last 4 wk", format="compact"),
+        "previous": st.column_config.NumberColumn("4 wk before", format="compact"),
+        "change": st.column_config.NumberColumn("Change", format="%+d"),
+        "growth": st.column_config.NumberColumn("Growth", format="%+.0f%%"),
+    },
+)
+st.subheader(
+    "Most unautomated volume",
+    help="Conversations the AI did not resolve, by type × topic: what the product team "
+    "should build next.",
+)
+todo = queries.topic_unautomated(con, vertical, account_ids=book)
+todo["cell"] = todo["topic"] + " · " + todo["automation_type"].map(ui.type_label)
+st.dataframe(
+    todo.assign(ai_resolved_share=todo["ai_resolved_share"] * 100)[
+        ["cell", "unautomated", "ai_resolved_share"]
+    ],
+    hide_index=True,
+    key="tp_todo",
+    width="stretch",
+    on_select=ui.open_row_conversations("tp_todo", todo, None, start, end),
+    selection_mode="single-row",
+    column_config={
+        "cell": st.column_config.TextColumn("Topic · type", width="medium"),
+        "unautomated": st.column_config.NumberColumn("Not AI-resolved", format="compact"),
+        "ai_resolved_share": st.column_config.NumberColumn("AI-resolved", format="%.0f%%"),
+    },
+)
+bars = alt.Chart(todo).mark_bar().encode(
+    y=alt.Y("cell:N", title=None, sort="-x", axis=alt.Axis(labelLimit=240)),
+    x=alt.X("unautomated:Q", title="Not resolved by AI (last 4 weeks)"),
+    color=ui.type_color(legend=False),
+    tooltip=[alt.Tooltip("topic:N", title="Topic"), alt.Tooltip("automation_type:N", title="Type"),
+             alt.Tooltip("unautomated:Q", title="Not AI-resolved", format=","),
+             alt.Tooltip("ai_resolved_share:Q", title="AI-resolved", format=".0%")],
+)  # fmt: skip
+st.altair_chart(bars.properties(height=alt.Step(22)), width="stretch")
 
 
 # --- Emerging topics (owner: discovery): the section lives in cockpit/ui/emerging.py ----------

@@ -89,9 +89,10 @@ def trend_vs_potential(weekly, height: int = 300) -> alt.LayerChart:
     return (line + band + pot).properties(height=max(height, MIN_CHART_HEIGHT))
 
 
-# The x scale of the type mix runs to this multiple of the longest bar: the free ~40% past it
-# holds the "29% automated" label (about 95 px at 12 px) at the narrowest column (1024 px).
-MIX_LABEL_ROOM = 1.7
+# The x scale of the type mix runs to this multiple of the longest bar: the free ~58% past it
+# holds the "29% automated" label (about 90 px at 11 px) in the narrowest column (1024 px,
+# ~180 px of plot); 1.7 left a label 9 px past the edge there (browser test).
+MIX_LABEL_ROOM = 2.4
 
 
 def type_mix_bars(mix, height: int = 300, days: int = 28) -> alt.LayerChart:
@@ -126,7 +127,7 @@ def type_mix_bars(mix, height: int = 300, days: int = 28) -> alt.LayerChart:
             ],
         )
     )
-    text = bars.mark_text(align="left", dx=4, color="#31333F").encode(
+    text = bars.mark_text(align="left", dx=4, fontSize=11, color="#31333F").encode(
         text="label:N", color=alt.value("#31333F")
     )
     return (bars + text).properties(height=max(height, MIN_CHART_HEIGHT))
