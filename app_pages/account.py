@@ -184,12 +184,13 @@ else:
                 current_pct=contrib["current_rate"] * 100,
                 target_pct=contrib["target_rate"] * 100,
                 enabler=contrib["enabler"].map(lambda e: KIND_LABELS.get(e, e) if e else "—"),
-            )[["cell", "share_pct", "current_pct", "target_pct", "enabler", "contribution_pts"]],
+                # What the cell adds comes right after it: at 1024 px the last columns scroll.
+            )[["cell", "contribution_pts", "share_pct", "current_pct", "target_pct", "enabler"]],
             key="acct_contrib",
             hide_index=True,
             width="stretch",
             column_config={
-                "cell": "Topic · type",
+                "cell": st.column_config.TextColumn("Topic · type", width=190),
                 "share_pct": st.column_config.NumberColumn("Share", format="%.0f%%"),
                 "current_pct": st.column_config.NumberColumn("Today", format="%.0f%%"),
                 "target_pct": st.column_config.NumberColumn("Peers reach", format="%.0f%%"),
@@ -348,7 +349,7 @@ with actions_col:
         width="stretch",
         column_config={
             "rank": st.column_config.NumberColumn(
-                "#", width="small", help=ui.DEFINITIONS["action_rank"]
+                "#", width=40, help=ui.DEFINITIONS["action_rank"]
             ),
             "kind": "Action",
             "topic": st.column_config.TextColumn("Topic · type", width="medium"),
@@ -367,7 +368,7 @@ with actions_col:
                 width="small",
             ),
             "confidence": st.column_config.TextColumn(
-                "Confidence", width="small", help=ui.DEFINITIONS["action_rank"]
+                "Confidence", width=95, help=ui.DEFINITIONS["action_rank"]
             ),
         },
     )

@@ -120,10 +120,10 @@ def datetime_column_format(start, end) -> str:
 
 
 def confidence_label(confidence, thin_evidence=False) -> str:
-    """An action's confidence as shown: "Medium", or "Low (thin evidence)" when it rests on too
+    """An action's confidence as shown: "Medium", or "Low (thin)" when it rests on too
     few outcomes to rank among the others (`cockpit.scoring.actions` ranks those last)."""
     label = str(confidence or "unknown").capitalize()
-    return f"{label} (thin evidence)" if bool(thin_evidence) else label
+    return f"{label} (thin)" if bool(thin_evidence) else label
 
 
 def plural(n, word: str, many: str | None = None) -> str:

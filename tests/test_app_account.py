@@ -101,7 +101,7 @@ def test_actions_are_shown_in_the_order_of_their_gain_thin_evidence_last(home, b
     for account_id in accounts[:6]:
         at = open_page("account", account=account_id)
         shown = next(d.value for d in at.dataframe if "gain_pts" in d.value.columns)
-        thin = shown["confidence"].str.endswith("(thin evidence)")
+        thin = shown["confidence"].str.endswith("(thin)")
         thin_seen += int(thin.sum())
         assert not (thin.astype(int).diff().fillna(0) < 0).any(), shown  # thin ones last
         for part in (shown[~thin], shown[thin]):
@@ -126,5 +126,5 @@ def test_confidence_label_names_thin_evidence():
     from cockpit.formats import confidence_label
 
     assert confidence_label("medium") == "Medium"
-    assert confidence_label("low", True) == "Low (thin evidence)"
+    assert confidence_label("low", True) == "Low (thin)"
     assert confidence_label(None) == "Unknown"

@@ -95,12 +95,13 @@ def _screenshot(page, path: Path, width: int = 1400) -> None:
 # (page, width) → {table key: the column headers that must be on screen without scrolling}.
 _PF_1024 = ["Account", "Automation", "Potential", "Gap", "Look first", "ARR"]
 _ACTIONS = ["#", "Topic · type", "Gain", "Hours", "Confidence"]
+_CONTRIB = ["Topic · type", "Adds", "Share", "Today", "Peers reach"]
 _ISSUES = ["#", "Topic · type", "Automation", "Peers", "Trend", "Conversations"]
 KEY_COLUMNS = {
     ("portfolio", 1024): {"pf_table": _PF_1024},
     ("portfolio", 1440): {"pf_table": [*_PF_1024, "Renewal", "Top action"]},
-    ("account", 1024): {"acct_actions": _ACTIONS, "acct_issues": _ISSUES},
-    ("account", 1440): {"acct_actions": _ACTIONS, "acct_issues": _ISSUES},
+    ("account", 1024): {"acct_actions": _ACTIONS, "acct_issues": _ISSUES, "acct_contrib": _CONTRIB},
+    ("account", 1440): {"acct_actions": _ACTIONS, "acct_issues": _ISSUES, "acct_contrib": _CONTRIB},
 }
 
 # Every chart's text (axis titles, labels) lies inside the chart's own box: none is cut. A

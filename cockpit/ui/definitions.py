@@ -26,7 +26,7 @@ DEFINITIONS = {
     "for them, via a procedure). Bars: conversations; label: the AI's automation rate.",
     "action_rank": "Ranked by Gain, the automation points the action adds to the potential. "
     "An action resting on fewer than "
-    f"{_a.MIN_EVIDENCE_CONVERSATIONS} known outcomes in its cell is 'Low (thin evidence)' and "
+    f"{_a.MIN_EVIDENCE_CONVERSATIONS} known outcomes in its cell is 'Low (thin)' and "
     "ranked after every other action, whatever its gain.",
     "other_share": "Share of conversations whose topic was too unsure to name ('other').",
 }
