@@ -176,7 +176,8 @@ def score(
 
 
 # What `score` reads (see `score` and the modules it calls); their content is fingerprinted.
-INPUT_TABLES = ("conversations", "tags", "accounts", "setup", "taxonomy_topics", "backtest_runs")
+# (Of backtest_runs it reads only the latest interval scale, fingerprinted as that value.)
+INPUT_TABLES = ("conversations", "tags", "accounts", "setup", "taxonomy_topics")
 # The code that computes the derived tables: a change to it recomputes them.
 CODE_MODULES = (
     "pipelines.score",
@@ -192,6 +193,7 @@ def inputs_fingerprint(con, taxonomy: Taxonomy, embeddings_path) -> str:
         "window_days": metrics.DEFAULT_WINDOW_DAYS,
         "params": repr(DEFAULT_PARAMS),
         "embeddings": embeddings_path is not None,
+        "interval_scale": backtest.latest_interval_scale(con),
     }
     return fp.fingerprint(con, INPUT_TABLES, extra, embeddings_path, CODE_MODULES)
 
