@@ -12,7 +12,8 @@ rewrites a tag in place, a late conversation, a changed setup row or account all
 also covers the taxonomy version (which digests every taxonomy and override file), the
 embedding cache's row count per model (its rows are immutable per (model, text hash)), the
 step's settings, and the source of the code that computes the step (an upgrade recomputes).
-One scan of each input with DuckDB's hash is far cheaper than the rebuild (docs/scale.md §5).
+One scan of each input with DuckDB's hash costs far less than the rebuild (docs/scale.md §3,
+"Skipping unchanged steps").
 """
 
 from __future__ import annotations
