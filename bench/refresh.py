@@ -199,6 +199,11 @@ def main() -> None:
         help="the store format (COCKPIT_STORE; default: the environment's, else parquet)",
     )
     ap.add_argument("--home", type=Path, help="workspace folder (default: a temp dir, removed)")
+    ap.add_argument(
+        "--phases",
+        help="comma-separated phases to run on an existing --home (e.g. noop,day: the load is "
+        "skipped; copy the workspace first, the day phase adds to it)",
+    )
     ap.add_argument("--phase", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.phase:
@@ -210,10 +215,20 @@ def main() -> None:
     home = args.home or Path(tempfile.mkdtemp(prefix="cockpit-bench-refresh-"))
     settings = Settings.from_env({**os.environ, "COCKPIT_HOME": str(home)})
     try:
-        source = build_files(settings.inbox, args.conversations)
-        print(f"workspace: {args.conversations:,} conversations ({source}), home {home}")
+        if args.phases:
+            phases = [p.strip() for p in args.phases.split(",") if p.strip()]
+            unknown = set(phases) - {"load", "noop", "day", "full"}
+            if unknown or not args.home or not settings.db_path.exists() and "load" not in phases:
+                raise SystemExit(
+                    f"--phases expects load/noop/day/full on an existing --home workspace; got "
+                    f"{args.phases!r} on {home} (run once without --phases to build it)"
+                )
+            print(f"workspace: existing, home {home}")
+        else:
+            source = build_files(settings.inbox, args.conversations)
+            print(f"workspace: {args.conversations:,} conversations ({source}), home {home}")
+            phases = ["load", "noop", "day"] + ([] if args.skip_full else ["full"])
         print(f"embedder: {settings.embedder}, store: {settings.store_format}")
-        phases = ["load", "noop", "day"] + ([] if args.skip_full else ["full"])
         for name in phases:
             if name == "day":
                 one_day(settings, settings.inbox, args.day)

@@ -10,9 +10,30 @@ from __future__ import annotations
 import logging
 
 from cockpit.scoring import backtest, metrics
+from cockpit.scoring.potential import DEFAULT_PARAMS
+from cockpit.store import fingerprint as fp
 from pipelines.context import StepContext
 
 log = logging.getLogger(__name__)
+
+
+# What `run_backtest` reads; their content is fingerprinted (`cockpit.store.fingerprint`).
+INPUT_TABLES = ("conversations", "tags", "accounts", "setup", "demo_truth")
+CODE_MODULES = (
+    "pipelines.backtest",
+    *(f"cockpit.scoring.{m}" for m in ("backtest", "counterfactual", "inputs", "metrics")),
+    *(f"cockpit.scoring.{m}" for m in ("mixture", "potential")),
+)
+
+
+def inputs_fingerprint(con, embeddings_path) -> str:
+    """The fingerprint of everything the default backtest reads."""
+    extra = {
+        "lookback_days": backtest.DEFAULT_LOOKBACK_DAYS,
+        "params": repr(DEFAULT_PARAMS),
+        "embeddings": embeddings_path is not None,
+    }
+    return fp.fingerprint(con, INPUT_TABLES, extra, embeddings_path, CODE_MODULES)
 
 
 def run(ctx: StepContext) -> dict[str, float]:
@@ -25,10 +46,15 @@ def run(ctx: StepContext) -> dict[str, float]:
         return {"accounts": 0.0}
     ctx.progress.start("backtest", None)
     try:
+        value = inputs_fingerprint(con, ctx.settings.embeddings_path)
+        if not ctx.full and fp.unchanged(con, "backtest", value):
+            log.info("Backtest - inputs unchanged since the last run, skipped")
+            return {"skipped": 1}
         bt = backtest.run_backtest(
             con, backtest.default_cutoff(as_of), embeddings_path=ctx.settings.embeddings_path
         )
         backtest.save_backtest(con, bt)
+        fp.remember(con, "backtest", value)
     finally:
         ctx.progress.done()
     s = bt.summary

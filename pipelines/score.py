@@ -17,6 +17,7 @@ from cockpit import store
 from cockpit.scoring import actions, backtest, metrics, potential, priority
 from cockpit.scoring.inputs import potential_inputs, read_setup, window_vectors
 from cockpit.scoring.potential import DEFAULT_PARAMS, PotentialParams
+from cockpit.store import fingerprint as fp
 from cockpit.tagging.taxonomy import Taxonomy, load_taxonomy
 from pipelines.context import StepContext
 
@@ -174,11 +175,41 @@ def score(
     }
 
 
+# What `score` reads (see `score` and the modules it calls); their content is fingerprinted.
+# (Of backtest_runs it reads only the latest interval scale, fingerprinted as that value.)
+INPUT_TABLES = ("conversations", "tags", "accounts", "setup", "taxonomy_topics")
+# The code that computes the derived tables: a change to it recomputes them.
+CODE_MODULES = (
+    "pipelines.score",
+    *(f"cockpit.scoring.{m}" for m in ("actions", "backtest", "counterfactual", "inputs")),
+    *(f"cockpit.scoring.{m}" for m in ("metrics", "mixture", "potential", "priority")),
+)
+
+
+def inputs_fingerprint(con, taxonomy: Taxonomy, embeddings_path) -> str:
+    """The fingerprint of everything `score` reads (`cockpit.store.fingerprint`)."""
+    extra = {
+        "taxonomy": taxonomy.version,
+        "window_days": metrics.DEFAULT_WINDOW_DAYS,
+        "params": repr(DEFAULT_PARAMS),
+        "embeddings": embeddings_path is not None,
+        "interval_scale": backtest.latest_interval_scale(con),
+    }
+    return fp.fingerprint(con, INPUT_TABLES, extra, embeddings_path, CODE_MODULES)
+
+
 def run(ctx: StepContext) -> dict[str, float]:
-    """Pipeline entry point: `score` on the writer connection."""
+    """Pipeline entry point: `score` on the writer connection, skipped (`{"skipped": 1}`) when
+    its inputs' fingerprint equals the one stored by its last rebuild (not with `--full`)."""
     ctx.progress.start("score", None)
     try:
         taxonomy = load_taxonomy(custom_dir=ctx.settings.home / "taxonomy")
-        return score(ctx.con, taxonomy=taxonomy, embeddings_path=ctx.settings.embeddings_path)
+        value = inputs_fingerprint(ctx.con, taxonomy, ctx.settings.embeddings_path)
+        if not ctx.full and fp.unchanged(ctx.con, "score", value):
+            log.info("Score - inputs unchanged since the last rebuild, skipped")
+            return {"skipped": 1}
+        counts = score(ctx.con, taxonomy=taxonomy, embeddings_path=ctx.settings.embeddings_path)
+        fp.remember(ctx.con, "score", value)
+        return counts
     finally:
         ctx.progress.done()
