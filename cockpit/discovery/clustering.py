@@ -111,8 +111,39 @@ def _hdbscan_labels(x: np.ndarray) -> np.ndarray:
     return labels
 
 
-def cluster_vectors(vectors: np.ndarray, seed: int = 0) -> Clusters:
-    """Cluster unit vectors (see the module docstring); deterministic for a given seed."""
+def fit_sample(n: int, seed: int = 0, keys=None) -> np.ndarray:
+    """Sorted rows HDBSCAN fits: all of them up to MAX_FIT_POINTS, else a sample of that size.
+
+    With `keys` (one stable id per row, e.g. conversation ids) the sample is the MAX_FIT_POINTS
+    rows with the smallest hash of (seed, key): a row's selection depends only on its key and on
+    how many rows beat it, so adding one day (~1% of the rows) replaces ~1% of the sample. A
+    positional `rng.choice(n, ...)` draws an unrelated sample as soon as `n` changes (measured:
+    40% overlap between n = 10,000 and 10,120, i.e. chance), so each re-clustering re-fitted
+    HDBSCAN on different points and the shown topics changed though the data barely did.
+    """
+    if n <= MAX_FIT_POINTS:
+        return np.arange(n)
+    if keys is None:
+        rng = np.random.default_rng(seed)
+        return np.sort(rng.choice(n, MAX_FIT_POINTS, replace=False))
+    import hashlib
+
+    ranks = np.fromiter(
+        (
+            int.from_bytes(hashlib.blake2b(f"{seed}|{k}".encode(), digest_size=8).digest(), "big")
+            for k in keys
+        ),
+        dtype=np.uint64,
+        count=n,
+    )
+    return np.sort(np.argsort(ranks, kind="stable")[:MAX_FIT_POINTS])
+
+
+def cluster_vectors(vectors: np.ndarray, seed: int = 0, keys=None) -> Clusters:
+    """Cluster unit vectors (see the module docstring); deterministic for a given seed.
+
+    `keys`: a stable id per row; when given, the fitted sample is kept stable as rows are
+    added (see `fit_sample`)."""
     x = unit(vectors)
     n = len(x)
     labels = np.full(n, NOISE, dtype=np.int64)
@@ -120,12 +151,7 @@ def cluster_vectors(vectors: np.ndarray, seed: int = 0) -> Clusters:
         return Clusters(
             labels, np.zeros((0, x.shape[1] if x.ndim == 2 else 0)), np.full(n, np.nan), np.zeros(0)
         )
-    rng = np.random.default_rng(seed)
-    fit_rows = (
-        np.sort(rng.choice(n, MAX_FIT_POINTS, replace=False))
-        if n > MAX_FIT_POINTS
-        else np.arange(n)
-    )
+    fit_rows = fit_sample(n, seed, keys)
     fit_labels = _hdbscan_labels(x[fit_rows])
     fit_labels = merge_close(x[fit_rows], fit_labels)
     k = int(fit_labels.max()) + 1 if len(fit_labels) else 0

@@ -73,10 +73,12 @@ class VerticalResult:
 
 
 def _scope_clusters(
-    vectors: np.ndarray, accounts: np.ndarray, seed: int
+    vectors: np.ndarray, accounts: np.ndarray, seed: int, keys: np.ndarray | None = None
 ) -> tuple[np.ndarray, list[str], Clusters]:
-    """Labels over all rows (vertical clusters first, then account ones), each label's scope."""
-    vert = cluster_vectors(vectors, seed)
+    """Labels over all rows (vertical clusters first, then account ones), each label's scope.
+
+    `keys` (conversation ids) keep the fitted sample stable across refreshes (fit_sample)."""
+    vert = cluster_vectors(vectors, seed, keys)
     labels = vert.labels.copy()
     scopes = ["vertical"] * vert.n_clusters
     centroids, thresholds = [vert.centroids], [vert.thresholds]
@@ -85,7 +87,7 @@ def _scope_clusters(
     offset = vert.n_clusters
     for account in sorted(acc_noise[acc_noise >= ACCOUNT_MIN_POINTS].index):
         rows = np.flatnonzero(noise & (accounts == account))
-        sub = cluster_vectors(vectors[rows], seed)
+        sub = cluster_vectors(vectors[rows], seed, None if keys is None else keys[rows])
         hit = sub.labels >= 0
         labels[rows[hit]] = sub.labels[hit] + offset
         scopes += [f"account:{account}"] * sub.n_clusters
@@ -120,7 +122,7 @@ def cluster_vertical(
     x = unit(vectors)
     ids = candidates["conversation_id"].to_numpy()
     accounts = candidates["account_id"].to_numpy()
-    labels, scopes, fit = _scope_clusters(x, accounts, seed)
+    labels, scopes, fit = _scope_clusters(x, accounts, seed, ids)
     k = len(scopes)
     present = set(ids)
     old_points = previous_points[previous_points["cluster_id"].notna()]
