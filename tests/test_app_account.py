@@ -128,3 +128,19 @@ def test_confidence_label_names_thin_evidence():
     assert confidence_label("medium") == "Medium"
     assert confidence_label("low", True) == "Low (thin)"
     assert confidence_label(None) == "Unknown"
+
+
+def test_a_heatmap_cell_opens_exactly_the_conversations_it_counts(home, built):
+    """Each type × topic cell's number equals what its click-through (same window) lists."""
+    from cockpit.ui.navigation import conversations_state
+    from tests.test_app_pages import _count
+
+    account_id = _pot_accounts(built)[0]
+    with store.reading(built.db_path) as con:
+        cells = queries.account_cells(con, account_id)
+        start, end = queries.account_window(con, account_id)
+    assert len(cells)
+    for c in cells.head(3).itertuples():
+        state = conversations_state(account_id, c.automation_type, c.topic_id, start, end)
+        at = open_page("conversations", **state)
+        assert _count(at) == c.conversations, (c.automation_type, c.topic_id)

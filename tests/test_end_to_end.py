@@ -108,7 +108,7 @@ def test_the_score_step_feeds_the_counterfactual_the_stores_vectors(built, monke
 
     monkeypatch.setattr(potential_mod, "cell_counterfactual", spy)
     with store.writing(built, "test-score") as con:
-        score.run(StepContext(con=con, settings=built, run_id="t"))
+        score.run(StepContext(con=con, settings=built, run_id="t", full=True))  # no skip
         con.execute("CREATE OR REPLACE TEMP TABLE scored AS " + metrics_sql())
         as_of = con.execute("SELECT max(day) FROM scored").fetchall()[0][0]
         conv = window_conversations(con, "scored", as_of, 90)
