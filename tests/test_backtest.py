@@ -6,6 +6,8 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cockpit import demo, store
 from cockpit.scoring import backtest
@@ -113,3 +115,23 @@ def test_backtest_meets_the_bar_against_hidden_truth(demo_home):
     finally:
         con.close()
     assert n == 1
+
+
+@given(st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2100, 1, 1)))
+def test_default_cutoff_is_a_monday_90_to_96_days_back(as_of):
+    cutoff = backtest.default_cutoff(as_of)
+    assert cutoff.weekday() == 0
+    assert 90 <= (as_of - cutoff).days <= 96
+    # Weekly: the next day keeps the cutoff unless the lookback day reached a new Monday.
+    nxt = backtest.default_cutoff(as_of + dt.timedelta(days=1))
+    assert nxt == cutoff or nxt == cutoff + dt.timedelta(days=7)
+
+
+def test_a_prediction_for_another_cutoff_is_refused(demo_home):
+    con = store.read_only(demo_home.db_path)
+    try:
+        pred = backtest.Prediction(dt.date(2026, 1, 5), "x", None, None, set())
+        with pytest.raises(ValueError, match="expected cutoff 2026-01-12"):
+            backtest.run_backtest(con, dt.date(2026, 1, 12), prediction=pred)
+    finally:
+        con.close()

@@ -9,6 +9,7 @@ import shutil
 import pytest
 
 from cockpit import demo, store
+from cockpit.scoring import backtest
 from cockpit.settings import Settings
 from cockpit.store import fingerprint as fp
 from cockpit.tagging.taxonomy import load_taxonomy, write_override
@@ -37,7 +38,8 @@ DERIVED = {
 def _build(home) -> Settings:
     settings = Settings(home=home, embedder="hashing")
     result = demo.build_demo(
-        settings, 6, 3, 1500, 5, refresh=lambda s: refresh(s, progress_mode="quiet")
+        # 5 months: the backtest's cutoff (90-96 days back) falls inside the data
+        settings, 6, 5, 1500, 5, refresh=lambda s: refresh(s, progress_mode="quiet")
     )
     assert result["refresh"] == "ran: success", result
     return settings
@@ -175,3 +177,62 @@ def test_fingerprint_of_a_missing_table_and_of_duplicate_rows():
     assert not fp.unchanged(con, "s", "v")
     fp.remember(con, "s", "v")
     assert fp.unchanged(con, "s", "v") and not fp.unchanged(con, "s", "w")
+
+
+# One more conversation on the newest day (the as-of date, hence the cutoff, stays put).
+SAME_DAY = (
+    "SELECT * REPLACE ('zz-day-' || conversation_id AS conversation_id) "
+    "FROM conversations ORDER BY created_at DESC LIMIT 1"
+)
+
+
+def _prediction_files(settings: Settings) -> list:
+    return sorted((settings.home / "models").glob(f"{backtest_step.CACHE_PREFIX}*.pkl"))
+
+
+def test_a_new_day_reuses_the_prediction_and_matches_a_rebuild(copy):
+    run_steps(copy)  # the fixed point of the noop test; the prediction is cached
+    assert len(_prediction_files(copy)) == 1
+    with store.writing(copy, "test-day") as con:
+        store.upsert(con, "conversations", SAME_DAY)
+    counts = run_steps(copy)
+    assert counts["backtest"]["prediction_reused"] == 1, counts
+    assert counts["backtest"]["accounts"] == 6  # a real prediction, not an empty one
+    incremental = derived_rows(copy)
+    counts = run_steps(copy, full=True)
+    assert counts["backtest"]["prediction_reused"] == 0  # --full recomputes it
+    scratch = derived_rows(copy)
+    for table in ("backtest_runs", "backtest_results"):
+        assert incremental[table] == scratch[table], table
+    assert len(_prediction_files(copy)) == 1
+
+
+def test_late_data_before_the_cutoff_recomputes_the_prediction(copy):
+    run_steps(copy)
+    (before,) = _prediction_files(copy)
+    with store.writing(copy, "test-late") as con:
+        oldest = con.execute("SELECT min(created_at)::DATE FROM conversations").fetchone()[0]
+        assert oldest < backtest.default_cutoff(backtest_step._as_of(con))
+        store.upsert(
+            con,
+            "conversations",
+            "SELECT * REPLACE ('zz-late-' || conversation_id AS conversation_id) "
+            "FROM conversations ORDER BY created_at LIMIT 1",
+        )
+    assert run_steps(copy)["backtest"]["prediction_reused"] == 0
+    (after,) = _prediction_files(copy)  # the new cutoff state replaced the old file
+    assert after != before
+
+
+def test_an_unreadable_cached_prediction_is_recomputed(copy, caplog):
+    run_steps(copy)
+    (path,) = _prediction_files(copy)
+    path.write_bytes(b"not a pickle")
+    with store.writing(copy, "test-day") as con:
+        store.upsert(con, "conversations", SAME_DAY)
+    counts = run_steps(copy)
+    assert counts["backtest"]["prediction_reused"] == 0
+    assert "unreadable" in caplog.text
+    incremental = derived_rows(copy)["backtest_results"]
+    run_steps(copy, full=True)
+    assert derived_rows(copy)["backtest_results"] == incremental

@@ -68,8 +68,14 @@ class Backtest:
 
 
 def default_cutoff(as_of: dt.date, lookback_days: int = DEFAULT_LOOKBACK_DAYS) -> dt.date:
-    """The refresh's cutoff: `lookback_days` before the as-of date."""
-    return as_of - dt.timedelta(days=lookback_days)
+    """The refresh's cutoff: the Monday on or before `as_of` − `lookback_days`.
+
+    Weekly, not daily: the prediction at a cutoff reads only data before it, so on six nightly
+    runs of seven it is unchanged and the refresh reuses it (`Prediction`, cached by the
+    `backtest` step under a fingerprint of those inputs); only the realised side, two
+    group-bys, is recomputed. The realised window is therefore 90 to 96 days long."""
+    day = as_of - dt.timedelta(days=lookback_days)
+    return day - dt.timedelta(days=day.weekday())
 
 
 def realised_rates(
@@ -167,6 +173,72 @@ def _post_cells(
     ).df()
 
 
+@dataclass
+class Prediction:
+    """What the potential predicted at a cutoff, from data before it only: per account
+    (`pred`: account_id, potential, low, high[, sd]) and per cell (`contributions`: the mix
+    share, current and target rates the realised side is weighed with)."""
+
+    cutoff: dt.date
+    method: str
+    pred: pd.DataFrame
+    contributions: pd.DataFrame
+    setup_accounts: set[str]
+
+
+def predict_at_cutoff(
+    con: duckdb.DuckDBPyConnection,
+    cutoff: dt.date,
+    params: PotentialParams = DEFAULT_PARAMS,
+    ramp_days: int = 0,
+    embeddings_path=None,
+) -> Prediction:
+    """The potential as of the day before `cutoff`, with the setup rows live before it.
+
+    Reads conversations dated before `cutoff` (and their tags), `accounts` and `setup` only:
+    `pipelines.backtest` fingerprints exactly these to reuse a prediction. `embeddings_path`
+    (the embedding cache) gives it the per-conversation counterfactual, as in the score step."""
+    con.execute("CREATE OR REPLACE TEMP VIEW _bt_pred AS " + metrics.scored_relation())
+    try:
+        as_of = cutoff - dt.timedelta(days=1)
+        setup = read_setup(con)
+        since = pd.to_datetime(setup["live_since"])
+        visible = setup[(since.isna() | (since < pd.Timestamp(cutoff))).to_numpy()]
+        inputs = potential_inputs(
+            con,
+            "_bt_pred",
+            as_of,
+            params.window_days,
+            visible,
+            set(setup["account_id"]),
+            soft=params.soft_types,
+        )
+        if inputs.cells.empty:
+            pred = pd.DataFrame(columns=["account_id", "potential", "low", "high"])
+            contributions = pd.DataFrame(columns=[*KEY, "share", "current_rate", "target_rate"])
+        else:
+            neighbours = None
+            if embeddings_path is not None and params.knn_weight > 0:
+                neighbours = window_vectors(
+                    con, "_bt_pred", as_of, params.window_days, embeddings_path
+                )
+            res = potential_for(
+                inputs.cells,
+                visible,
+                as_of,
+                params,
+                setup_accounts=inputs.setup_accounts,
+                previous=inputs.previous,
+                neighbours=neighbours,
+            )
+            pred, contributions = res["potential"], res["contributions"]
+    finally:
+        con.execute("DROP VIEW IF EXISTS _bt_pred")
+    return Prediction(
+        cutoff, describe(params, ramp_days), pred, contributions, set(inputs.setup_accounts)
+    )
+
+
 def run_backtest(
     con: duckdb.DuckDBPyConnection,
     cutoff: dt.date,
@@ -175,46 +247,24 @@ def run_backtest(
     min_post: int = 5,
     min_new_share: float = 0.05,
     embeddings_path=None,
+    prediction: Prediction | None = None,
 ) -> Backtest:
     """Predict each account's potential with data before `cutoff`, compare with what followed.
 
-    `embeddings_path` (the embedding cache) gives the prediction the per-conversation
-    counterfactual, as in the score step."""
-    con.execute("CREATE OR REPLACE TEMP VIEW _bt_scored AS " + metrics.scored_relation())
-    as_of = cutoff - dt.timedelta(days=1)
-    setup = read_setup(con)
-    since = pd.to_datetime(setup["live_since"])
-    visible = setup[(since.isna() | (since < pd.Timestamp(cutoff))).to_numpy()]
-    inputs = potential_inputs(
-        con,
-        "_bt_scored",
-        as_of,
-        params.window_days,
-        visible,
-        set(setup["account_id"]),
-        soft=params.soft_types,
-    )
-    setup_accounts = inputs.setup_accounts
+    `prediction`: the `predict_at_cutoff` result for this cutoff and method when the caller
+    has it (the refresh reuses it while its inputs are unchanged); computed here otherwise."""
     method = describe(params, ramp_days)
-    if inputs.cells.empty:
-        pred = pd.DataFrame(columns=["account_id", "potential", "low", "high"])
-        contributions = pd.DataFrame(columns=[*KEY, "share", "current_rate", "target_rate"])
-    else:
-        neighbours = None
-        if embeddings_path is not None and params.knn_weight > 0:
-            neighbours = window_vectors(
-                con, "_bt_scored", as_of, params.window_days, embeddings_path
-            )
-        res = potential_for(
-            inputs.cells,
-            visible,
-            as_of,
-            params,
-            setup_accounts=setup_accounts,
-            previous=inputs.previous,
-            neighbours=neighbours,
+    if prediction is None:
+        prediction = predict_at_cutoff(con, cutoff, params, ramp_days, embeddings_path)
+    if prediction.cutoff != cutoff or prediction.method != method:
+        raise ValueError(
+            f"backtest: the prediction given is for cutoff {prediction.cutoff} with "
+            f"{prediction.method!r}; expected cutoff {cutoff} with {method!r}. "
+            "Recompute it with predict_at_cutoff."
         )
-        pred, contributions = res["potential"], res["contributions"]
+    pred, contributions = prediction.pred, prediction.contributions
+    setup_accounts = prediction.setup_accounts
+    con.execute("CREATE OR REPLACE TEMP VIEW _bt_scored AS " + metrics.scored_relation())
     post = _post_cells(con, "_bt_scored", cutoff, ramp_days)
     con.execute("DROP VIEW _bt_scored")
     real = realised_rates(contributions, post, cutoff, setup_accounts, min_post, min_new_share)

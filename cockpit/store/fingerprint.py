@@ -30,16 +30,21 @@ from cockpit.store.connection import get_meta, set_meta, table_exists
 META_PREFIX = "inputs_fingerprint:"
 
 
-def table_digest(con: duckdb.DuckDBPyConnection, table: str) -> str:
-    """`count:sum-of-row-hashes` of `table` ("absent" when it does not exist).
+def relation_digest(con: duckdb.DuckDBPyConnection, sql: str) -> str:
+    """`count:sum-of-row-hashes` of the rows of query `sql`.
 
     The sum (not xor) of 64-bit row hashes keeps duplicate rows from cancelling out."""
-    if not table_exists(con, table):
-        return "absent"
     n, total = con.execute(
-        f"SELECT count(*), coalesce(sum(hash(t)::HUGEINT), 0)::VARCHAR FROM {table} t"
+        f"SELECT count(*), coalesce(sum(hash(t)::HUGEINT), 0)::VARCHAR FROM ({sql}) t"
     ).fetchall()[0]
     return f"{n}:{total}"
+
+
+def table_digest(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """`relation_digest` of a whole table ("absent" when it does not exist)."""
+    if not table_exists(con, table):
+        return "absent"
+    return relation_digest(con, f"SELECT * FROM {table}")
 
 
 def embedding_cache_digest(con: duckdb.DuckDBPyConnection, embeddings_path) -> str:
@@ -74,11 +79,14 @@ def fingerprint(
     extra: dict | None = None,
     embeddings_path=None,
     modules: Iterable[str] = (),
+    relations: dict[str, str] | None = None,
 ) -> str:
-    """A digest of everything a step reads: `tables`' content, `extra` (JSON-able settings),
+    """A digest of everything a step reads: `tables`' content, `relations`' rows (name → SQL:
+    the part of a table a step reads, e.g. rows before a date), `extra` (JSON-able settings),
     the embedding cache's rows per model, and the source of `modules`."""
     parts = {
         "tables": {t: table_digest(con, t) for t in sorted(tables)},
+        "relations": {k: relation_digest(con, q) for k, q in sorted((relations or {}).items())},
         "extra": extra or {},
         "embeddings": embedding_cache_digest(con, embeddings_path),
         "code": code_digest(modules),
