@@ -162,12 +162,22 @@ def _update_fit(ctx: StepContext, model_id: str) -> int:
             return done
 
 
+# This run's candidates, computed once (`_materialize`): the query's per-topic medians over the
+# window's fits cost ~1 s a time at 2,000,000 conversations, and a run reads the candidates
+# 3 times per vertical plus once for the fingerprints (docs/scale.md, "Discovery").
+CANDIDATES = "_em_candidates"
+
+
+def _materialize(con) -> None:
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {CANDIDATES} AS {_candidates_sql()}")
+
+
 def _fingerprints(con) -> dict[str, tuple[str, int]]:
     rows = con.execute(
         f"""SELECT vertical, count(*)::VARCHAR || ':' ||
                    coalesce(bit_xor(hash(conversation_id || '|' || text_hash)), 0)::VARCHAR,
                    count(*)
-            FROM ({_candidates_sql()}) GROUP BY vertical"""
+            FROM {CANDIDATES} GROUP BY vertical"""
     ).fetchall()
     return {r[0]: (r[1], int(r[2])) for r in rows}
 
@@ -175,14 +185,14 @@ def _fingerprints(con) -> dict[str, tuple[str, int]]:
 def _load(con, vertical: str, model_id: str, only_new: bool) -> tuple[pd.DataFrame, np.ndarray]:
     """The vertical's candidates with vectors (only those without a point yet, if `only_new`)."""
     extra = (
-        "c.conversation_id NOT IN (SELECT conversation_id FROM emerging_points)"
+        "k.conversation_id NOT IN (SELECT conversation_id FROM emerging_points)"
         if only_new
         else "true"
     )
     table = arrow_query(
         con,
         f"""SELECT k.conversation_id, k.account_id, k.created_at, k.text, v.vector
-            FROM ({_candidates_sql(extra)}) k
+            FROM (SELECT * FROM {CANDIDATES} k WHERE {extra}) k
             JOIN emb.embeddings v ON v.text_hash = k.text_hash AND v.model_id = ?
             WHERE k.vertical = ? ORDER BY k.conversation_id""",
         [model_id, vertical],
@@ -224,6 +234,21 @@ def run(ctx: StepContext) -> dict[str, float]:
     model_id = embedder_model_id(settings)
     attach_cache(con, settings.embeddings_path)
     counts["fits_computed"] = _update_fit(ctx, model_id)
+    _materialize(con)
+    try:
+        _discover(ctx, model_id, counts)
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {CANDIDATES}")
+    counts["clusters_shown"] = con.execute(
+        "SELECT count(*) FROM emerging_topics WHERE shown"
+    ).fetchall()[0][0]
+    log.info("Discovery - Completed: %s", counts)
+    return counts
+
+
+def _discover(ctx: StepContext, model_id: str, counts: dict) -> None:
+    """Per vertical: skip (unchanged), re-cluster or assign the new candidates."""
+    con = ctx.con
     fingerprints = _fingerprints(con)
     scopes = {
         r[0]: r[1:]
@@ -250,12 +275,12 @@ def run(ctx: StepContext) -> dict[str, float]:
             con,
             "emerging_points",
             f"""vertical = ? AND conversation_id NOT IN
-                (SELECT conversation_id FROM ({_candidates_sql()}) WHERE vertical = ?)""",
+                (SELECT conversation_id FROM {CANDIDATES} WHERE vertical = ?)""",
             [vertical, vertical],
         )
         clustered = prev[1] if prev else 0
         added = (prev[2] if prev else 0) + con.execute(
-            f"""SELECT count(*) FROM ({_candidates_sql()}) k WHERE vertical = ?
+            f"""SELECT count(*) FROM {CANDIDATES} k WHERE vertical = ?
                 AND conversation_id NOT IN (SELECT conversation_id FROM emerging_points)""",
             [vertical],
         ).fetchall()[0][0]
@@ -272,11 +297,6 @@ def run(ctx: StepContext) -> dict[str, float]:
         )
     _refresh_sizes(con, ctx.run_id, now)
     counts["new_clusters"] = ids.made
-    counts["clusters_shown"] = con.execute(
-        "SELECT count(*) FROM emerging_topics WHERE shown"
-    ).fetchall()[0][0]
-    log.info("Discovery - Completed: %s", counts)
-    return counts
 
 
 def _examples(ctx: StepContext, model_id: str) -> tuple[np.ndarray, list[str]]:

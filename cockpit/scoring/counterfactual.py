@@ -33,18 +33,22 @@ KNN_K = 20
 # Pseudo-neighbours at the vertical's working rate: a conversation whose neighbours are few still
 # gets a defined, mildly shrunk estimate.
 KNN_PRIOR = 2.0
-# Scale caps (the similarity product costs queries × pool × 384): at most `QUERY_MAX`
-# conversations per account × cell are asked (a cell's mean logit is settled well before 100), and
-# at most `POOL_MAX` working conversations per vertical answer (an evenly spaced subsample). Both
-# books of `bench/potential.py` are under the caps; they keep a 2M-conversation book bounded.
+# Scale caps (the similarity product costs asked × pool × 384 per vertical): at most `QUERY_MAX`
+# conversations per account × cell are asked (a cell's mean logit is settled well before 100),
+# and at most `POOL_MAX` working conversations per vertical answer (an evenly spaced subsample).
+# 5,000: the counterfactual was validated on pools of 1,000-4,400 per vertical (the two books of
+# `bench/potential.py`), so a larger vertical answers from a pool of that size; capping both books
+# at 2,500 or 5,000 moved neither book's MAE by more than 0.13 pts (README, "Cost"), and 20,000
+# cost 4x the time at 2,000,000 conversations for no measured gain.
 QUERY_MAX = 100
-POOL_MAX = 20_000
+POOL_MAX = 5_000
 # At most this many conversations are asked per vertical: when the cells' conversations exceed
 # it, every cell's quota is lowered to the same q (the largest with Σ_c min(n_c, q) ≤ ASK_MAX,
 # at least 1), so a cell's mean logit still rests on up to q answers and the work per vertical
-# is bounded by ASK_MAX × POOL_MAX similarities (measured in bench/potential.py --cost). Equal to
-# POOL_MAX: 20,000 × 20,000 took ~4 s here; both books of `bench/potential.py` are under it.
-ASK_MAX = 20_000
+# is bounded by ASK_MAX × POOL_MAX similarities (measured in bench/potential.py --cost). 10,000:
+# above both books' asked rows (at most 6,260 per vertical); a 5,000 cap moved their MAE by at
+# most 0.02 pts.
+ASK_MAX = 10_000
 # Queries per block of the similarity product: bounds memory to block × pool × 4 bytes.
 BLOCK = 1024
 EPS = 1e-6
