@@ -115,7 +115,7 @@ def account(ctx: click.Context, account_id: str, as_json: bool) -> None:
     "--cutoff",
     type=click.DateTime(formats=["%Y-%m-%d"]),
     default=None,
-    help="Predict with data before this date (default: as-of minus 90 days).",
+    help="Predict with data before this date (default: the Monday on or before as-of minus 90 days).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
 @click.pass_context
