@@ -37,8 +37,8 @@ DERIVED = {
 
 def _build(home) -> Settings:
     settings = Settings(home=home, embedder="hashing")
+    # 5 months: the backtest's cutoff (90-96 days back) falls inside the data
     result = demo.build_demo(
-        # 5 months: the backtest's cutoff (90-96 days back) falls inside the data
         settings, 6, 5, 1500, 5, refresh=lambda s: refresh(s, progress_mode="quiet")
     )
     assert result["refresh"] == "ran: success", result
