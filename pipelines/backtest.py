@@ -21,14 +21,13 @@ the tags name each conversation's text hash and model, so a new model shows in t
 from __future__ import annotations
 
 import logging
-import os
-import pickle
 from pathlib import Path
 
 from cockpit import store
 from cockpit.scoring import backtest, metrics
 from cockpit.scoring.potential import DEFAULT_PARAMS
 from cockpit.store import fingerprint as fp
+from cockpit.store import pickles
 from pipelines.context import StepContext
 
 log = logging.getLogger(__name__)
@@ -95,22 +94,11 @@ def cached_prediction(
     (older backtest caches are removed: one cutoff is live at a time). `recompute` ignores a
     stored one (`refresh --full`)."""
     path = Path(models_dir) / f"{CACHE_PREFIX}{key[:20]}.pkl"
-    if path.exists() and not recompute:
-        try:
-            with path.open("rb") as f:
-                return pickle.load(f), True
-        except Exception as exc:  # a stale or truncated cache is recomputed, never fatal
-            log.warning("Backtest - recomputing: cached prediction %s unreadable (%s)", path, exc)
-    prediction = compute()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".partial")
-    with tmp.open("wb") as f:
-        pickle.dump(prediction, f)
-    os.replace(tmp, path)
+    prediction, reused = pickles.cached(path, compute, recompute=recompute)
     for old in path.parent.glob(f"{CACHE_PREFIX}*.pkl"):
         if old != path:
             old.unlink(missing_ok=True)
-    return prediction, False
+    return prediction, reused
 
 
 def run(ctx: StepContext) -> dict[str, float]:

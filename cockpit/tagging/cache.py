@@ -9,19 +9,15 @@ refitted, never fatal. Nothing here runs at page load: pages read stored tags.
 from __future__ import annotations
 
 import hashlib
-import logging
-import os
-import pickle
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from cockpit.store import pickles
 from cockpit.tagging import tagger as tagger_module
 from cockpit.tagging.taxonomy import Taxonomy
-
-log = logging.getLogger(__name__)
 
 
 def code_fingerprint() -> str:
@@ -61,18 +57,10 @@ def load_or_fit(
     """
     corrections = corrections if corrections is not None else pd.DataFrame()
     path = cache_path(Path(models_dir), taxonomy, model_id, corrections, seed)
-    if path.exists():
-        try:
-            with path.open("rb") as f:
-                return pickle.load(f)
-        except Exception as exc:  # a stale or truncated cache is refitted, never fatal
-            log.warning("Tagging - refitting: cached tagger %s unreadable (%s)", path, exc)
-    fitted = tagger_module.fit_tagger(
-        taxonomy, embed, corrections if len(corrections) else None, seed=seed
+    fitted, _ = pickles.cached(
+        path,
+        lambda: tagger_module.fit_tagger(
+            taxonomy, embed, corrections if len(corrections) else None, seed=seed
+        ),
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".partial")
-    with tmp.open("wb") as f:
-        pickle.dump(fitted, f)
-    os.replace(tmp, path)
     return fitted
