@@ -71,17 +71,9 @@ def fingerprints(con, cutoff, embeddings_path) -> tuple[str, str]:
     return prediction, step
 
 
-def _as_of(con):
-    con.execute("CREATE OR REPLACE TEMP VIEW _bt_asof AS " + metrics.scored_relation())
-    try:
-        return metrics.as_of_date(con, "_bt_asof")
-    finally:
-        con.execute("DROP VIEW _bt_asof")
-
-
 def inputs_fingerprint(con, embeddings_path) -> str:
     """The step's fingerprint at the default cutoff ("empty" when nothing is scored)."""
-    as_of = _as_of(con)
+    as_of = metrics.store_as_of(con)
     if as_of is None:
         return "empty"
     return fingerprints(con, backtest.default_cutoff(as_of), embeddings_path)[1]
@@ -104,7 +96,7 @@ def cached_prediction(
 def run(ctx: StepContext) -> dict[str, float]:
     """Pipeline entry point: backtest at the default cutoff, stored on the writer connection."""
     con = ctx.con
-    as_of = _as_of(con)
+    as_of = metrics.store_as_of(con)
     if as_of is None:
         return {"accounts": 0.0}
     ctx.progress.start("backtest", None)

@@ -135,3 +135,20 @@ def test_a_prediction_for_another_cutoff_is_refused(demo_home):
             backtest.run_backtest(con, dt.date(2026, 1, 12), prediction=pred)
     finally:
         con.close()
+
+
+def test_the_store_as_of_is_the_scored_as_of(demo_home):
+    """The cheap read (latest conversation) names the date the scored view would, and the
+    score step's stored one; an empty table has none."""
+    from cockpit.scoring import metrics
+
+    con = store.read_only(demo_home.db_path)
+    try:
+        con.execute("CREATE TEMP VIEW _scored AS " + metrics.scored_relation())
+        as_of = metrics.store_as_of(con)
+        assert as_of is not None and as_of == metrics.as_of_date(con, "_scored")
+        assert str(as_of) == store.get_meta(con, "as_of")
+        con.execute("CREATE TEMP TABLE _none AS SELECT * FROM conversations LIMIT 0")
+        assert metrics.store_as_of(con, "_none") is None
+    finally:
+        con.close()

@@ -9,7 +9,7 @@ import shutil
 import pytest
 
 from cockpit import demo, store
-from cockpit.scoring import backtest
+from cockpit.scoring import backtest, metrics
 from cockpit.settings import Settings
 from cockpit.store import fingerprint as fp
 from cockpit.tagging.taxonomy import load_taxonomy, write_override
@@ -212,7 +212,7 @@ def test_late_data_before_the_cutoff_recomputes_the_prediction(copy):
     (before,) = _prediction_files(copy)
     with store.writing(copy, "test-late") as con:
         oldest = con.execute("SELECT min(created_at)::DATE FROM conversations").fetchone()[0]
-        assert oldest < backtest.default_cutoff(backtest_step._as_of(con))
+        assert oldest < backtest.default_cutoff(metrics.store_as_of(con))
         store.upsert(
             con,
             "conversations",

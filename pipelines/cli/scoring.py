@@ -136,8 +136,7 @@ def backtest_cmd(ctx: click.Context, cutoff, as_json: bool) -> None:
     settings = settings_from(ctx)
     with store.writing(settings, "backtest") as con:
         if cutoff is None:
-            con.execute("CREATE OR REPLACE TEMP VIEW _asof AS " + metrics.scored_relation())
-            as_of = metrics.as_of_date(con, "_asof")
+            as_of = metrics.store_as_of(con)
             if as_of is None:
                 from cockpit.errors import NoDataError
 
