@@ -20,6 +20,7 @@ import pandas as pd
 
 from cockpit.discovery.automation import likely_type
 from cockpit.discovery.clustering import (
+    GRAB_BAG_COHERENCE,
     NOISE,
     Clusters,
     assign_to_clusters,
@@ -41,7 +42,7 @@ ACCOUNT_MIN_POINTS = 200
 # and members whose mean cosine to their centroid is below 0.45 read as a grab bag (MiniLM:
 # one intent family 0.55–0.75, random support texts ~0.3; bench/topics.py prints the values).
 MIN_SHOWN_SIZE = 20
-MIN_COHERENCE = 0.45
+MIN_COHERENCE = GRAB_BAG_COHERENCE  # one line for a grab bag: clustering splits them, too
 # A cluster whose members are mostly (this share or more, `other` not counted) tagged with one
 # known topic can be hidden as a margin of that topic rather than a new one (novelty brings such
 # margins in: 16-26 shown in Bitext's vertical). None: no such rule. Chosen leave-one-dataset-out
