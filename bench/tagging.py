@@ -45,9 +45,11 @@ from cockpit.tagging.evaluation import (  # noqa: E402
     few_shot_split,
 )
 from cockpit.tagging.tagger import (  # noqa: E402
+    DEFAULT_TYPE_CONFIG,
     TypeHeadConfig,
     calibrated_confidence,
     calibration_features,
+    examples_calibration,
     fit_tagger,
     fit_type_head,
 )
@@ -311,7 +313,7 @@ def main() -> int:
         cfg = TypeHeadConfig(
             intents=intents, mix_weight=weight, confidence_scale=1.0, calibration=None
         )
-        heads[(intents, weight)] = fit_type_head(taxonomy, embed, 0, cfg)
+        heads[(intents, weight)] = fit_type_head(taxonomy, embed, 0, cfg, keep_oof=True)
     scores, near = {}, {}
     for (intents, weight), head in heads.items():
         both = {name: head.probs_and_similarity(vectors[name]) for name in SETS}
@@ -323,6 +325,10 @@ def main() -> int:
             }
     results["config_seconds"] = time.time() - t0
 
+    def own_coef(cfg):
+        """The calibrator fitted on the head's own examples out of fold (no benchmark row)."""
+        return examples_calibration(heads[cfg[:2]].oof, cfg[2])
+
     def pick(keep):
         return pick_config(scores, keep)
 
@@ -330,7 +336,7 @@ def main() -> int:
         "\nType accuracy, leave one data set out (held-out = configuration chosen on the other two)"
     )
     print(
-        f"{'set':<10} {'held-out':>9} {'clear':>6} {'border':>7} {'ECE raw':>8} {'ECE cal':>8} {'in-sample':>10}  chosen config (intents, w, scale)"
+        f"{'set':<10} {'held-out':>9} {'clear':>6} {'border':>7} {'ECE raw':>8} {'ECE cal':>8} {'ECE own':>8} {'in-sample':>10}  chosen config (intents, w, scale)"
     )
     for name in SETS:
         others = [n for n in SETS if n != name]
@@ -345,6 +351,17 @@ def main() -> int:
         conf = np.concatenate([calibrated(cfg, n, coef, scores, near) for n in others])
         ok = np.concatenate([scores[cfg][n]["ok"] for n in others])
         thr = uncertain_threshold(conf, ok)
+        own = own_coef(cfg)
+        own_cal = calibrated(cfg, name, own, scores, near) if own else sc["conf"]
+        ece_own = expected_calibration_error(own_cal, sc["ok"])
+        own_conf = np.concatenate(
+            [
+                calibrated(cfg, n, own, scores, near) if own else scores[cfg][n]["conf"]
+                for n in others
+            ]
+        )
+        own_thr = uncertain_threshold(own_conf, ok)
+        own_below = own_cal < own_thr
         sc = dict(sc, conf=cal)
         below = sc["conf"] < thr
         wrong_border = sc["border"] & ~sc["ok"]
@@ -356,6 +373,15 @@ def main() -> int:
             "ece_uncalibrated": sc["ece"],
             "ece": ece_cal,
             "calibration": coef,
+            "ece_examples_calibration": ece_own,
+            "examples_calibration": own,
+            "examples_uncertain_threshold": own_thr,
+            "examples_accuracy_uncertain": float(sc["ok"][own_below].mean())
+            if own_below.any()
+            else float("nan"),
+            "examples_accuracy_certain": float(sc["ok"][~own_below].mean())
+            if (~own_below).any()
+            else float("nan"),
             "in_sample_type_accuracy": insample,
             "former_rule_config": former,
             "former_rule_type_accuracy": scores[former][name]["acc"],
@@ -374,9 +400,14 @@ def main() -> int:
         print(
             f"{name:<10} {r['type_accuracy']:>9.3f} {r['type_accuracy_clear']:>6.3f} "
             f"{r['type_accuracy_border']:>7.3f} {r['ece_uncalibrated']:>8.3f} {r['ece']:>8.3f} "
+            f"{r['ece_examples_calibration']:>8.3f} "
             f"{insample:>10.3f}  {cfg}; former rule (best mean) {former}: "
             f"{r['former_rule_type_accuracy']:.3f}"
         )
+    print(
+        "ECE cal: calibrator fitted on the two other sets; ECE own: fitted on the head's own "
+        "examples out of fold (topics held out), no benchmark row"
+    )
     print("\nUncertain (type confidence below a threshold chosen on the other two sets)")
     for name in SETS:
         r = results[name]
@@ -384,7 +415,10 @@ def main() -> int:
             f"{name:<10} threshold {r['uncertain_threshold']:.2f}: {r['uncertain_share']:.1%} uncertain, "
             f"accuracy {r['accuracy_uncertain']:.3f} uncertain vs {r['accuracy_certain']:.3f} certain; "
             f"wrong border rows flagged {r['border_wrong_flagged_uncertain']:.1%} "
-            f"(mean confidence {r['border_wrong_mean_confidence']:.2f})"
+            f"(mean confidence {r['border_wrong_mean_confidence']:.2f}); own-examples "
+            f"calibrator: threshold {r['examples_uncertain_threshold']:.2f}, accuracy "
+            f"{r['examples_accuracy_uncertain']:.3f} uncertain vs "
+            f"{r['examples_accuracy_certain']:.3f} certain"
         )
     shipped = pick(list(SETS))
     results["shipped_config_if_chosen_on_all_sets"] = {
@@ -392,6 +426,62 @@ def main() -> int:
     }  # fmt: skip
     coef = fit_calibration(shipped, list(SETS), scores, near)
     results["calibration_all_sets"] = coef
+    own = own_coef(shipped)
+    results["examples_calibration_shipped"] = own
+    own_conf = np.concatenate(
+        [
+            calibrated(shipped, n, own, scores, near) if own else scores[shipped][n]["conf"]
+            for n in SETS
+        ]
+    )
+    results["examples_uncertain_threshold_all_sets"] = uncertain_threshold(
+        own_conf, np.concatenate([scores[shipped][n]["ok"] for n in SETS])
+    )
+    print(
+        f"own-examples calibrator of that configuration: {own}; uncertain threshold on all three: "
+        f"{results['examples_uncertain_threshold_all_sets']:.2f}"
+    )
+    # The configuration the tagger ships (its constants), with its own-examples calibrator: the
+    # calibrator is fitted with the head, so only the uncertain threshold is a constant to set.
+    dflt = (
+        DEFAULT_TYPE_CONFIG.intents,
+        DEFAULT_TYPE_CONFIG.mix_weight,
+        DEFAULT_TYPE_CONFIG.confidence_scale,
+    )
+    own = own_coef(dflt)
+    cal = {
+        n: calibrated(dflt, n, own, scores, near) if own else scores[dflt][n]["conf"] for n in SETS
+    }
+    oks = {n: scores[dflt][n]["ok"] for n in SETS}
+    results["shipped_examples_calibration"] = {
+        "config": dflt,
+        "calibration": own,
+        "ece": {n: expected_calibration_error(cal[n], oks[n]) for n in SETS},
+        "uncertain_threshold_all_sets": uncertain_threshold(
+            np.concatenate(list(cal.values())), np.concatenate(list(oks.values()))
+        ),
+        "uncertain_threshold_held_out": {
+            n: uncertain_threshold(
+                np.concatenate([cal[o] for o in SETS if o != n]),
+                np.concatenate([oks[o] for o in SETS if o != n]),
+            )
+            for n in SETS
+        },
+    }
+    r = results["shipped_examples_calibration"]
+    print(
+        f"shipped configuration {dflt} with its own-examples calibrator {own}: ECE "
+        + ", ".join(f"{n} {v:.3f}" for n, v in r["ece"].items())
+        + f"; uncertain threshold on all three {r['uncertain_threshold_all_sets']:.2f}, "
+        + "chosen without the set "
+        + ", ".join(f"{n} {v:.2f}" for n, v in r["uncertain_threshold_held_out"].items())
+        + "; accuracy below / above the all-sets threshold: "
+        + ", ".join(
+            f"{n} {oks[n][cal[n] < r['uncertain_threshold_all_sets']].mean():.2f} / "
+            f"{oks[n][cal[n] >= r['uncertain_threshold_all_sets']].mean():.2f}"
+            for n in SETS
+        )
+    )
     conf = np.concatenate([calibrated(shipped, n, coef, scores, near) for n in SETS])
     ok = np.concatenate([scores[shipped][n]["ok"] for n in SETS])
     results["uncertain_threshold_all_sets"] = uncertain_threshold(conf, ok)

@@ -200,3 +200,16 @@ def test_int8_onnx_matches_the_fp32_model(embedder, fp32):
     cos = (fast * ref).sum(axis=1)
     assert cos.mean() > 0.985 and cos.min() > 0.97, cos
     assert onnx.path.exists() and onnx.model_id.endswith("+onnx-int8")
+
+
+def test_the_type_calibrator_fitted_on_the_examples_trusts_nearness(model_settings, embedder):
+    """With the real model the own-examples calibrator weighs both the top probability and the
+    similarity to the examples positively: text far from every example is less sure."""
+    from cockpit.tagging.tagger import calibrated_confidence, fit_type_head
+    from cockpit.tagging.taxonomy import load_taxonomy
+
+    head = fit_type_head(load_taxonomy(), embedder.embed)
+    a, b, _ = head.calibration
+    assert a > 0 and b > 0
+    near, far = calibrated_confidence(np.array([0.8, 0.8]), np.array([0.7, 0.3]), head.calibration)
+    assert near > far

@@ -236,12 +236,14 @@ def test_expected_calibration_error():
     assert expected_calibration_error([0.75] * 4, [1, 1, 1, 0]) == pytest.approx(0.0)
 
 
-def test_type_confidence_is_calibrated_by_distance_to_the_examples(taxonomy):
+def test_type_confidence_is_calibrated_by_distance_to_the_examples():
     """The shipped calibrator lowers confidence for text far from every example; without it
     the confidence is the top probability; the argmax never changes."""
     from dataclasses import replace
 
     from cockpit.tagging.tagger import DEFAULT_TYPE_CONFIG, calibrated_confidence
+
+    taxonomy = load_taxonomy()  # the bundled one: enough examples to fit the calibrator
 
     texts = ["where is my order parcel", "please cancel my order", "zq xv wpl kk"]
     raw = fit_tagger(taxonomy, EMBED, type_config=replace(DEFAULT_TYPE_CONFIG, calibration=None))
@@ -251,7 +253,47 @@ def test_type_confidence_is_calibrated_by_distance_to_the_examples(taxonomy):
     probs = raw.type_head.probs(EMBED(texts))
     assert np.allclose(r.type_confidence, probs.max(axis=1))
     assert not np.allclose(r.type_confidence, c.type_confidence)
-    coef = DEFAULT_TYPE_CONFIG.calibration
+    coef = cal.type_head.calibration  # fitted with the head (EXAMPLES_CALIBRATION)
+    assert len(coef) == 3
     near, far = calibrated_confidence(np.array([0.8, 0.8]), np.array([0.9, 0.2]), coef)
-    assert near > far  # same top probability, closer to the examples: more confident
+    # same top probability, closer to the examples: never less confident (the hashing fake's
+    # fit has no similarity weight; the real model's is positive, tests/test_real_model.py)
+    assert near >= far
     assert _predict(cal, texts).equals(c)  # deterministic
+
+
+def test_a_calibrator_fitted_on_the_heads_own_examples(tmp_path):
+    """EXAMPLES_CALIBRATION fits (a, b, c) on the type head's out-of-fold predictions (topics
+    held out): its mean confidence there equals its accuracy there (a logistic fit with an
+    intercept), confidence still rises with the top probability, and the out-of-fold arrays are
+    not kept in the fitted tagger."""
+    from dataclasses import replace
+
+    from cockpit.tagging.tagger import (
+        DEFAULT_TYPE_CONFIG,
+        EXAMPLES_CALIBRATION,
+        calibrated_confidence,
+        examples_calibration,
+        fit_type_head,
+    )
+
+    full = load_taxonomy()
+    cfg = replace(DEFAULT_TYPE_CONFIG, calibration=EXAMPLES_CALIBRATION)
+    head = fit_type_head(full, EMBED, 0, cfg, keep_oof=True)
+    probs, near, target = head.oof
+    assert len(probs) == len(near) == len(target) > 100
+    coef = examples_calibration(head.oof, head.scale)
+    assert head.calibration == coef and coef[0] > 0
+    scaled = np.power(probs, 1 / head.scale)
+    scaled /= scaled.sum(axis=1, keepdims=True)
+    conf = calibrated_confidence(scaled.max(axis=1), near, coef)
+    accuracy = (scaled.argmax(axis=1) == target).mean()
+    assert conf.mean() == pytest.approx(accuracy, abs=0.01)
+    assert fit_type_head(full, EMBED, 0, cfg).oof is None
+    tagger = fit_tagger(full, EMBED, type_config=cfg)
+    assert tagger.type_head.oof is None and tagger.type_head.calibration == coef
+    # too few right or wrong out-of-fold predictions to fit: the top probability is used
+    right = (np.eye(3)[[0, 1, 2, 0] * 20] * 0.9 + 0.1 / 3, np.ones(80), np.array([0, 1, 2, 0] * 20))
+    assert examples_calibration(right) is None
+    small = load_taxonomy(write_taxonomy(tmp_path / "tax"))
+    assert fit_type_head(small, EMBED, 0, cfg).calibration is None
