@@ -13,8 +13,8 @@ id kept, for every r of the grid (and F1 and topics shown for every MAX_KNOWN_SH
 KNOWN_SHARES: the share only hides clusters, so one clustering serves them all); then the
 leave-one-dataset-out choice of (r, share) (`choose`: best mean F1 of purity and coverage over
 the two other sets' families, then fewest topics shown within F1_TOLERANCE) and the held-out
-figures. `BENCH_MERGE_SIMILARITY=x` / `BENCH_ASSIGN_QUANTILE=x` run it with another
-clustering.MERGE_SIMILARITY / ASSIGN_QUANTILE;
+figures. `BENCH_<NAME>=x` runs it with another value of clustering.<NAME>, for NAME in
+MERGE_SIMILARITY, ASSIGN_QUANTILE, MIN_SAMPLES, MIN_CLUSTER_SHARE;
 `BENCH_DUMP=path` pickles the results after each family.
 
 Families (the rule, fixed before any result was seen): the data set's label groups (Bitext:
@@ -229,9 +229,11 @@ def f1(r: dict) -> float:
 def main(data: Path, embedder_name: str) -> None:
     from cockpit.discovery import clustering
 
-    for name in ("MERGE_SIMILARITY", "ASSIGN_QUANTILE"):  # clusterer settings under test (README)
+    for name in ("MERGE_SIMILARITY", "ASSIGN_QUANTILE", "MIN_SAMPLES", "MIN_CLUSTER_SHARE"):
+        # clusterer settings under test (README)
         if os.environ.get(f"BENCH_{name}"):
-            setattr(clustering, name, float(os.environ[f"BENCH_{name}"]))
+            kind = type(getattr(clustering, name))  # int or float
+            setattr(clustering, name, kind(float(os.environ[f"BENCH_{name}"])))
     sets = load_sets(data)
     work = Path(tempfile.mkdtemp(prefix="cockpit-families-"))
     settings = Settings(home=work / "home", embedder=embedder_name)
