@@ -103,10 +103,8 @@ def min_cluster_size(n_fitted: int) -> int:
     return max(MIN_CLUSTER_SIZE, int(round(MIN_CLUSTER_SHARE * n_fitted)))
 
 
-def _hdbscan_labels(
-    x: np.ndarray, size: int | None = None, retry_single: bool = True
-) -> np.ndarray:
-    """HDBSCAN labels of unit vectors `x`; `size`: min_cluster_size (default: by len(x))."""
+def _hdbscan_labels(x: np.ndarray, retry_single: bool = True) -> np.ndarray:
+    """HDBSCAN labels of unit vectors `x` (`retry_single`: see the retry below)."""
     from sklearn.cluster import HDBSCAN
 
     x = np.ascontiguousarray(x, dtype=np.float32)
@@ -115,7 +113,7 @@ def _hdbscan_labels(
     np.clip(sims, 0.0, 2.0, out=sims)
     distances = sims.astype(np.float64)
     del sims
-    size = min_cluster_size(len(x)) if size is None else size
+    size = min_cluster_size(len(x))
     model = HDBSCAN(
         min_cluster_size=size,
         min_samples=min(MIN_SAMPLES, size),
