@@ -209,6 +209,18 @@ def run_family(frame, vectors, tags, fit, ex_types, family, ratio, phases) -> di
             s["purs"].append(shared / size if size else 0.0)
             s["covs"].append(shared / max(len(fam), 1))
             s["shown"].append(len(shown))
+            if phase == len(PHASE_SHARES) - 1:  # where the family went (shares of the family)
+                cluster = result.points.set_index("conversation_id")["cluster_id"]
+                placed = cluster.reindex(sorted(fam))
+                n = max(len(fam), 1)
+                shown_set = set(shown)
+                s["where"] = {
+                    "not_candidate": float(placed.index.difference(cluster.index).size / n),
+                    "noise": float((placed.index.isin(cluster.index) & placed.isna()).sum() / n),
+                    "main_topic": shared / n,
+                    "other_shown": float(placed.isin(shown_set - {best}).sum() / n),
+                    "hidden": float((placed.notna() & ~placed.isin(shown_set)).sum() / n),
+                }
     out = {}
     for t, s in seq.items():
         out[t] = {
@@ -217,6 +229,7 @@ def run_family(frame, vectors, tags, fit, ex_types, family, ratio, phases) -> di
             "candidates": int(cand.sum()), "share": float(cand.sum() / in_v.sum()),
             "added": float((cand & ~base).sum() / in_v.sum()), "shown": s["shown"][-1],
             "reach": float(cand[(frame.family == family).to_numpy()].mean()),
+            "where": s.get("where", {}),
         }  # fmt: skip
     return out
 
@@ -326,6 +339,11 @@ def main(data: Path, embedder_name: str) -> None:
                 f"{r['min_purity']:.2f}, coverage {r['min_coverage']:.2f} (min over the phases), "
                 f"id {'kept' if r['id_kept'] else 'NOT kept'}; bar {'met' if bar else 'missed'}"
             )
+            if r.get("where"):
+                print(
+                    "    where the family is at the last phase: "
+                    + ", ".join(f"{k.replace('_', ' ')} {v:.0%}" for k, v in r["where"].items())
+                )
     every = [f for per in results.values() for f in per.values()]
     chosen = choose(every, keys)
     print(
