@@ -258,7 +258,9 @@ def next_best_actions(
         & (df["known_outcome"] >= MIN_EVIDENCE_CONVERSATIONS)
     )
     poor_csat = (df["csat_ai"] < POOR_CSAT) & (df["csat_ai_n"] >= MIN_CSAT_N)
+    # astype(bool): on no rows `map` keeps the str dtype, and bool & str is deprecated (pandas 4)
     sensitive = df["topic_id"].map(lambda t: bool(facts.get(t, {}).get("sensitive", False)))
+    sensitive = sensitive.astype(bool)
     kinds = np.where(
         missing,
         np.where(
