@@ -17,6 +17,7 @@ Truth is stated like Cockpit's automation rate (AI-resolved / known outcome): th
 counts unknown outcomes in its denominator, so it is divided by (1 − its unknown-outcome rate).
 
 Usage: python bench/potential.py --demo /tmp/demo --eval /tmp/eval --eval-files /tmp/evalfiles
+       [--more-demo HOME ...] [--more-eval HOME:FILES ...]   (other seeds; adds a summary)
        [--groups] [--stored-only] [--set knn_weight=0.5 ...]
        python bench/potential.py --cost 500000   (the counterfactual's time at that size)
 """
@@ -169,6 +170,17 @@ def table(books: list[Book], params: PotentialParams, true_tags_too: bool = True
     return pd.DataFrame(rows)
 
 
+def seed_summary(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per book kind (demo, eval) × tags over its seeds: mean, min and max of MAE, bias,
+    missing-enabler MAE and coverage."""
+    kind = rows["book"].str.split("#").str[0]
+    cols = ["mae", "bias", "mae_missing", "coverage"]
+    out = rows.assign(kind=kind).groupby(["kind", "tags"])[cols].agg(["mean", "min", "max"])
+    out.columns = [f"{c}_{stat}" for c, stat in out.columns]
+    seeds = rows.assign(kind=kind).groupby(["kind", "tags"]).size().rename("seeds")
+    return out.join(seeds).reset_index()
+
+
 def groups(book: Book, params: PotentialParams) -> pd.DataFrame:
     """MAE / bias (points) per account group: missing enabler or all live, setup right / none /
     wrong (the evaluation book's truth says which), with the worst account."""
@@ -227,6 +239,14 @@ def main() -> None:
     p.add_argument("--demo", type=Path, help="COCKPIT_HOME of the demo")
     p.add_argument("--eval", type=Path, help="COCKPIT_HOME of the evaluation book")
     p.add_argument("--eval-files", type=Path, help="folder the generator wrote")
+    p.add_argument(
+        "--more-demo", action="append", default=[], type=Path, metavar="HOME",
+        help="another demo book (another seed); repeatable",
+    )  # fmt: skip
+    p.add_argument(
+        "--more-eval", action="append", default=[], metavar="HOME:FILES",
+        help="another evaluation book (another seed) and its files; repeatable",
+    )  # fmt: skip
     p.add_argument("--set", action="append", default=[], help="param=value overrides")
     p.add_argument("--stored-only", action="store_true", help="skip the true-tags rows")
     p.add_argument("--groups", action="store_true", help="also MAE / bias per account group")
@@ -247,8 +267,18 @@ def main() -> None:
     if not (a.demo and a.eval and a.eval_files):
         p.error("--demo, --eval and --eval-files are required (unless --cost)")
     books = [demo_book(a.demo), eval_book(a.eval, a.eval_files)]
+    for i, home in enumerate(a.more_demo, start=2):
+        books.append(dataclasses.replace(demo_book(home), name=f"demo#{i}"))
+    for i, pair in enumerate(a.more_eval, start=2):
+        home, _, files = pair.partition(":")
+        if not files:
+            p.error(f"--more-eval takes HOME:FILES (the generator's folder); got {pair!r}")
+        books.append(dataclasses.replace(eval_book(Path(home), Path(files)), name=f"eval#{i}"))
     pd.set_option("display.width", 200)
-    print(table(books, params, not a.stored_only).round(2).to_string(index=False))
+    rows = table(books, params, not a.stored_only)
+    print(rows.round(2).to_string(index=False))
+    if len(books) > 2:  # several seeds: a setting must hold on every draw, not on one
+        print(seed_summary(rows).round(2).to_string(index=False))
     if a.groups:
         print(pd.concat([groups(b, params) for b in books]).round(2).to_string(index=False))
 
