@@ -52,6 +52,7 @@ from cockpit.tagging.tagger import (  # noqa: E402
     examples_calibration,
     fit_tagger,
     fit_type_head,
+    scaled,
 )
 from cockpit.tagging.taxonomy import OTHER, custom_taxonomy, load_taxonomy  # noqa: E402
 
@@ -154,12 +155,6 @@ def text_selection(frame: pd.DataFrame, embed, head) -> dict:
         "held_out_accuracy": float(held.mean()),
         "shipped_max_turns": E.MAX_CUSTOMER_TURNS,
     }
-
-
-def scaled(p: np.ndarray, scale: float) -> np.ndarray:
-    """Confidence scale s: p ∝ p^(1/s) (s > 1 softens, s < 1 sharpens); argmax unchanged."""
-    q = np.power(np.clip(p, 1e-12, None), 1.0 / scale)
-    return q / q.sum(axis=1, keepdims=True)
 
 
 def type_scores(frame, probs, classes) -> dict[str, float]:

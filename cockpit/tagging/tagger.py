@@ -139,17 +139,13 @@ class _Head:
             p = _softmax((xs @ self.coef.T + self.intercept) / self.temperature)
             if self.examples is not None and len(self.examples):
                 sim = xs @ self.examples.T
-                k = min(KNN_K, sim.shape[1])
-                near[i : i + PREDICT_CHUNK] = -np.partition(-sim, k - 1, axis=1)[:, :k].mean(1)
+                near[i : i + PREDICT_CHUNK] = nearest_similarity(sim)
                 if self.weight < 1.0:
                     p = self.weight * p + (1 - self.weight) * _knn_vote(
                         sim, self.example_class, n_fine
                     )
             out[i : i + PREDICT_CHUNK] = p @ self.agg if self.agg is not None else p
-        if self.scale != 1.0:
-            out = np.power(np.clip(out, 1e-12, None), 1.0 / self.scale)
-            out /= out.sum(axis=1, keepdims=True)
-        return out, near
+        return scaled(out, self.scale), near
 
     def confidence(self, probs: np.ndarray, near: np.ndarray) -> np.ndarray:
         """Confidence of the top class: calibrated when `calibration` is set."""
@@ -157,6 +153,21 @@ class _Head:
         if self.calibration is None:
             return top
         return calibrated_confidence(top, near, self.calibration)
+
+
+def nearest_similarity(sim: np.ndarray) -> np.ndarray:
+    """Each row's mean similarity to its KNN_K most similar examples (columns of `sim`)."""
+    k = min(KNN_K, sim.shape[1])
+    return -np.partition(-sim, k - 1, axis=1)[:, :k].mean(1)
+
+
+def scaled(probs: np.ndarray, scale: float) -> np.ndarray:
+    """The confidence scale s: p ∝ p^(1/s), rows renormalised (s > 1 softens, s < 1 sharpens;
+    the argmax never changes)."""
+    if scale == 1.0:
+        return probs
+    out = np.power(np.clip(probs, 1e-12, None), 1.0 / scale)
+    return out / out.sum(axis=1, keepdims=True)
 
 
 def calibration_features(top: np.ndarray, near: np.ndarray) -> np.ndarray:
@@ -185,9 +196,7 @@ def examples_calibration(
     probs, near, target = oof
     if len(target) < 2 * MIN_CALIBRATION_EVENTS:
         return None
-    if scale != 1.0:
-        probs = np.power(np.clip(probs, 1e-12, None), 1.0 / scale)
-        probs = probs / probs.sum(axis=1, keepdims=True)
+    probs = scaled(probs, scale)
     ok = probs.argmax(axis=1) == target
     if min(ok.sum(), (~ok).sum()) < MIN_CALIBRATION_EVENTS:
         return None
@@ -295,8 +304,8 @@ def _fit_head(
         )
         sim = x[test] @ x[train].T
         oof_knn[test] = _knn_vote(sim, target[train], len(classes))
-        k = min(KNN_K, sim.shape[1])
-        oof_near[test] = -np.partition(-sim, k - 1, axis=1)[:, :k].mean(1)
+        if keep_oof:
+            oof_near[test] = nearest_similarity(sim)
     rows = np.arange(len(y))
     best = (np.inf, 1.0, 1.0)
     if agg is not None:
