@@ -18,7 +18,7 @@ counts unknown outcomes in its denominator, so it is divided by (1 − its unkno
 
 Usage: python bench/potential.py --demo /tmp/demo --eval /tmp/eval --eval-files /tmp/evalfiles
        [--more-demo HOME ...] [--more-eval HOME:FILES ...]   (other seeds; adds a summary)
-       [--groups] [--stored-only] [--set knn_weight=0.5 ...]
+       [--groups] [--cells] [--stored-only] [--set knn_weight=0.5 ...]
        python bench/potential.py --cost 500000   (the counterfactual's time at that size)
 """
 
@@ -52,6 +52,7 @@ class Book:
     truth: pd.DataFrame  # account_id, truth, missing (bool: an enabler is missing at the end)
     true_tags: pd.DataFrame  # conversation_id, automation_type, topic_id
     home: Path | None = None
+    files: Path | None = None  # the evaluation book's generator folder
     _vectors: dict = dataclasses.field(default_factory=dict)
 
     def neighbours(self, source: str, as_of, window_days: int, key: str):
@@ -104,11 +105,18 @@ def eval_book(home: Path, files: Path) -> Book:
         }
     )
     tags = pd.read_parquet(files / "truth" / "evalbook_conversation_truth.parquet")
-    return Book("eval", con, truth, tags[["conversation_id", "automation_type", "topic_id"]], home)
+    tags = tags[["conversation_id", "automation_type", "topic_id"]]
+    return Book("eval", con, truth, tags, home, files)
 
 
 def predict(book: Book, params: PotentialParams, true_tags: bool = False) -> pd.DataFrame:
     """The potential per account as of the book's last day (stored or true tags)."""
+    return run(book, params, true_tags)["potential"]
+
+
+def run(book: Book, params: PotentialParams, true_tags: bool = False) -> dict[str, pd.DataFrame]:
+    """`potential_for`'s frames as of the book's last day (stored or true tags), with the
+    window's known-outcome conversations (`window`: conversation_id, account_id)."""
     con = book.con
     tags = "tags"
     if true_tags:
@@ -133,7 +141,12 @@ def predict(book: Book, params: PotentialParams, true_tags: bool = False) -> pd.
     res = potential_for(
         inputs.cells, inputs.setup, as_of, params, previous=inputs.previous, neighbours=nb
     )
-    return res["potential"]
+    res["window"] = con.execute(
+        f"""SELECT conversation_id, account_id FROM _bench_scored
+            WHERE resolved_by IS NOT NULL
+              AND CAST(created_at AS DATE) > DATE '{as_of}' - {int(params.window_days)}"""
+    ).df()
+    return res
 
 
 def score(pred: pd.DataFrame, truth: pd.DataFrame) -> dict[str, float]:
@@ -207,6 +220,54 @@ def groups(book: Book, params: PotentialParams) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+# A cell's true state from its conversations' truth: the share of its achievable rate it reaches
+# now (p_now / p_full over the window). Below half it is "not live", from 95% on "live"
+# (a unit live all window reaches 100%), in between "partial" (part of its requests covered, or
+# going live during the window).
+STATE_BINS = [-0.01, 0.5, 0.95, 1.01]
+STATE_NAMES = ["not live", "partial", "live"]
+
+
+def cell_breakdown(book: Book, params: PotentialParams, true_tags: bool = False) -> pd.DataFrame:
+    """Where the error comes from, cell by cell (the evaluation book only: it needs the
+    per-conversation truth `p_full`, `p_now`). Per true cell state × where the estimate took its
+    status from (setup / inferred) × the mixture's verdict (working: p_work > 0.5), the lift the
+    estimate gives and the true lift, in points per account (they add up to the book's bias up
+    to the floor at today's rate and the realised-versus-expected noise of today's rate)."""
+    ct = pd.read_parquet(book.files / "truth" / "evalbook_conversation_truth.parquet")
+    if "p_full" not in ct:
+        raise SystemExit(
+            f"{book.files}: its conversation truth has no p_full / p_now; regenerate it with "
+            "python -m bench.evalbook.generate (the same seed writes the same book)"
+        )
+    res = run(book, params, true_tags)
+    key = ["account_id", "automation_type", "topic_id"]
+    tags = book.true_tags if true_tags else None
+    w = res["window"].merge(ct.drop(columns=["automation_type", "topic_id"]), on="conversation_id")
+    if tags is None:
+        stored = book.con.execute("SELECT conversation_id, automation_type, topic_id FROM tags")
+        tags = stored.df()
+    w = w.merge(tags, on="conversation_id")
+    truth = w.groupby(key).agg(nt=("p_full", "size"), tfull=("p_full", "mean"),
+                               tnow=("p_now", "mean")).reset_index()  # fmt: skip
+    truth["tshare"] = truth["nt"] / truth.groupby("account_id")["nt"].transform("sum")
+    c = res["contributions"][[*key, "target_rate", "weight"]]
+    x = res["cells"].merge(c, on=key, how="left").merge(truth, on=key, how="outer")
+    x = x[x["enabler"].notna() & x["tfull"].notna()]
+    x["state"] = pd.cut(x["tnow"] / x["tfull"], STATE_BINS, labels=STATE_NAMES)
+    x["status"] = x["status_source"].fillna("none")
+    x["verdict"] = np.where(x["p_work"] > 0.5, "working", "not working")
+    x["est"] = 100 * x["weight"].fillna(0) * (x["target_rate"] - x["rho_window"]).fillna(0)
+    x["true"] = 100 * x["tshare"] * (x["tfull"] - x["tnow"])
+    accounts = res["potential"]["account_id"].nunique()
+    g = x.groupby(["state", "status", "verdict"], observed=True).agg(
+        cells=("nt", "size"), est=("est", "sum"), true=("true", "sum")
+    )
+    g[["est", "true"]] /= accounts
+    g["error"] = g["est"] - g["true"]
+    return g.reset_index().assign(book=book.name, tags="true" if true_tags else "stored")
+
+
 def cost(n: int, seed: int = 0, accounts: int = 2000, cells: int = 15) -> dict[str, float]:
     """Seconds of the per-conversation counterfactual on `n` known outcomes of one vertical
     (random unit vectors, 384 dims, `accounts` accounts × `cells` cells, half of the cells
@@ -251,6 +312,10 @@ def main() -> None:
     p.add_argument("--stored-only", action="store_true", help="skip the true-tags rows")
     p.add_argument("--groups", action="store_true", help="also MAE / bias per account group")
     p.add_argument(
+        "--cells", action="store_true",
+        help="also the error per true cell state (evaluation books), stored and true tags",
+    )  # fmt: skip
+    p.add_argument(
         "--cost", type=int, default=0, help="only time the counterfactual on this many outcomes"
     )
     a = p.parse_args()
@@ -281,6 +346,10 @@ def main() -> None:
         print(seed_summary(rows).round(2).to_string(index=False))
     if a.groups:
         print(pd.concat([groups(b, params) for b in books]).round(2).to_string(index=False))
+    if a.cells:
+        evals = [b for b in books if b.files is not None]
+        parts = [cell_breakdown(b, params, t) for b in evals for t in (False, True)]
+        print(pd.concat(parts).round(2).to_string(index=False))
 
 
 if __name__ == "__main__":

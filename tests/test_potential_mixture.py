@@ -183,6 +183,19 @@ def test_backtest_on_a_small_evaluation_book(tmp_path):
     truth = pd.read_parquet(book.directory / "truth" / "evalbook_truth.parquet")
     assert len(truth) == 30 and truth["achievable_automation_rate"].between(0, 1).all()
     assert truth["has_setup"].any() and not truth["has_setup"].all()
+    # The per-conversation truth adds up to the account's: its mean achievable probability over
+    # the truth window's known outcomes is the achievable rate, and no one is above it now.
+    conv = pd.read_parquet(book.directory / "conversations.parquet").merge(
+        pd.read_parquet(book.directory / "truth" / "evalbook_conversation_truth.parquet"),
+        on="conversation_id",
+    )
+    day = conv["created_at"].dt.normalize()
+    window = conv[(day > day.max() - pd.Timedelta(days=90)) & conv["resolved_by"].notna()]
+    per_account = window.groupby("account_id")["p_full"].mean()
+    achievable = truth.set_index("account_id")["achievable_automation_rate"]
+    assert (per_account - achievable).abs().max() < 1e-9
+    assert (conv["p_now"] <= conv["p_full"] + 1e-12).all()
+    assert conv["p_now"].lt(conv["p_full"]).any()
     settings = Settings(home=tmp_path / "home", embedder="hashing")
     files = [book.directory / f"{t}.parquet" for t in ("accounts", "conversations", "setup")]
     with store.writing(settings, "test") as con:

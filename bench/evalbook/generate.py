@@ -223,6 +223,10 @@ def generate(
                     "_intent": [intents[k].name for k in intent],
                     "_type": [intents[k].automation_type for k in intent],
                     "_topic": [intents[k].topic_id for k in intent],
+                    # P(AI-resolved | known outcome) with every enabler fully live, and now:
+                    # the per-conversation truth behind a cell's target and its own rate.
+                    "_p_full": p_inv * p_full,
+                    "_p_now": p_inv * p_now,
                 }
             )
         )
@@ -262,10 +266,16 @@ def generate(
     conv = pd.concat(conv_frames, ignore_index=True)
     truth_dir = out_dir / "truth"
     truth_dir.mkdir(exist_ok=True)
-    hidden = ["_intent", "_type", "_topic"]
+    hidden = ["_intent", "_type", "_topic", "_p_full", "_p_now"]
     conv.drop(columns=hidden).to_parquet(out_dir / "conversations.parquet", index=False)
     conv[["conversation_id", *hidden]].rename(
-        columns={"_intent": "intent", "_type": "automation_type", "_topic": "topic_id"}
+        columns={
+            "_intent": "intent",
+            "_type": "automation_type",
+            "_topic": "topic_id",
+            "_p_full": "p_full",
+            "_p_now": "p_now",
+        }
     ).to_parquet(truth_dir / "evalbook_conversation_truth.parquet", index=False)
     pd.DataFrame(acc_rows).to_parquet(out_dir / "accounts.parquet", index=False)
     pd.DataFrame(
