@@ -12,6 +12,7 @@ import html
 
 import markdown as md
 import nh3
+import pandas as pd
 
 from cockpit import formats as f
 
@@ -29,7 +30,9 @@ VERTICAL_LABELS = {"ecommerce": "E-commerce", "saas": "SaaS", "fintech": "Fintec
 
 def vertical_label(v: str | None) -> str:
     """'saas' → 'SaaS', 'gaming' → 'Gaming' (display name of a vertical id)."""
-    return "—" if not v else VERTICAL_LABELS.get(v, v.replace("_", " ").title())
+    if f.missing(v) or not str(v).strip():
+        return "—"
+    return VERTICAL_LABELS.get(v, str(v).replace("_", " ").title())
 
 
 CSS = """
@@ -90,8 +93,8 @@ def talking_points(report: dict, cost: float | None = None) -> tuple[list[str], 
             f"{f.pct(i.get('automation_rate'))} automated{_vs_peers(i)}."
         )
     renewal, as_of = a.get("renewal_date"), report.get("as_of")
-    if renewal is not None and as_of is not None:
-        days = (renewal - as_of).days
+    if not f.missing(renewal) and not f.missing(as_of) and str(renewal).strip():
+        days = (pd.Timestamp(renewal).normalize() - pd.Timestamp(as_of).normalize()).days
         if 0 <= days <= 90:
             risks.append(f"Renewal in {f.plural(days, 'day')} ({f.day(renewal)}).")
     ai, human = a.get("csat_ai"), a.get("csat_human")
@@ -125,13 +128,18 @@ def to_markdown(
     a = report["account"]
     name = t(a.get("name") or a.get("account_id"))
     lines = [f"# Pre-call brief — {name}", ""]
+
+    def given(key: str) -> bool:  # a NULL reads as None, NaN, NaT or NA depending on its dtype
+        v = a.get(key)
+        return not f.missing(v) and str(v).strip() != ""
+
     who = [
-        vertical_label(a.get("vertical")),
-        f"{t(a.get('plan')).title()} plan" if a.get("plan") else None,
-        f"ARR {f.usd(a.get('arr_usd'))}",
-        f"CSM {t(a.get('csm'))}" if a.get("csm") else None,
-        t(a.get("region")) if a.get("region") else None,
-        f"renews {f.day(a.get('renewal_date'))}" if a.get("renewal_date") is not None else None,
+        vertical_label(a.get("vertical")) if given("vertical") else None,
+        f"{t(a.get('plan')).title()} plan" if given("plan") else None,
+        f"ARR {f.usd(a.get('arr_usd'))}" if given("arr_usd") else None,
+        f"CSM {t(a.get('csm'))}" if given("csm") else None,
+        t(a.get("region")) if given("region") else None,
+        f"renews {f.day(a.get('renewal_date'))}" if given("renewal_date") else None,
     ]
     lines += [
         "*" + " · ".join(w for w in who if w) + f" · data as of {f.day(report.get('as_of'))}*",

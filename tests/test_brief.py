@@ -136,3 +136,27 @@ def test_the_potential_is_explained_in_markdown_and_html(built, report, first):
 
 def test_no_approximate_less_than(report):
     assert "≈ <" not in brief.to_markdown(report)
+
+
+@pytest.mark.parametrize("field", ["vertical", "plan", "arr_usd", "csm", "region", "renewal_date"])
+@pytest.mark.parametrize("null", [None, float("nan"), "NaN-from-duckdb", "NaT", "NA", ""])
+def test_a_missing_account_field_is_left_out_of_the_header(report, field, null):
+    """An optional account field left empty reads as None, NaN, NaT or pd.NA depending on its
+    dtype: the header leaves it out instead of printing 'nan', 'Nan plan' or crashing."""
+    import numpy as np
+    import pandas as pd
+
+    value = {
+        "NaN-from-duckdb": np.float64("nan"),
+        "NaT": pd.NaT,
+        "NA": pd.NA,
+    }.get(null, null)
+    account = {**report["account"], field: value}
+    header = brief.to_markdown({**report, "account": account}).splitlines()[2]
+    assert header.startswith("*") and "data as of" in header
+    assert not re.search(r"\b(nan|Nan|None|NaT)\b|<NA>|‹NA›", header), header
+    shown = {"plan": " plan", "arr_usd": "ARR ", "csm": "CSM ", "renewal_date": "renews "}
+    if field in shown:
+        assert shown[field] not in header
+    full = brief.to_markdown(report).splitlines()[2]
+    assert header.count(" · ") == full.count(" · ") - 1  # exactly that one part went

@@ -122,7 +122,7 @@ def test_topics_page_shows_emerging_topics_with_examples(home):
     row = frame.set_index("id").loc[CLUSTER]  # the demo's own clusters may be listed too
     assert row.name == CLUSTER and row["conversations"] == 24 and row["accounts"] == 1
     assert row["likely_type"] == "Personalized" and sum(row["weekly"]) == 24
-    assert row["tagged_as"] == "other (100%)"  # what its conversations are tagged with now
+    assert row["tagged_as"] == "Other (100%)"  # what they are tagged with now, by display name
     expander = next(e for e in at.expander if CLUSTER in e.label)
     examples = [m.value for m in expander.markdown if m.value.startswith("- ")]
     assert len(examples) == 5 and all(TEXT in m for m in examples)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from cockpit.errors import UnknownAccountError
-from cockpit.queries.common import exists, fetch_frame, fetch_records, fetch_rows
+from cockpit.queries.common import exists, fetch_frame, fetch_records, fetch_rows, topic_names_sql
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -25,8 +25,9 @@ EMERGING_ALERT_MIN = 10
 EMERGING_ALERT_GROWTH = 2.0
 
 
-def _emerging_sql(account_id: str | None, where: str = "e.shown") -> tuple[str, list]:
-    """One row per cluster: members (in the account, if given), accounts, 28-day windows."""
+def _emerging_sql(account_id: str | None, names: str, where: str = "e.shown") -> tuple[str, list]:
+    """One row per cluster: members (in the account, if given), accounts, 28-day windows.
+    `names`: a (topic_id, topic_name) subquery (`topic_names_sql`)."""
     acc = "(?::VARCHAR IS NULL OR c.account_id = ?::VARCHAR)"
     return (
         f"""
@@ -64,8 +65,10 @@ def _emerging_sql(account_id: str | None, where: str = "e.shown") -> tuple[str, 
                              AND (e.account_id IS NULL OR b.account_id = e.account_id)), 0), 0)), 2) AS trend_pts,
                e.example_conversation_ids, g.conversation_ids, e.scope, e.vertical, e.terms,
                e.type_confidence, e.status, g.recent, g.previous, tg.tagged_as,
+               coalesce(tn.topic_name, tg.tagged_as) AS tagged_as_name,
                round(tg.tagged_n / g.conversations, 3) AS tagged_share
         FROM emerging_topics e JOIN agg g USING (cluster_id) LEFT JOIN tagged tg USING (cluster_id)
+             LEFT JOIN {names} tn ON tn.topic_id = tg.tagged_as
         WHERE {where}
         ORDER BY g.conversations DESC, e.cluster_id
         """,
@@ -85,7 +88,8 @@ def emerging_topics(
     scope's conversations in the last 28 days minus the 28 before, in points),
     example_conversation_ids (5 most central), conversation_ids (every member), plus scope,
     vertical, terms, type_confidence, recent and previous (members in each 28-day window),
-    tagged_as and tagged_share (the topic most members are tagged with now, `other` included:
+    tagged_as, tagged_as_name and tagged_share (the topic most members are tagged with now, its
+    display name and their share, `other` included:
     a cluster mostly tagged with a known topic is a part of it its examples miss). With
     `account_id`, counts, trend and examples cover that account's conversations only.
     `exclude`: cluster ids to leave out (decided since the last refresh, see
@@ -95,7 +99,7 @@ def emerging_topics(
         return []
     if account_id is not None:
         _known_account(con, account_id)
-    sql, params = _emerging_sql(account_id)
+    sql, params = _emerging_sql(account_id, topic_names_sql(con))
     rows = fetch_records(con, sql, params)
     rows = [
         r for r in rows if (not vertical or r["vertical"] == vertical) and r["id"] not in exclude

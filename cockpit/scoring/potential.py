@@ -560,7 +560,8 @@ def mixture_status(
     keep += ["knn_n"] if "knn_n" in fit else []
     out = status.merge(fit[keep], on=KEYC, how="left")
     inferred = (out["status_source"] == "inferred").to_numpy()
-    out.loc[inferred, "enabler_live"] = out.loc[inferred, "p_work"].to_numpy() > 0.5
+    # A cell without known outcomes has no posterior (NaN): never inferred live.
+    out.loc[inferred, "enabler_live"] = out.loc[inferred, "p_work"].fillna(0.0).to_numpy() > 0.5
     out["enabler_live"] = out["enabler_live"].astype(bool)
     live_inf = inferred & out["enabler_live"].to_numpy()
     out.loc[live_inf, "ev_known"] = out.loc[live_inf, "known_outcome"]

@@ -143,7 +143,7 @@ def emerging_topics_section(cfg: Settings, con: duckdb.DuckDBPyConnection, verti
         "likely_type": [type_label(t["likely_type"]) if t["likely_type"] else "—" for t in topics],
         "conversations": [t["conversations"] for t in topics],
         "accounts": [t["accounts"] for t in topics],
-        "tagged_as": [f"{t['tagged_as']} ({t['tagged_share']:.0%})" if t["tagged_as"] else "—" for t in topics],
+        "tagged_as": [f"{t['tagged_as_name']} ({t['tagged_share']:.0%})" if t["tagged_as"] else "—" for t in topics],
         "trend_pts": [t["trend_pts"] for t in topics],
         "weekly": [series[t["id"]].tolist() if t["id"] in series else [] for t in topics],
         "first_seen": [t["first_seen"] for t in topics],
@@ -157,7 +157,7 @@ def emerging_topics_section(cfg: Settings, con: duckdb.DuckDBPyConnection, verti
             "accounts": st.column_config.NumberColumn("Accounts"),
             "tagged_as": st.column_config.TextColumn(
                 "Tagged now as",
-                help="The topic most of its conversations carry today. 'other': the taxonomy has "
+                help="The topic most of its conversations carry today. 'Other': the taxonomy has "
                 "nothing for them; a known topic: a part of it the topic's examples miss "
                 "(promote it, or add examples to that topic)."),
             "trend_pts": st.column_config.NumberColumn(
