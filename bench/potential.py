@@ -116,7 +116,7 @@ def predict(book: Book, params: PotentialParams, true_tags: bool = False) -> pd.
 
 def run(book: Book, params: PotentialParams, true_tags: bool = False) -> dict[str, pd.DataFrame]:
     """`potential_for`'s frames as of the book's last day (stored or true tags), with the
-    window's known-outcome conversations (`window`: conversation_id, account_id)."""
+    window's known-outcome conversations (`window`: conversation_id and its account × cell)."""
     con = book.con
     tags = "tags"
     if true_tags:
@@ -142,7 +142,7 @@ def run(book: Book, params: PotentialParams, true_tags: bool = False) -> dict[st
         inputs.cells, inputs.setup, as_of, params, previous=inputs.previous, neighbours=nb
     )
     res["window"] = con.execute(
-        f"""SELECT conversation_id, account_id FROM _bench_scored
+        f"""SELECT conversation_id, account_id, automation_type, topic_id FROM _bench_scored
             WHERE resolved_by IS NOT NULL
               AND CAST(created_at AS DATE) > DATE '{as_of}' - {int(params.window_days)}"""
     ).df()
@@ -242,12 +242,8 @@ def cell_breakdown(book: Book, params: PotentialParams, true_tags: bool = False)
         )
     res = run(book, params, true_tags)
     key = ["account_id", "automation_type", "topic_id"]
-    tags = book.true_tags if true_tags else None
+    # The window's cells are the tags the estimate used (stored or true).
     w = res["window"].merge(ct.drop(columns=["automation_type", "topic_id"]), on="conversation_id")
-    if tags is None:
-        stored = book.con.execute("SELECT conversation_id, automation_type, topic_id FROM tags")
-        tags = stored.df()
-    w = w.merge(tags, on="conversation_id")
     truth = w.groupby(key).agg(nt=("p_full", "size"), tfull=("p_full", "mean"),
                                tnow=("p_now", "mean")).reset_index()  # fmt: skip
     truth["tshare"] = truth["nt"] / truth.groupby("account_id")["nt"].transform("sum")

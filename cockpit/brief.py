@@ -30,7 +30,7 @@ VERTICAL_LABELS = {"ecommerce": "E-commerce", "saas": "SaaS", "fintech": "Fintec
 
 def vertical_label(v: str | None) -> str:
     """'saas' → 'SaaS', 'gaming' → 'Gaming' (display name of a vertical id)."""
-    if f.missing(v) or not str(v).strip():
+    if f.blank(v):
         return "—"
     return VERTICAL_LABELS.get(v, str(v).replace("_", " ").title())
 
@@ -93,7 +93,7 @@ def talking_points(report: dict, cost: float | None = None) -> tuple[list[str], 
             f"{f.pct(i.get('automation_rate'))} automated{_vs_peers(i)}."
         )
     renewal, as_of = a.get("renewal_date"), report.get("as_of")
-    if not f.missing(renewal) and not f.missing(as_of) and str(renewal).strip():
+    if not f.blank(renewal) and not f.blank(as_of):
         days = (pd.Timestamp(renewal).normalize() - pd.Timestamp(as_of).normalize()).days
         if 0 <= days <= 90:
             risks.append(f"Renewal in {f.plural(days, 'day')} ({f.day(renewal)}).")
@@ -130,8 +130,7 @@ def to_markdown(
     lines = [f"# Pre-call brief — {name}", ""]
 
     def given(key: str) -> bool:  # a NULL reads as None, NaN, NaT or NA depending on its dtype
-        v = a.get(key)
-        return not f.missing(v) and str(v).strip() != ""
+        return not f.blank(a.get(key))
 
     who = [
         vertical_label(a.get("vertical")) if given("vertical") else None,

@@ -23,6 +23,11 @@ def missing(x) -> bool:
         return True
 
 
+def blank(x) -> bool:
+    """True for a missing value (`missing`) or a string of only whitespace."""
+    return missing(x) or (isinstance(x, str) and not x.strip())
+
+
 def pct(x, digits: int = 0) -> str:
     """0.423 → '42%'."""
     return DASH if missing(x) else f"{x * 100:.{digits}f}%"
